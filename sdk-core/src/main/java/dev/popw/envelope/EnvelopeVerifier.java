@@ -1,0 +1,197 @@
+package dev.popw.envelope;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.popw.identity.DeviceId;
+import dev.popw.identity.KeyType;
+import dev.popw.internal.crypto.Schemes;
+import dev.popw.internal.crypto.SignatureCheck;
+import dev.popw.internal.crypto.VerifyingKey;
+import dev.popw.proto.v1.SignedEnvelope;
+import dev.popw.proto.v1.Telemetry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Verifies signed envelopes. Never throws on bad input: every outcome is a {@link
+ * VerificationResult} with a {@link Reason}.
+ *
+ * <p>Checks, in order: size limit (before parsing); envelope parse and structure (version, key
+ * type, telemetry and a 64-byte signature present); version and key type supported; telemetry
+ * parse; public key canonical and on the curve; device id = key; signature over the exact
+ * telemetry bytes (never re-serialized); canonical signature form.
+ *
+ * <p>Thread-safe; one instance serves all threads. Decoded public keys are cached (bounded), which
+ * saves the point decompression on every envelope from a known device.
+ */
+public final class EnvelopeVerifier {
+  /** Default size limit of a serialized envelope: 16 KiB. */
+  public static final int DEFAULT_MAX_ENVELOPE_BYTES = 16 * 1024;
+  /** Default number of decoded public keys kept per key type. */
+  public static final int DEFAULT_KEY_CACHE_SIZE = 65_536;
+
+  private final int maxEnvelopeBytes;
+  private final int keyCacheSize;
+  private final Map<KeyType, ConcurrentHashMap<ByteString, VerifyingKey>> keyCache = new EnumMap<>(KeyType.class);
+
+  private EnvelopeVerifier(Builder b) {
+    this.maxEnvelopeBytes = b.maxEnvelopeBytes;
+    this.keyCacheSize = b.keyCacheSize;
+    for (KeyType t : KeyType.values()) {
+      keyCache.put(t, new ConcurrentHashMap<>());
+    }
+  }
+
+  /** A verifier with the default limits. */
+  public static EnvelopeVerifier create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public int maxEnvelopeBytes() {
+    return maxEnvelopeBytes;
+  }
+
+  /**
+   * Verifies one serialized {@code SignedEnvelope}.
+   *
+   * @param envelope the bytes as received; not modified, not retained
+   * @return the result; never {@code null}, never throws
+   */
+  public VerificationResult verify(byte[] envelope) {
+    try {
+      return doVerify(envelope);
+    } catch (RuntimeException e) {
+      // Defence in depth: the parser or a crypto routine choked on hostile input.
+      return VerificationResult.reject(Reason.MALFORMED, "unparsable envelope (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private VerificationResult doVerify(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
+      return VerificationResult.reject(Reason.MALFORMED, "empty envelope");
+    }
+    if (bytes.length > maxEnvelopeBytes) {
+      return VerificationResult.reject(
+          Reason.TOO_LARGE, "envelope is " + bytes.length + " bytes; the limit is " + maxEnvelopeBytes);
+    }
+    SignedEnvelope env;
+    try {
+      env = SignedEnvelope.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      return VerificationResult.reject(Reason.MALFORMED, "not a SignedEnvelope: " + e.getMessage());
+    }
+    if (env.getVersion() == 0) {
+      return VerificationResult.reject(Reason.MALFORMED, "envelope has no version");
+    }
+    if (env.getVersion() != Envelopes.VERSION) {
+      return VerificationResult.reject(
+          Reason.UNSUPPORTED_VERSION, "envelope version " + env.getVersion() + "; this verifier knows " + Envelopes.VERSION);
+    }
+    if (env.getKeyTypeValue() == 0) {
+      return VerificationResult.reject(Reason.MALFORMED, "envelope has no key type");
+    }
+    KeyType keyType = KeyType.fromWireValue(env.getKeyTypeValue());
+    if (keyType == null) {
+      return VerificationResult.reject(Reason.UNSUPPORTED_KEY_TYPE, "key type " + env.getKeyTypeValue() + " is not supported");
+    }
+    ByteString telemetryBytes = env.getTelemetry();
+    byte[] publicKey = env.getPublicKey().toByteArray();
+    if (telemetryBytes.isEmpty()) {
+      return VerificationResult.reject(Reason.MALFORMED, "envelope has no telemetry", keyType, publicKey, null, null);
+    }
+    if (env.getSignature().size() != KeyType.SIGNATURE_LENGTH) {
+      return VerificationResult.reject(
+          Reason.MALFORMED,
+          "signature is " + env.getSignature().size() + " bytes; it must be " + KeyType.SIGNATURE_LENGTH,
+          keyType, publicKey, telemetryBytes, null);
+    }
+    Telemetry telemetry;
+    try {
+      telemetry = Telemetry.parseFrom(telemetryBytes);
+    } catch (InvalidProtocolBufferException e) {
+      return VerificationResult.reject(Reason.MALFORMED, "telemetry does not parse: " + e.getMessage(), keyType, publicKey, telemetryBytes, null);
+    }
+    VerifyingKey key = decodeKey(keyType, env.getPublicKey());
+    if (key == null) {
+      return VerificationResult.reject(
+          Reason.BAD_PUBLIC_KEY, "public key is not a canonical " + keyType.label() + " key", keyType, publicKey, telemetryBytes, telemetry);
+    }
+    if (!matchesDeviceId(keyType, publicKey, telemetry.getDeviceId())) {
+      return VerificationResult.reject(
+          Reason.KEY_MISMATCH, "telemetry names another device than the signing key", keyType, publicKey, telemetryBytes, telemetry);
+    }
+    byte[] message = Envelopes.signingMessage(telemetryBytes);
+    SignatureCheck check = key.verify(message, 0, message.length, env.getSignature().toByteArray());
+    switch (check) {
+      case VALID:
+        return VerificationResult.ok(keyType, publicKey, telemetryBytes, telemetry);
+      case NON_CANONICAL:
+        return VerificationResult.reject(
+            Reason.NON_CANONICAL_SIGNATURE,
+            keyType == KeyType.ED25519 ? "Ed25519 S is not reduced" : "ECDSA signature has high S",
+            keyType, publicKey, telemetryBytes, telemetry);
+      default:
+        return VerificationResult.reject(Reason.BAD_SIGNATURE, "signature does not verify", keyType, publicKey, telemetryBytes, telemetry);
+    }
+  }
+
+  private VerifyingKey decodeKey(KeyType type, ByteString encoded) {
+    if (keyCacheSize == 0) {
+      return Schemes.decodePublicKey(type, encoded.toByteArray());
+    }
+    ConcurrentHashMap<ByteString, VerifyingKey> cache = keyCache.get(type);
+    VerifyingKey key = cache.get(encoded);
+    if (key == null) {
+      key = Schemes.decodePublicKey(type, encoded.toByteArray());
+      if (key != null) {
+        if (cache.size() >= keyCacheSize) {
+          cache.clear(); // crude but bounded; a coordinator with more devices than this sets a larger size
+        }
+        cache.put(encoded, key);
+      }
+    }
+    return key;
+  }
+
+  private static boolean matchesDeviceId(KeyType type, byte[] publicKey, ByteString deviceId) {
+    if (publicKey.length != type.publicKeyLength()) {
+      return false;
+    }
+    return DeviceId.of(type, publicKey).matches(deviceId.toByteArray());
+  }
+
+  /** Builds an {@link EnvelopeVerifier}. */
+  public static final class Builder {
+    private int maxEnvelopeBytes = DEFAULT_MAX_ENVELOPE_BYTES;
+    private int keyCacheSize = DEFAULT_KEY_CACHE_SIZE;
+
+    private Builder() {}
+
+    /** Envelopes larger than this are rejected as TOO_LARGE before parsing. Default 16 KiB. */
+    public Builder maxEnvelopeBytes(int bytes) {
+      if (bytes < 64) {
+        throw new IllegalArgumentException("maxEnvelopeBytes must be at least 64, got " + bytes);
+      }
+      this.maxEnvelopeBytes = bytes;
+      return this;
+    }
+
+    /** Decoded public keys kept per key type; 0 disables the cache. Default 65,536. */
+    public Builder keyCacheSize(int entries) {
+      if (entries < 0) {
+        throw new IllegalArgumentException("keyCacheSize must be >= 0, got " + entries);
+      }
+      this.keyCacheSize = entries;
+      return this;
+    }
+
+    public EnvelopeVerifier build() {
+      return new EnvelopeVerifier(this);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.popw.identity;
+
+/**
+ * Signs with a device key that never leaves it: a key file, a PKCS#11 token or a secure element.
+ *
+ * <p>Implementations are thread-safe. Open one with {@link DeviceSigners#open(String)}.
+ */
+public interface DeviceSigner extends AutoCloseable {
+  KeyType keyType();
+
+  /** The canonical public key encoding (32 bytes for Ed25519, 33-byte compressed point for ECDSA). */
+  byte[] publicKey();
+
+  /** This key's device id. */
+  DeviceId deviceId();
+
+  /**
+   * Signs {@code message} with the scheme of {@link #keyType()}: pure Ed25519, or ECDSA over
+   * SHA-256(message), deterministic and low-S. Always 64 bytes.
+   *
+   * @throws SignerException if the key store fails (for example a disconnected secure element)
+   */
+  byte[] sign(byte[] message);
+
+  /** Releases the key; the signer cannot sign afterwards. */
+  @Override
+  void close();
+}

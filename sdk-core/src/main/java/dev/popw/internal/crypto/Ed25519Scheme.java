@@ -1,0 +1,84 @@
+package dev.popw.internal.crypto;
+
+import dev.popw.identity.KeyType;
+import java.security.SecureRandom;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
+
+/** Ed25519 (RFC 8032, pure) on Bouncy Castle's low-level rfc8032 API. */
+public final class Ed25519Scheme {
+  /** The group order L, little-endian, for the S &lt; L canonicality check. */
+  private static final byte[] L_LE = {
+    (byte) 0xed, (byte) 0xd3, (byte) 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+    (byte) 0xd6, (byte) 0x9c, (byte) 0xf7, (byte) 0xa2, (byte) 0xde, (byte) 0xf9, (byte) 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10
+  };
+
+  private Ed25519Scheme() {}
+
+  /** Decodes a 32-byte public key; returns {@code null} if it is not a valid curve point. */
+  public static VerifyingKey decodePublicKey(byte[] encoded) {
+    if (encoded == null || encoded.length != Ed25519.PUBLIC_KEY_SIZE) {
+      return null;
+    }
+    Ed25519.PublicPoint point = Ed25519.validatePublicKeyPartialExport(encoded, 0);
+    return point == null ? null : new Key(point);
+  }
+
+  /** Generates a private key seed. */
+  public static byte[] generatePrivateKey(SecureRandom random) {
+    byte[] sk = new byte[Ed25519.SECRET_KEY_SIZE];
+    Ed25519.generatePrivateKey(random, sk);
+    return sk;
+  }
+
+  public static byte[] publicKey(byte[] privateKey) {
+    byte[] pk = new byte[Ed25519.PUBLIC_KEY_SIZE];
+    Ed25519.generatePublicKey(privateKey, 0, pk, 0);
+    return pk;
+  }
+
+  public static byte[] sign(byte[] privateKey, byte[] publicKey, byte[] message) {
+    byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
+    Ed25519.sign(privateKey, 0, publicKey, 0, message, 0, message.length, sig, 0);
+    return sig;
+  }
+
+  /** True if the little-endian scalar S in {@code sig[32..64)} is below the group order. */
+  static boolean isCanonicalS(byte[] sig) {
+    for (int i = 31; i >= 0; i--) {
+      int s = sig[32 + i] & 0xFF;
+      int l = L_LE[i] & 0xFF;
+      if (s != l) {
+        return s < l;
+      }
+    }
+    return false;
+  }
+
+  private static final class Key implements VerifyingKey {
+    private final Ed25519.PublicPoint point;
+
+    Key(Ed25519.PublicPoint point) {
+      this.point = point;
+    }
+
+    @Override
+    public KeyType keyType() {
+      return KeyType.ED25519;
+    }
+
+    @Override
+    public SignatureCheck verify(byte[] message, int off, int len, byte[] signature) {
+      if (signature == null || signature.length != Ed25519.SIGNATURE_SIZE) {
+        return SignatureCheck.INVALID;
+      }
+      if (!isCanonicalS(signature)) {
+        // RFC 8032 5.1.7 requires rejecting S >= L; we name it so the operator knows why.
+        return SignatureCheck.NON_CANONICAL;
+      }
+      return Ed25519.verify(signature, 0, point, message, off, len)
+          ? SignatureCheck.VALID
+          : SignatureCheck.INVALID;
+    }
+  }
+}
