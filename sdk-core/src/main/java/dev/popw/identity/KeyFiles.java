@@ -20,6 +20,9 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECNamedDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
@@ -34,6 +37,8 @@ import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 public final class KeyFiles {
   private static final String BEGIN = "-----BEGIN PRIVATE KEY-----";
   private static final String END = "-----END PRIVATE KEY-----";
+  /** id-Ed25519, RFC 8410. */
+  private static final ASN1ObjectIdentifier ID_ED25519 = new ASN1ObjectIdentifier("1.3.101.112");
   private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
       EnumSet.of(
           PosixFilePermission.GROUP_READ,
@@ -188,11 +193,15 @@ public final class KeyFiles {
 
   private static byte[] encodePkcs8(SoftwareSigner signer) {
     byte[] sk = signer.privateKeyForExport();
-    AsymmetricKeyParameter param =
-        signer.keyType() == KeyType.ED25519
-            ? new Ed25519PrivateKeyParameters(sk, 0)
-            : new ECPrivateKeyParameters(new BigInteger(1, sk), EcdsaScheme.of(signer.keyType()).domain());
     try {
+      if (signer.keyType() == KeyType.ED25519) {
+        // PKCS#8 v1 (RFC 8410) without the optional public key: Bouncy Castle would write v2
+        // (RFC 5958), which OpenSSL 3.0 cannot read.
+        return new PrivateKeyInfo(new AlgorithmIdentifier(ID_ED25519), new DEROctetString(sk))
+            .getEncoded("DER");
+      }
+      ECPrivateKeyParameters param =
+          new ECPrivateKeyParameters(new BigInteger(1, sk), EcdsaScheme.of(signer.keyType()).domain());
       return PrivateKeyInfoFactory.createPrivateKeyInfo(param).getEncoded("DER");
     } catch (IOException e) {
       throw new SignerException("cannot encode private key: " + e, e);

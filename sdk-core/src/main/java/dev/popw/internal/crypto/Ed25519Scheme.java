@@ -1,6 +1,7 @@
 package dev.popw.internal.crypto;
 
 import dev.popw.identity.KeyType;
+import java.math.BigInteger;
 import java.security.SecureRandom;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
@@ -55,6 +56,24 @@ public final class Ed25519Scheme {
     return false;
   }
 
+  private static byte[] reduceS(byte[] sig) {
+    byte[] be = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      be[i] = sig[63 - i];
+    }
+    byte[] lBe = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      lBe[i] = L_LE[31 - i];
+    }
+    byte[] reduced = new BigInteger(1, be).mod(new BigInteger(1, lBe)).toByteArray();
+    byte[] out = sig.clone();
+    java.util.Arrays.fill(out, 32, 64, (byte) 0);
+    for (int i = 0; i < Math.min(32, reduced.length); i++) {
+      out[32 + i] = reduced[reduced.length - 1 - i];
+    }
+    return out;
+  }
+
   private static final class Key implements VerifyingKey {
     private final Ed25519.PublicPoint point;
 
@@ -73,8 +92,11 @@ public final class Ed25519Scheme {
         return SignatureCheck.INVALID;
       }
       if (!isCanonicalS(signature)) {
-        // RFC 8032 5.1.7 requires rejecting S >= L; we name it so the operator knows why.
-        return SignatureCheck.NON_CANONICAL;
+        // RFC 8032 5.1.7 rejects S >= L. Say NON_CANONICAL only when S mod L would verify, that
+        // is when someone malleated a valid signature; anything else is simply invalid.
+        return Ed25519.verify(reduceS(signature), 0, point, message, off, len)
+            ? SignatureCheck.NON_CANONICAL
+            : SignatureCheck.INVALID;
       }
       return Ed25519.verify(signature, 0, point, message, off, len)
           ? SignatureCheck.VALID
