@@ -31,6 +31,16 @@ public final class EnvelopeVerifier {
   /** Default number of decoded public keys kept per key type. */
   public static final int DEFAULT_KEY_CACHE_SIZE = 65_536;
 
+  /** The multicodec varint that starts a device id of each key type. */
+  private static final Map<KeyType, byte[]> CODEC_PREFIX = new EnumMap<>(KeyType.class);
+
+  static {
+    for (KeyType t : KeyType.values()) {
+      byte[] id = DeviceId.of(t, new byte[t.publicKeyLength()]).toBytes();
+      CODEC_PREFIX.put(t, java.util.Arrays.copyOf(id, id.length - t.publicKeyLength()));
+    }
+  }
+
   private final int maxEnvelopeBytes;
   private final int keyCacheSize;
   private final Map<KeyType, ConcurrentHashMap<ByteString, VerifyingKey>> keyCache = new EnumMap<>(KeyType.class);
@@ -121,7 +131,7 @@ public final class EnvelopeVerifier {
       return VerificationResult.reject(
           Reason.BAD_PUBLIC_KEY, "public key is not a canonical " + keyType.label() + " key", keyType, publicKey, telemetryBytes, telemetry);
     }
-    if (!matchesDeviceId(keyType, publicKey, telemetry.getDeviceId())) {
+    if (!matchesDeviceId(keyType, env.getPublicKey(), telemetry.getDeviceId())) {
       return VerificationResult.reject(
           Reason.KEY_MISMATCH, "telemetry names another device than the signing key", keyType, publicKey, telemetryBytes, telemetry);
     }
@@ -158,11 +168,17 @@ public final class EnvelopeVerifier {
     return key;
   }
 
-  private static boolean matchesDeviceId(KeyType type, byte[] publicKey, ByteString deviceId) {
-    if (publicKey.length != type.publicKeyLength()) {
+  private static boolean matchesDeviceId(KeyType type, ByteString publicKey, ByteString deviceId) {
+    byte[] prefix = CODEC_PREFIX.get(type);
+    if (deviceId.size() != prefix.length + publicKey.size()) {
       return false;
     }
-    return DeviceId.of(type, publicKey).matches(deviceId.toByteArray());
+    for (int i = 0; i < prefix.length; i++) {
+      if (deviceId.byteAt(i) != prefix[i]) {
+        return false;
+      }
+    }
+    return deviceId.substring(prefix.length).equals(publicKey);
   }
 
   /** Builds an {@link EnvelopeVerifier}. */
