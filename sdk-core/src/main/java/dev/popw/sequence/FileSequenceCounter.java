@@ -103,6 +103,18 @@ public final class FileSequenceCounter implements SequenceCounter, AutoCloseable
     return next++;
   }
 
+  /**
+   * Makes sure that {@link #next()} returns a number above {@code used}, durably. A device calls it
+   * at startup with the highest sequence number it finds elsewhere (its outbox), so that a lost or
+   * restored-from-backup counter file cannot lead to reuse.
+   */
+  public synchronized void advancePast(long used) {
+    if (used >= next) {
+      write(used);
+      next = used + 1;
+    }
+  }
+
   /** The number the next call to {@link #next()} will return. */
   public synchronized long peek() {
     return next;

@@ -1,0 +1,41 @@
+package dev.popw.transport;
+
+import dev.popw.identity.DeviceId;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Carries signed envelopes to a coordinator and brings back its acknowledgements. Implementations
+ * live in their own packages ({@code dev.popw.transport.mqtt}, {@code dev.popw.transport.coap}) with
+ * optional dependencies, so that a device needs only the one it uses.
+ *
+ * <p>Implementations are thread-safe and reconnect by themselves after {@link #start}.
+ */
+public interface Transport extends AutoCloseable {
+  /**
+   * Starts connecting in the background (and reconnecting after failures) on behalf of {@code
+   * device}. Returns at once.
+   */
+  void start(DeviceId device, TransportListener listener);
+
+  /** True while envelopes can be sent. */
+  boolean isConnected();
+
+  /** How many envelopes may be awaiting acknowledgement at once. */
+  int maxInFlight();
+
+  /**
+   * Sends one envelope. The future completes when the other side has acknowledged it, or
+   * exceptionally (not connected, timeout, I/O failure); the caller then sends it again later.
+   *
+   * @param envelope a serialized {@code SignedEnvelope}
+   * @param envelopeHash its envelope hash, which receipts quote
+   */
+  CompletableFuture<Acknowledgement> send(byte[] envelope, byte[] envelopeHash);
+
+  /** A short description for logs and status output, e.g. {@code mqtt tcp://host:1883}. */
+  String describe();
+
+  /** Disconnects and releases threads and sockets. */
+  @Override
+  void close();
+}

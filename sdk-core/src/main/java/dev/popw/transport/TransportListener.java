@@ -1,0 +1,18 @@
+package dev.popw.transport;
+
+/** Connection events of a {@link Transport}. Called on the transport's threads; keep it short. */
+public interface TransportListener {
+  void connected();
+
+  /** The connection dropped or an attempt failed; the transport retries by itself. */
+  void disconnected(Throwable cause);
+
+  /** A listener that ignores everything. */
+  TransportListener NONE = new TransportListener() {
+    @Override
+    public void connected() {}
+
+    @Override
+    public void disconnected(Throwable cause) {}
+  };
+}

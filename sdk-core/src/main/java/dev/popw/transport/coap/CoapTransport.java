@@ -1,0 +1,315 @@
+package dev.popw.transport.coap;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.popw.identity.DeviceId;
+import dev.popw.proto.v1.Receipt;
+import dev.popw.transport.Acknowledgement;
+import dev.popw.transport.Backoff;
+import dev.popw.transport.Transport;
+import dev.popw.transport.TransportException;
+import dev.popw.transport.TransportListener;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedSinglePskStore;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CoAP over Eclipse Californium: each envelope is a confirmable POST to {@code /v1/telemetry}; the
+ * coordinator's {@link Receipt} comes back in the response. {@code coaps://} runs DTLS 1.2
+ * (Scandium) with a pre-shared key or raw public keys, and with DTLS Connection ID (RFC 9146), so
+ * that a NAT rebinding (a new source port) does not break the session.
+ */
+public final class CoapTransport implements Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(CoapTransport.class);
+
+  static {
+    CoapConfig.register();
+    UdpConfig.register();
+    DtlsConfig.register();
+  }
+
+  private final URI uri;
+  private final int window;
+  private final CoapEndpoint endpoint;
+  private final Backoff backoff;
+  private final ScheduledExecutorService scheduler;
+  private volatile boolean available = true;
+  private volatile boolean closed;
+  private volatile TransportListener listener = TransportListener.NONE;
+
+  private CoapTransport(Builder b) {
+    this.uri = b.uri;
+    this.window = b.inFlightWindow;
+    this.backoff = new Backoff(b.retryInitial, b.retryMax);
+    Configuration cfg = Configuration.createStandardWithoutFile();
+    cfg.set(CoapConfig.ACK_TIMEOUT, (int) b.ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    cfg.set(CoapConfig.MAX_RETRANSMIT, b.maxRetransmit);
+    cfg.set(CoapConfig.NSTART, Math.max(1, b.inFlightWindow));
+    CoapEndpoint.Builder eb = new CoapEndpoint.Builder().setConfiguration(cfg);
+    if ("coaps".equals(uri.getScheme())) {
+      DtlsConnectorConfig.Builder db = DtlsConnectorConfig.builder(cfg)
+          .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.CLIENT_ONLY)
+          .set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, b.connectionIdLength)
+          .setAddress(new InetSocketAddress(b.localPort));
+      if (b.pskIdentity != null) {
+        db.setAdvancedPskStore(new AdvancedSinglePskStore(b.pskIdentity, b.pskSecret));
+      }
+      if (b.rpkPrivate != null) {
+        db.setCertificateIdentityProvider(new SingleCertificateProvider(b.rpkPrivate, b.rpkPublic));
+        StaticNewAdvancedCertificateVerifier.Builder vb = StaticNewAdvancedCertificateVerifier.builder();
+        if (b.trustedServerKey != null) {
+          vb.setTrustedRPKs(new RawPublicKeyIdentity(b.trustedServerKey));
+        } else {
+          vb.setTrustAllRPKs();
+        }
+        db.setAdvancedCertificateVerifier(vb.build());
+      }
+      eb.setConnector(new DTLSConnector(db.build()));
+    } else {
+      eb.setInetSocketAddress(new InetSocketAddress(b.localPort));
+    }
+    this.endpoint = eb.build();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "popw-coap");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public void start(DeviceId device, TransportListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    try {
+      endpoint.start();
+    } catch (java.io.IOException e) {
+      throw new TransportException("cannot open a UDP socket for CoAP: " + e.getMessage(), e);
+    }
+    listener.connected();
+  }
+
+  /** CoAP has no connection: the transport is available unless the last request failed. */
+  @Override
+  public boolean isConnected() {
+    return available && !closed;
+  }
+
+  @Override
+  public int maxInFlight() {
+    return window;
+  }
+
+  @Override
+  public CompletableFuture<Acknowledgement> send(byte[] envelope, byte[] envelopeHash) {
+    CompletableFuture<Acknowledgement> f = new CompletableFuture<>();
+    Request req = Request.newPost();
+    req.setURI(uri);
+    req.setConfirmable(true);
+    req.setPayload(envelope);
+    req.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+    req.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onResponse(Response response) {
+        handle(response, f);
+      }
+
+      @Override
+      public void onTimeout() {
+        fail(f, new TimeoutException("no CoAP response from " + uri));
+      }
+
+      @Override
+      protected void failed() {
+        fail(f, new TransportException("CoAP request to " + uri + " failed"));
+      }
+
+      @Override
+      public void onSendError(Throwable error) {
+        fail(f, new TransportException("cannot send to " + uri + ": " + error.getMessage(), error));
+      }
+    });
+    endpoint.sendRequest(req);
+    return f;
+  }
+
+  private void handle(Response response, CompletableFuture<Acknowledgement> f) {
+    CoAP.ResponseCode code = response.getCode();
+    Receipt receipt = null;
+    if (response.getPayloadSize() > 0) {
+      try {
+        receipt = Receipt.parseFrom(response.getPayload());
+      } catch (InvalidProtocolBufferException e) {
+        receipt = null;
+      }
+    }
+    if (code.isSuccess() && receipt != null) {
+      backoff.reset();
+      f.complete(Acknowledgement.of(receipt));
+    } else if (code.isClientError() && receipt != null) {
+      f.complete(Acknowledgement.of(receipt)); // refused for good: resending will not help
+    } else {
+      String text = response.getPayloadSize() > 0 && receipt == null
+          ? new String(response.getPayload(), StandardCharsets.UTF_8) : "";
+      fail(f, new TransportException("coordinator answered " + code + (text.isEmpty() ? "" : ": " + text)));
+    }
+  }
+
+  private void fail(CompletableFuture<Acknowledgement> f, Throwable e) {
+    if (!f.completeExceptionally(e) || closed) {
+      return;
+    }
+    if (available) {
+      available = false;
+      listener.disconnected(e);
+      long delay = backoff.nextDelayMillis();
+      LOG.info("CoAP {} unavailable ({}); retrying in {} ms", uri, e.getMessage(), delay);
+      scheduler.schedule(() -> {
+        available = true;
+        listener.connected();
+      }, delay, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The local address the endpoint is bound to. */
+  public InetSocketAddress localAddress() {
+    return endpoint.getAddress();
+  }
+
+  @Override
+  public String describe() {
+    return "coap " + uri;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    scheduler.shutdownNow();
+    endpoint.destroy();
+  }
+
+  /** Builds a {@link CoapTransport}; {@link #build()} fails fast on bad settings. */
+  public static final class Builder {
+    private URI uri;
+    private int inFlightWindow = 32;
+    private String pskIdentity;
+    private byte[] pskSecret;
+    private PrivateKey rpkPrivate;
+    private PublicKey rpkPublic;
+    private PublicKey trustedServerKey;
+    private int connectionIdLength = 6;
+    private int localPort;
+    private Duration ackTimeout = Duration.ofSeconds(2);
+    private int maxRetransmit = 4;
+    private Duration retryInitial = Duration.ofMillis(500);
+    private Duration retryMax = Duration.ofSeconds(60);
+
+    private Builder() {}
+
+    /** Required: {@code coap://host:5683/v1/telemetry} or {@code coaps://host:5684/v1/telemetry}. */
+    public Builder uri(String uri) {
+      this.uri = URI.create(uri);
+      return this;
+    }
+
+    /** Requests awaiting a response at once. Default 32. */
+    public Builder inFlightWindow(int window) {
+      this.inFlightWindow = window;
+      return this;
+    }
+
+    /** DTLS with a pre-shared key. */
+    public Builder psk(String identity, byte[] secret) {
+      this.pskIdentity = Objects.requireNonNull(identity, "identity");
+      this.pskSecret = secret.clone();
+      return this;
+    }
+
+    /**
+     * DTLS with raw public keys (RFC 7250): the device's EC P-256 key pair, and the server key to
+     * trust ({@code null} trusts any server key: for development only).
+     */
+    public Builder rawPublicKey(PrivateKey privateKey, PublicKey publicKey, PublicKey trustedServerKey) {
+      this.rpkPrivate = Objects.requireNonNull(privateKey, "privateKey");
+      this.rpkPublic = Objects.requireNonNull(publicKey, "publicKey");
+      this.trustedServerKey = trustedServerKey;
+      return this;
+    }
+
+    /**
+     * Length of the Connection ID this client asks the server to use; 0 supports the extension
+     * without one of its own. Default 6. The server side chooses the CID that makes rebinding work.
+     */
+    public Builder connectionIdLength(int length) {
+      this.connectionIdLength = length;
+      return this;
+    }
+
+    /** Local UDP port; 0 (default) picks a free one. */
+    public Builder localPort(int port) {
+      this.localPort = port;
+      return this;
+    }
+
+    /** CoAP ACK_TIMEOUT (RFC 7252). Default 2 s. */
+    public Builder ackTimeout(Duration timeout) {
+      this.ackTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** CoAP MAX_RETRANSMIT. Default 4. */
+    public Builder maxRetransmit(int count) {
+      this.maxRetransmit = count;
+      return this;
+    }
+
+    /** Pause after a failed request: exponential with jitter. Default 0.5 s to 60 s. */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      this.retryInitial = initial;
+      this.retryMax = max;
+      return this;
+    }
+
+    public CoapTransport build() {
+      if (uri == null || !("coap".equals(uri.getScheme()) || "coaps".equals(uri.getScheme()))) {
+        throw new IllegalStateException("CoAP URI must start with coap:// or coaps://, got " + uri);
+      }
+      if ("coaps".equals(uri.getScheme()) && pskIdentity == null && rpkPrivate == null) {
+        throw new IllegalStateException("coaps:// needs credentials: a pre-shared key or a raw public key pair");
+      }
+      if (inFlightWindow < 1) {
+        throw new IllegalStateException("in-flight window must be at least 1, got " + inFlightWindow);
+      }
+      new Backoff(retryInitial, retryMax);
+      return new CoapTransport(this);
+    }
+  }
+}
