@@ -1,0 +1,171 @@
+package dev.popw.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.popw.client.DeviceClient;
+import dev.popw.envelope.EnvelopeSealer;
+import dev.popw.envelope.Reason;
+import dev.popw.envelope.SealedEnvelope;
+import dev.popw.identity.KeyType;
+import dev.popw.identity.SoftwareSigner;
+import dev.popw.proto.v1.Receipt;
+import dev.popw.testing.DeliveryAssertions;
+import dev.popw.testing.FixedSequence;
+import dev.popw.testing.SampleTelemetry;
+import dev.popw.testing.TestCoapServer;
+import dev.popw.testing.UdpNatProxy;
+import dev.popw.transport.coap.CoapTransport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** DeviceClient and CoapTransport against a real Californium server in this JVM. */
+class CoapDeliveryIT {
+  private static final byte[] PSK = "popw-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
+  @TempDir Path tmp;
+
+  @ParameterizedTest
+  @EnumSource(KeyType.class)
+  void delivers_over_plain_coap_for_every_key_type(KeyType type) throws Exception {
+    try (TestCoapServer server = TestCoapServer.plain();
+        DeviceClient device = DeviceClient.builder()
+            .signer(SoftwareSigner.generate(type, new SecureRandom()))
+            .transport(CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build())
+            .stateDirectory(tmp).networkId("popw-test").build()) {
+      for (int i = 0; i < 50; i++) {
+        device.submit(SampleTelemetry.gpus(2));
+      }
+      device.submit(SampleTelemetry.gpus(2)).join();
+      assertTrue(device.drain(Duration.ofSeconds(20)), device.status().toString());
+      DeliveryAssertions.assertCompleteChain(server.received(), LongStream.rangeClosed(1, 51).boxed().collect(Collectors.toSet()));
+      assertEquals(51, device.status().acknowledged());
+    }
+  }
+
+  @Test
+  void delivers_over_dtls_with_a_pre_shared_key() throws Exception {
+    try (TestCoapServer server = TestCoapServer.dtls(6, "device-1", PSK, null, null);
+        DeviceClient device = DeviceClient.builder()
+            .signer(SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom()))
+            .transport(CoapTransport.builder().uri("coaps://127.0.0.1:" + server.port() + "/v1/telemetry").psk("device-1", PSK).build())
+            .stateDirectory(tmp).networkId("popw-test").build()) {
+      for (int i = 0; i < 20; i++) {
+        device.submit(SampleTelemetry.weather()).join();
+      }
+      assertTrue(device.drain(Duration.ofSeconds(20)), device.status().toString());
+      assertEquals(20, server.received().size());
+      assertEquals(1, server.handshakes(), "one DTLS session for all requests");
+    }
+  }
+
+  @Test
+  void delivers_over_dtls_with_raw_public_keys() throws Exception {
+    KeyPair serverKeys = ecKeyPair();
+    KeyPair deviceKeys = ecKeyPair();
+    try (TestCoapServer server = TestCoapServer.dtls(6, null, null, serverKeys.getPrivate(), serverKeys.getPublic());
+        DeviceClient device = DeviceClient.builder()
+            .signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
+            .transport(CoapTransport.builder().uri("coaps://127.0.0.1:" + server.port() + "/v1/telemetry")
+                .rawPublicKey(deviceKeys.getPrivate(), deviceKeys.getPublic(), serverKeys.getPublic()).build())
+            .stateDirectory(tmp).networkId("popw-test").build()) {
+      device.submit(SampleTelemetry.witness()).join();
+      assertTrue(device.drain(Duration.ofSeconds(20)), device.status().toString());
+      assertEquals(1, server.received().size());
+    }
+  }
+
+  @Test
+  void the_coordinators_rejection_is_final_and_reported() throws Exception {
+    try (TestCoapServer server = TestCoapServer.plain();
+        CoapTransport transport = CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build()) {
+      transport.start(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()).deviceId(), TransportListener.NONE);
+      byte[] garbage = {1, 2, 3};
+      Acknowledgement ack = transport.send(garbage, new byte[32]).get(10, TimeUnit.SECONDS);
+      assertTrue(ack.isRejected());
+      assertEquals(Reason.MALFORMED.name(), ack.receipt().orElseThrow().getReason());
+    }
+  }
+
+  /**
+   * Scenario f: the NAT in front of the device changes its public port mid-session. With DTLS
+   * Connection ID the server keeps the session and answers; no second handshake happens.
+   */
+  @Test
+  void dtls_connection_id_survives_a_change_of_the_client_port() throws Exception {
+    try (TestCoapServer server = TestCoapServer.dtls(6, "device-1", PSK, null, null);
+        UdpNatProxy nat = new UdpNatProxy(server.address());
+        CoapTransport transport = dtlsThrough(nat)) {
+      EnvelopeSealer sealer = sealer();
+      transport.start(deviceOf(), TransportListener.NONE);
+      Receipt first = send(transport, sealer.seal(SampleTelemetry.weather()));
+      assertEquals(Receipt.Status.ACCEPTED, first.getStatus());
+      int portBefore = nat.outboundPort();
+      nat.rebind();
+      assertNotEquals(portBefore, nat.outboundPort());
+      Receipt second = send(transport, sealer.seal(SampleTelemetry.weather()));
+      assertEquals(Receipt.Status.ACCEPTED, second.getStatus());
+      assertEquals(1, server.handshakes(), "the session continued without a new handshake");
+      Set<String> sources = server.received().stream().map(r -> r.source()).collect(Collectors.toSet());
+      assertEquals(2, sources.size(), "the server saw the device at two addresses: " + sources);
+    }
+  }
+
+  /** The control: without Connection ID the same rebinding breaks the session. */
+  @Test
+  void without_connection_id_the_same_change_breaks_the_session() throws Exception {
+    try (TestCoapServer server = TestCoapServer.dtls(null, "device-1", PSK, null, null);
+        UdpNatProxy nat = new UdpNatProxy(server.address());
+        CoapTransport transport = dtlsThrough(nat)) {
+      EnvelopeSealer sealer = sealer();
+      transport.start(deviceOf(), TransportListener.NONE);
+      assertEquals(Receipt.Status.ACCEPTED, send(transport, sealer.seal(SampleTelemetry.weather())).getStatus());
+      nat.rebind();
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> transport.send(sealer.seal(SampleTelemetry.weather()).bytes(), new byte[32]).get(20, TimeUnit.SECONDS));
+      assertInstanceOf(java.util.concurrent.TimeoutException.class, e.getCause());
+      assertEquals(1, server.received().size());
+    }
+  }
+
+  private CoapTransport dtlsThrough(UdpNatProxy nat) {
+    return CoapTransport.builder().uri("coaps://127.0.0.1:" + nat.port() + "/v1/telemetry").psk("device-1", PSK)
+        .ackTimeout(Duration.ofMillis(500)).maxRetransmit(2).build();
+  }
+
+  private final SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+
+  private EnvelopeSealer sealer() {
+    return EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
+  }
+
+  private dev.popw.identity.DeviceId deviceOf() {
+    return signer.deviceId();
+  }
+
+  private static Receipt send(CoapTransport t, SealedEnvelope e) throws Exception {
+    return t.send(e.bytes(), e.hash()).get(20, TimeUnit.SECONDS).receipt().orElseThrow();
+  }
+
+  private static KeyPair ecKeyPair() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+}
