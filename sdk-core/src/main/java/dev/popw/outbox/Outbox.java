@@ -1,15 +1,12 @@
 package dev.popw.outbox;
 
+import dev.popw.internal.storage.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,7 +54,6 @@ public final class Outbox implements AutoCloseable {
   private final OutboxConfig config;
   private final Path dir;
   private final int maxBody;
-  private final FileChannel lockChannel;
   private final FileLock dirLock;
   private final ScheduledExecutorService flusher;
   private final ReentrantLock lock = new ReentrantLock();
@@ -89,11 +85,10 @@ public final class Outbox implements AutoCloseable {
   private long expired;
   private long corrupt;
 
-  private Outbox(OutboxConfig config, FileChannel lockChannel, FileLock dirLock) {
+  private Outbox(OutboxConfig config, FileLock dirLock) {
     this.config = config;
     this.dir = config.directory();
     this.maxBody = Segment.BODY_FIXED + config.maxRecordBytes();
-    this.lockChannel = lockChannel;
     this.dirLock = dirLock;
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "popw-outbox-flush");
@@ -109,28 +104,26 @@ public final class Outbox implements AutoCloseable {
    */
   public static Outbox open(OutboxConfig config) {
     Path dir = config.directory();
-    FileChannel lockChannel = null;
+    FileLock lock = null;
     try {
       Files.createDirectories(dir);
-      lockChannel = FileChannel.open(dir.resolve("outbox.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
+      lock = Storage.tryLockExclusive(dir.resolve("outbox.lock"));
       if (lock == null) {
         throw new OutboxException("outbox " + dir + " is in use by another process");
       }
-      Outbox outbox = new Outbox(config, lockChannel, lock);
+      Outbox outbox = new Outbox(config, lock);
       outbox.recover();
       outbox.startFlusher();
       return outbox;
     } catch (IOException e) {
-      closeQuietly(lockChannel);
+      if (lock != null) {
+        Storage.release(lock);
+      }
       throw new OutboxException("cannot open outbox " + dir + ": " + e, e);
     } catch (RuntimeException e) {
-      closeQuietly(lockChannel);
+      if (lock != null) {
+        Storage.release(lock);
+      }
       throw e;
     }
   }
@@ -525,16 +518,8 @@ public final class Outbox implements AutoCloseable {
     CRC32C crc = new CRC32C();
     crc.update(buf.array(), 0, 8);
     buf.putInt((int) crc.getValue());
-    buf.flip();
-    Path tmp = dir.resolve(ACKED_FILE + ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(false);
-      }
-      Files.move(tmp, dir.resolve(ACKED_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Storage.writeAtomically(dir.resolve(ACKED_FILE), buf.array());
       ackedPersisted = value;
     } catch (IOException e) {
       LOG.warn("outbox {}: cannot persist the acknowledged position: {}", dir, e.toString());
@@ -542,11 +527,7 @@ public final class Outbox implements AutoCloseable {
   }
 
   private void fsyncDirectory() {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // not supported on every platform; the file itself is synced
-    }
+    Storage.fsyncDirectory(dir);
   }
 
   // ---------------------------------------------------------------- delivery
@@ -735,22 +716,7 @@ public final class Outbox implements AutoCloseable {
       lock.unlock();
     }
     failPending(new OutboxException("outbox " + dir + " closed before the entry was synced"));
-    try {
-      dirLock.release();
-    } catch (IOException e) {
-      // released when the channel closes
-    }
-    closeQuietly(lockChannel);
-  }
-
-  private static void closeQuietly(FileChannel ch) {
-    if (ch != null) {
-      try {
-        ch.close();
-      } catch (IOException e) {
-        // nothing to do
-      }
-    }
+    Storage.release(dirLock);
   }
 
   private static final class PendingAppend {

@@ -1,15 +1,11 @@
 package dev.popw.sequence;
 
+import dev.popw.internal.storage.Storage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,19 +28,15 @@ public final class FileSequenceCounter implements SequenceCounter, AutoCloseable
       "# PoPW device sequence counter. Do not edit or delete: a reused sequence number is equivocation.\n";
 
   private final Path file;
-  private final Path tmp;
   private final int block;
-  private final FileChannel lockChannel;
   private final FileLock lock;
   private long next;
   private long reserved;
   private boolean closed;
 
-  private FileSequenceCounter(Path file, int block, FileChannel lockChannel, FileLock lock, long reserved) {
+  private FileSequenceCounter(Path file, int block, FileLock lock, long reserved) {
     this.file = file;
-    this.tmp = file.resolveSibling(file.getFileName() + ".tmp");
     this.block = block;
-    this.lockChannel = lockChannel;
     this.lock = lock;
     this.reserved = reserved;
     this.next = reserved + 1;
@@ -65,29 +57,27 @@ public final class FileSequenceCounter implements SequenceCounter, AutoCloseable
       throw new IllegalArgumentException("block must be >= 1, got " + block);
     }
     Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-    FileChannel ch = null;
+    FileLock lock = null;
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
+      lock = Storage.tryLockExclusive(lockFile);
       if (lock == null) {
         throw new SequenceException("sequence file " + file + " is in use by another process; only one may use a device's counter");
       }
       long reserved = Files.exists(file) ? read(file) : 0;
-      return new FileSequenceCounter(file, block, ch, lock, reserved);
+      return new FileSequenceCounter(file, block, lock, reserved);
     } catch (IOException e) {
-      closeQuietly(ch);
+      if (lock != null) {
+        Storage.release(lock);
+      }
       throw new SequenceException("cannot open sequence file " + file + ": " + e, e);
     } catch (RuntimeException e) {
-      closeQuietly(ch);
+      if (lock != null) {
+        Storage.release(lock);
+      }
       throw e;
     }
   }
@@ -132,12 +122,7 @@ public final class FileSequenceCounter implements SequenceCounter, AutoCloseable
       }
     } finally {
       closed = true;
-      try {
-        lock.release();
-      } catch (IOException e) {
-        // the channel close below releases it anyway
-      }
-      closeQuietly(lockChannel);
+      Storage.release(lock);
     }
   }
 
@@ -147,12 +132,7 @@ public final class FileSequenceCounter implements SequenceCounter, AutoCloseable
     crc.update(line.getBytes(StandardCharsets.US_ASCII));
     String text = HEADER + line + "\n" + String.format("crc32c=%08x%n", crc.getValue());
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      fsyncDirectory(file.toAbsolutePath().getParent());
+      Storage.writeAtomically(file, text.getBytes(StandardCharsets.US_ASCII));
     } catch (IOException e) {
       throw new SequenceException("cannot persist sequence counter to " + file + ": " + e, e);
     }
@@ -196,24 +176,5 @@ public final class FileSequenceCounter implements SequenceCounter, AutoCloseable
             + "set it to a number above the last one the coordinator has seen (see docs/wire-format.md)");
   }
 
-  private static void fsyncDirectory(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open a directory; the rename is still atomic there.
-    }
-  }
 
-  private static void closeQuietly(FileChannel ch) {
-    if (ch != null) {
-      try {
-        ch.close();
-      } catch (IOException e) {
-        // nothing more to do
-      }
-    }
-  }
 }
