@@ -1,5 +1,6 @@
 package dev.popw.envelope;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,6 +12,9 @@ import dev.popw.proto.v1.SignedEnvelope;
 import dev.popw.testing.FixedSequence;
 import dev.popw.testing.SampleTelemetry;
 import dev.popw.testing.TestKeys;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
@@ -18,11 +22,14 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * 120,000 hostile inputs from a fixed seed: truncated envelopes, random garbage, oversize buffers
- * and randomly mutated envelopes. The verifier never throws and never accepts any of them.
+ * 120,000 hostile inputs from a fixed seed and fixed envelopes, so every run is the same: truncated
+ * envelopes, random garbage, oversize buffers and randomly mutated envelopes. The verifier never
+ * throws and never accepts any of them. Other seeds: {@code -Dpopw.fuzz.seed=N
+ * -Dpopw.fuzz.timestamp=MS}.
  */
 class EnvelopeFuzzTest {
-  private static final long SEED = 0x5eed_f00dL;
+  private static final long SEED = Long.getLong("popw.fuzz.seed", 0x5eed_f00dL);
+  private static final long TIMESTAMP_MS = Long.getLong("popw.fuzz.timestamp", 1_795_521_600_000L);
   private final EnvelopeVerifier verifier = EnvelopeVerifier.create();
 
   @Test
@@ -30,7 +37,8 @@ class EnvelopeFuzzTest {
     Random rnd = new Random(SEED);
     byte[][] valid = new byte[KeyType.values().length][];
     for (KeyType t : KeyType.values()) {
-      EnvelopeSealer s = EnvelopeSealer.builder().signer(TestKeys.signer(t)).sequence(new FixedSequence(1)).networkId("popw-test").build();
+      EnvelopeSealer s = EnvelopeSealer.builder().signer(TestKeys.signer(t)).sequence(new FixedSequence(1))
+          .clock(Clock.fixed(Instant.ofEpochMilli(TIMESTAMP_MS), ZoneOffset.UTC)).networkId("popw-test").build();
       valid[t.ordinal()] = s.seal(SampleTelemetry.gpus(2)).bytes();
     }
     Map<Reason, Integer> garbageReasons = new EnumMap<>(Reason.class);
@@ -66,19 +74,17 @@ class EnvelopeFuzzTest {
       }
       assertEquals(Reason.TOO_LARGE, verify(big).reason());
     }
-    // 4. Valid envelopes with 1 to 8 random byte mutations: 30,000 cases.
+    // 4. Valid envelopes with 1 to 8 random byte mutations: 30,000 cases. Two mutations can land
+    // on the same byte and restore it, so the property is: OK only for the unchanged bytes.
     for (int i = 0; i < 30_000; i++) {
-      byte[] m = valid[rnd.nextInt(valid.length)].clone();
+      byte[] original = valid[rnd.nextInt(valid.length)];
+      byte[] m = original.clone();
       int n = 1 + rnd.nextInt(8);
-      boolean changed = false;
       for (int k = 0; k < n; k++) {
-        int pos = rnd.nextInt(m.length);
-        byte old = m[pos];
-        m[pos] = (byte) rnd.nextInt(256);
-        changed |= m[pos] != old;
+        m[rnd.nextInt(m.length)] = (byte) rnd.nextInt(256);
       }
-      if (changed) {
-        assertNotEquals(Reason.OK, verify(m).reason());
+      if (verify(m).reason() == Reason.OK) {
+        assertArrayEquals(original, m, "a changed envelope verified");
       }
     }
     int malformed = garbageReasons.getOrDefault(Reason.MALFORMED, 0);
