@@ -1,0 +1,131 @@
+package dev.popw.coordinator.ingest;
+
+import dev.popw.coordinator.store.AcceptedEnvelope;
+import dev.popw.coordinator.store.RejectionRecord;
+import dev.popw.coordinator.store.Store;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for the pipeline: one thread takes whatever is waiting (up to a batch size, or
+ * what arrives within a short delay) and writes it in one transaction. Each write's future
+ * completes only after its transaction commits: a receipt is never sent for an envelope that is not
+ * yet in the database.
+ */
+final class BatchWriter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
+
+  private final Store store;
+  private final int batchSize;
+  private final long delayNanos;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  BatchWriter(Store store, int batchSize, Duration delay) {
+    this.store = store;
+    this.batchSize = batchSize;
+    this.delayNanos = delay.toNanos();
+    this.thread = new Thread(this::run, "popw-db-writer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  CompletableFuture<Void> write(AcceptedEnvelope accepted) {
+    Pending p = new Pending(accepted, null);
+    queue.add(p);
+    return p.done;
+  }
+
+  CompletableFuture<Void> write(RejectionRecord rejected) {
+    Pending p = new Pending(null, rejected);
+    queue.add(p);
+    return p.done;
+  }
+
+  int queueDepth() {
+    return queue.size();
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>(batchSize);
+    while (running || !queue.isEmpty()) {
+      try {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        long deadline = System.nanoTime() + delayNanos;
+        while (batch.size() < batchSize) {
+          Pending next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+        }
+        flush(batch);
+      } catch (InterruptedException e) {
+        if (!running) {
+          continue;
+        }
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void flush(List<Pending> batch) {
+    List<AcceptedEnvelope> accepted = new ArrayList<>();
+    List<RejectionRecord> rejected = new ArrayList<>();
+    for (Pending p : batch) {
+      if (p.accepted != null) {
+        accepted.add(p.accepted);
+      } else {
+        rejected.add(p.rejected);
+      }
+    }
+    try {
+      store.persist(accepted, rejected);
+      for (Pending p : batch) {
+        p.done.complete(null);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("database write of {} envelopes failed; devices will resend them: {}", batch.size(), e.getMessage());
+      for (Pending p : batch) {
+        p.done.completeExceptionally(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static final class Pending {
+    final AcceptedEnvelope accepted;
+    final RejectionRecord rejected;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Pending(AcceptedEnvelope accepted, RejectionRecord rejected) {
+      this.accepted = accepted;
+      this.rejected = rejected;
+    }
+  }
+}

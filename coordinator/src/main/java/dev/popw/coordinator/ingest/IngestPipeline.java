@@ -1,0 +1,283 @@
+package dev.popw.coordinator.ingest;
+
+import dev.popw.coordinator.store.AcceptedEnvelope;
+import dev.popw.coordinator.store.DeviceRecord;
+import dev.popw.coordinator.store.RejectionRecord;
+import dev.popw.coordinator.store.Store;
+import dev.popw.envelope.EnvelopeVerifier;
+import dev.popw.envelope.VerificationResult;
+import dev.popw.proto.v1.Telemetry;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The coordinator's verification pipeline, in order: size limit, parse, signature (sdk-core's
+ * {@link EnvelopeVerifier}), device registered and active, topic/device binding, duplicate or
+ * equivocation, sequence and hash-chain gaps (recorded, not fatal), freshness, payload bounds,
+ * persist, result. Every envelope gets an {@link IngestResult}; a rejection never throws out of
+ * {@link #submit} and never stalls other devices.
+ *
+ * <p>Signatures are checked on a pool of {@code verifyThreads}; the stateful checks of one device
+ * are serialized on that device's state; writes are group-committed ({@link BatchWriter}) and the
+ * returned future completes after the commit.
+ */
+public final class IngestPipeline implements AutoCloseable {
+  private static final long NEGATIVE_CACHE_MS = 5_000;
+
+  private final Store store;
+  private final PipelineConfig config;
+  private final Clock clock;
+  private final EnvelopeVerifier verifier;
+  private final ExecutorService verifyPool;
+  private final BatchWriter writer;
+  private final Map<String, DeviceState> states = new ConcurrentHashMap<>();
+  private final Map<String, Long> unknownUntil = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+
+  public IngestPipeline(Store store, PipelineConfig config, Clock clock) {
+    this.store = store;
+    this.config = config;
+    this.clock = clock;
+    this.verifier = EnvelopeVerifier.builder().maxEnvelopeBytes(config.maxEnvelopeBytes()).build();
+    this.verifyPool = Executors.newFixedThreadPool(config.verifyThreads(), r -> {
+      Thread t = new Thread(r, "popw-verify");
+      t.setDaemon(true);
+      return t;
+    });
+    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay());
+  }
+
+  /**
+   * Verifies and stores one envelope.
+   *
+   * @param envelope the bytes as received
+   * @param topicDeviceId the device id named by the MQTT topic it came on, or {@code null} (CoAP)
+   * @return the decision, completed once it is persisted; completes exceptionally only if the
+   *     database fails (the device then gets no receipt and sends again)
+   */
+  public CompletableFuture<IngestResult> submit(byte[] envelope, String topicDeviceId) {
+    long receivedAt = clock.millis();
+    return CompletableFuture.supplyAsync(() -> verifier.verify(envelope), verifyPool)
+        .thenCompose(vr -> decide(vr, envelope, topicDeviceId, receivedAt))
+        .whenComplete((r, e) -> {
+          if (r != null) {
+            count(r.status() == IngestStatus.ACCEPTED ? "ACCEPTED" : r.reason());
+          }
+        });
+  }
+
+  private CompletableFuture<IngestResult> decide(VerificationResult vr, byte[] envelope, String topicDeviceId, long receivedAt) {
+    if (!vr.isOk()) {
+      String dev = vr.deviceId().map(Object::toString).orElse(null);
+      long seq = vr.telemetry().map(Telemetry::getSequence).orElse(0L);
+      return reject(vr.reason().name(), vr.detail(), dev, seq, vr.envelopeHash().orElse(null), receivedAt,
+          envelope.length <= config.maxEnvelopeBytes() ? envelope : null, null);
+    }
+    Telemetry t = vr.telemetry().orElseThrow();
+    String deviceId = vr.deviceId().orElseThrow().toString();
+    byte[] hash = vr.envelopeHash().orElseThrow();
+    long seq = t.getSequence();
+    if (topicDeviceId != null && !topicDeviceId.equals(deviceId)) {
+      return reject(CoordinatorReason.TOPIC_MISMATCH, "sent on the topic of " + topicDeviceId, deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    if (!config.networkId().equals(t.getNetworkId())) {
+      return reject(CoordinatorReason.WRONG_NETWORK, "for network '" + t.getNetworkId() + "', this is '" + config.networkId() + "'",
+          deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    DeviceState state = state(deviceId);
+    if (state == null) {
+      return reject(CoordinatorReason.NOT_REGISTERED, "device is not registered", deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    if (!state.record.active()) {
+      return reject(CoordinatorReason.DEVICE_INACTIVE, "device is deactivated", deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    if (seq == 0) {
+      return reject(CoordinatorReason.BAD_SEQUENCE, "sequence numbers start at 1", deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    if (t.getPayloadCase() == Telemetry.PayloadCase.PAYLOAD_NOT_SET) {
+      return reject(CoordinatorReason.EMPTY_PAYLOAD, "telemetry has no payload", deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    int flags = 0;
+    long now = receivedAt;
+    if (t.getTimestampMs() > now + config.maxClockSkew().toMillis()) {
+      return reject(CoordinatorReason.FUTURE_TIMESTAMP, "device clock is " + (t.getTimestampMs() - now) + " ms ahead",
+          deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    if (t.getTimestampMs() < now - config.freshness().toMillis()) {
+      if (t.getPayloadCase() != Telemetry.PayloadCase.SENSOR) {
+        return reject(CoordinatorReason.STALE, "telemetry is " + (now - t.getTimestampMs()) / 1000 + " s old",
+            deviceId, seq, hash, receivedAt, envelope, null);
+      }
+      flags |= AcceptedEnvelope.Flags.BACKFILL;
+    }
+    Optional<String> outOfBounds = PayloadBounds.check(t);
+    if (outOfBounds.isPresent()) {
+      return reject(CoordinatorReason.OUT_OF_BOUNDS, outOfBounds.get(), deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    synchronized (state) {
+      byte[] existing = state.hashOf(seq);
+      if (existing != null) {
+        if (Arrays.equals(existing, hash)) {
+          return CompletableFuture.completedFuture(
+              new IngestResult(IngestStatus.DUPLICATE, "DUPLICATE", "already accepted", deviceId, seq, hash, 0));
+        }
+        return reject(CoordinatorReason.EQUIVOCATION, "sequence " + seq + " was accepted with other content",
+            deviceId, seq, hash, receivedAt, envelope, existing);
+      }
+      byte[] previous = seq > 1 ? state.hashOf(seq - 1) : null;
+      if (seq > 1 && previous == null) {
+        flags |= AcceptedEnvelope.Flags.SEQUENCE_GAP;
+      } else if (previous != null && !Arrays.equals(previous, t.getPrevHash().toByteArray())) {
+        flags |= AcceptedEnvelope.Flags.CHAIN_GAP;
+      }
+      state.reserve(seq, hash);
+    }
+    int finalFlags = flags;
+    AcceptedEnvelope row = new AcceptedEnvelope(hash, deviceId, seq, t.getTimestampMs(), receivedAt,
+        t.getPayloadCase().getNumber(), flags, envelope);
+    return writer.write(row).handle((ok, err) -> {
+      synchronized (state) {
+        if (err != null) {
+          state.release(seq, hash); // not stored: the resend must not look like a duplicate
+        } else {
+          state.committed(seq);
+        }
+      }
+      if (err != null) {
+        throw new IllegalStateException("database write failed", err);
+      }
+      return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
+    });
+  }
+
+  private CompletableFuture<IngestResult> reject(CoordinatorReason reason, String detail, String deviceId, long seq, byte[] hash,
+      long receivedAt, byte[] envelope, byte[] conflictsWith) {
+    return reject(reason.name(), detail, deviceId, seq, hash, receivedAt, envelope, conflictsWith);
+  }
+
+  private CompletableFuture<IngestResult> reject(String reason, String detail, String deviceId, long seq, byte[] hash,
+      long receivedAt, byte[] envelope, byte[] conflictsWith) {
+    RejectionRecord rec = new RejectionRecord(deviceId, seq == 0 ? null : seq, hash, reason, detail, receivedAt, envelope, conflictsWith);
+    IngestResult result = new IngestResult(IngestStatus.REJECTED, reason, detail, deviceId, seq, hash, 0);
+    return writer.write(rec).handle((ok, err) -> result); // a lost rejection record must not block the answer
+  }
+
+  private DeviceState state(String deviceId) {
+    DeviceState s = states.get(deviceId);
+    if (s != null) {
+      return s;
+    }
+    Long until = unknownUntil.get(deviceId);
+    long now = System.currentTimeMillis();
+    if (until != null && until > now) {
+      return null;
+    }
+    Optional<DeviceRecord> rec = store.device(deviceId);
+    if (rec.isEmpty()) {
+      unknownUntil.put(deviceId, now + NEGATIVE_CACHE_MS);
+      return null;
+    }
+    DeviceState loaded = new DeviceState(rec.get(), config.sequenceWindow());
+    loaded.load(store.recentSequences(deviceId, config.sequenceWindow()));
+    DeviceState raced = states.putIfAbsent(deviceId, loaded);
+    return raced != null ? raced : loaded;
+  }
+
+  /** Forget cached state of a device after its registration or status changed. */
+  public void deviceChanged(String deviceId) {
+    states.remove(deviceId);
+    unknownUntil.remove(deviceId);
+  }
+
+  private void count(String outcome) {
+    outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+  }
+
+  /** Envelopes processed since start, by outcome: ACCEPTED, DUPLICATE or the rejection reason. */
+  public Map<String, Long> outcomeCounts() {
+    Map<String, Long> m = new TreeMap<>();
+    outcomes.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
+  }
+
+  /** Writes waiting for the database. */
+  public int writeQueueDepth() {
+    return writer.queueDepth();
+  }
+
+  @Override
+  public void close() {
+    verifyPool.shutdown();
+    try {
+      verifyPool.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    writer.close();
+  }
+
+  /**
+   * What the pipeline remembers of one device: its record and its accepted sequence numbers from
+   * the newest down to {@code recent.firstKey()} (all of them in that range: the invariant that
+   * makes "absent" mean "never accepted"). Older ones are looked up in the database; old ones
+   * accepted but not yet committed wait in {@code belowWindow}. Guarded by the instance lock.
+   */
+  private final class DeviceState {
+    final DeviceRecord record;
+    final int window;
+    final String id;
+    final TreeMap<Long, byte[]> recent = new TreeMap<>();
+    final Map<Long, byte[]> belowWindow = new java.util.HashMap<>();
+
+    DeviceState(DeviceRecord record, int window) {
+      this.record = record;
+      this.window = window;
+      this.id = record.id().toString();
+    }
+
+    void load(Map<Long, byte[]> newestAccepted) {
+      recent.putAll(newestAccepted);
+    }
+
+    byte[] hashOf(long seq) {
+      byte[] h = recent.get(seq);
+      if (h == null) {
+        h = belowWindow.get(seq);
+      }
+      if (h != null || recent.isEmpty() || seq >= recent.firstKey()) {
+        return h;
+      }
+      return store.acceptedHash(id, seq).orElse(null);
+    }
+
+    void reserve(long seq, byte[] hash) {
+      if (!recent.isEmpty() && seq < recent.firstKey()) {
+        belowWindow.put(seq, hash);
+        return;
+      }
+      recent.put(seq, hash);
+      while (recent.size() > window) {
+        recent.pollFirstEntry();
+      }
+    }
+
+    /** After the commit: old sequence numbers are now found in the database. */
+    void committed(long seq) {
+      belowWindow.remove(seq);
+    }
+
+    void release(long seq, byte[] hash) {
+      recent.remove(seq, hash);
+      belowWindow.remove(seq, hash);
+    }
+  }
+}

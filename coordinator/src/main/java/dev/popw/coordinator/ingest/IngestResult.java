@@ -1,0 +1,41 @@
+package dev.popw.coordinator.ingest;
+
+import com.google.protobuf.ByteString;
+import dev.popw.proto.v1.Receipt;
+
+/**
+ * The coordinator's decision on one envelope. {@code reason} is empty for ACCEPTED, "DUPLICATE"
+ * for duplicates, else a {@link dev.popw.envelope.Reason} or {@link CoordinatorReason} name.
+ * {@code flags} are the {@link dev.popw.coordinator.store.AcceptedEnvelope.Flags} of an accepted
+ * envelope. Nullable fields are those the envelope did not get far enough to have.
+ */
+public record IngestResult(IngestStatus status, String reason, String detail, String deviceId, long sequence,
+    byte[] envelopeHash, int flags) {
+
+  public boolean accepted() {
+    return status == IngestStatus.ACCEPTED;
+  }
+
+  /** The receipt the device gets. */
+  public Receipt toReceipt(long nowMs) {
+    Receipt.Builder b = Receipt.newBuilder()
+        .setSequence(sequence)
+        .setCoordinatorTimeMs(nowMs)
+        .setStatus(switch (status) {
+          case ACCEPTED -> Receipt.Status.ACCEPTED;
+          case DUPLICATE -> Receipt.Status.DUPLICATE;
+          case REJECTED -> Receipt.Status.REJECTED;
+        })
+        .setReason(reason == null ? "" : reason);
+    if (envelopeHash != null) {
+      b.setEnvelopeHash(ByteString.copyFrom(envelopeHash));
+    }
+    return b.build();
+  }
+
+  @Override
+  public String toString() {
+    return status + (reason == null || reason.isEmpty() ? "" : " " + reason) + " " + deviceId + "#" + sequence
+        + (detail == null ? "" : " (" + detail + ")");
+  }
+}

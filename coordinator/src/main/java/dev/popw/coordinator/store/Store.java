@@ -1,0 +1,244 @@
+package dev.popw.coordinator.store;
+
+import dev.popw.identity.DeviceId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** The coordinator's persistent state, over JDBC. Thread-safe. */
+public final class Store {
+  private final DataSource ds;
+
+  public Store(Database db) {
+    this.ds = db.dataSource();
+  }
+
+  // ---------------------------------------------------------------- devices
+
+  /** Inserts or replaces a device's registration (a re-registration may change owner or place). */
+  public void upsertDevice(DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now, byte[] signedRegistration) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement del = c.prepareStatement("UPDATE devices SET owner_address=?, kind=?, status='ACTIVE', latitude=?, longitude=?, h3_cell=?, registration=? WHERE device_id=?")) {
+        del.setString(1, owner);
+        del.setInt(2, kind);
+        setDouble(del, 3, lat);
+        setDouble(del, 4, lon);
+        setLong(del, 5, h3);
+        del.setBytes(6, signedRegistration);
+        del.setString(7, id.toString());
+        if (del.executeUpdate() == 0) {
+          try (PreparedStatement ins = c.prepareStatement(
+              "INSERT INTO devices (device_id, key_type, public_key, owner_address, kind, status, latitude, longitude, h3_cell, registered_at, registration) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?)")) {
+            ins.setString(1, id.toString());
+            ins.setInt(2, id.keyType().wireValue());
+            ins.setBytes(3, id.publicKey());
+            ins.setString(4, owner);
+            ins.setInt(5, kind);
+            setDouble(ins, 6, lat);
+            setDouble(ins, 7, lon);
+            setLong(ins, 8, h3);
+            ins.setLong(9, now);
+            ins.setBytes(10, signedRegistration);
+            ins.executeUpdate();
+          }
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new StoreException("cannot store device " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void setActive(DeviceId id, boolean active) {
+    update("UPDATE devices SET status=? WHERE device_id=?", active ? "ACTIVE" : "INACTIVE", id.toString());
+  }
+
+  public Optional<DeviceRecord> device(String deviceId) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT device_id, owner_address, kind, status, latitude, longitude, h3_cell, registered_at FROM devices WHERE device_id=?")) {
+      ps.setString(1, deviceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new DeviceRecord(DeviceId.parse(rs.getString(1)), rs.getString(2), rs.getInt(3),
+            "ACTIVE".equals(rs.getString(4)), (Double) rs.getObject(5), (Double) rs.getObject(6),
+            rs.getObject(7) == null ? null : rs.getLong(7), rs.getLong(8)));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read device " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- envelopes
+
+  /** The most recent accepted sequence numbers of a device with their hashes, newest first. */
+  public Map<Long, byte[]> recentSequences(String deviceId, int limit) {
+    Map<Long, byte[]> out = new LinkedHashMap<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT sequence, envelope_hash FROM envelopes WHERE device_id=? ORDER BY sequence DESC LIMIT ?")) {
+      ps.setString(1, deviceId);
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getLong(1), rs.getBytes(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelopes of " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The hash of the accepted envelope with this sequence number, if any. */
+  public Optional<byte[]> acceptedHash(String deviceId, long sequence) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE device_id=? AND sequence=?")) {
+      ps.setString(1, deviceId);
+      ps.setLong(2, sequence);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelope " + deviceId + "#" + sequence + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes accepted envelopes and rejections in one transaction. */
+  public void persist(List<AcceptedEnvelope> accepted, List<RejectionRecord> rejected) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      if (!accepted.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO envelopes (envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, envelope) VALUES (?,?,?,?,?,?,?,?)")) {
+          for (AcceptedEnvelope a : accepted) {
+            ps.setBytes(1, a.hash());
+            ps.setString(2, a.deviceId());
+            ps.setLong(3, a.sequence());
+            ps.setLong(4, a.deviceTime());
+            ps.setLong(5, a.receivedAt());
+            ps.setInt(6, a.payloadKind());
+            ps.setInt(7, a.flags());
+            ps.setBytes(8, a.envelope());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+      }
+      if (!rejected.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO rejections (device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with) VALUES (?,?,?,?,?,?,?,?)")) {
+          for (RejectionRecord r : rejected) {
+            ps.setString(1, r.deviceId());
+            setLong(ps, 2, r.sequence());
+            ps.setBytes(3, r.hash());
+            ps.setString(4, r.reason());
+            ps.setString(5, r.detail().length() > 500 ? r.detail().substring(0, 500) : r.detail());
+            ps.setLong(6, r.receivedAt());
+            ps.setBytes(7, r.envelope());
+            ps.setBytes(8, r.conflictsWith());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new StoreException("cannot persist envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** Counts of rejections by reason for a device (or all devices when null). */
+  public Map<String, Long> rejectionCounts(String deviceId) {
+    String sql = deviceId == null ? "SELECT reason, COUNT(*) FROM rejections GROUP BY reason"
+        : "SELECT reason, COUNT(*) FROM rejections WHERE device_id=? GROUP BY reason";
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      if (deviceId != null) {
+        ps.setString(1, deviceId);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot count rejections: " + e.getMessage(), e);
+    }
+  }
+
+  /** Rejections of one reason, oldest first: evidence (for EQUIVOCATION both envelopes are kept). */
+  public List<RejectionRecord> rejections(String deviceId, String reason) {
+    List<RejectionRecord> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with FROM rejections WHERE device_id=? AND reason=? ORDER BY id")) {
+      ps.setString(1, deviceId);
+      ps.setString(2, reason);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new RejectionRecord(rs.getString(1), rs.getObject(2) == null ? null : rs.getLong(2), rs.getBytes(3),
+              rs.getString(4), rs.getString(5), rs.getLong(6), rs.getBytes(7), rs.getBytes(8)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read rejections: " + e.getMessage(), e);
+    }
+  }
+
+  /** Accepted envelopes of a device: count and flags, for the API and tests. */
+  public List<long[]> acceptedSequences(String deviceId) {
+    List<long[]> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT sequence, flags FROM envelopes WHERE device_id=? ORDER BY sequence")) {
+      ps.setString(1, deviceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new long[] {rs.getLong(1), rs.getLong(2)});
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  private void update(String sql, Object... args) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException("database update failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void setDouble(PreparedStatement ps, int i, Double v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, Types.DOUBLE);
+    } else {
+      ps.setDouble(i, v);
+    }
+  }
+
+  private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, Types.BIGINT);
+    } else {
+      ps.setLong(i, v);
+    }
+  }
+}

@@ -1,0 +1,263 @@
+package dev.popw.coordinator.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.popw.coordinator.ingest.PipelineFixture.Device;
+import dev.popw.coordinator.registry.RegistrationException;
+import dev.popw.coordinator.store.AcceptedEnvelope;
+import dev.popw.coordinator.store.Database;
+import dev.popw.coordinator.store.RejectionRecord;
+import dev.popw.envelope.EnvelopeSealer;
+import dev.popw.envelope.Reason;
+import dev.popw.envelope.SealedEnvelope;
+import dev.popw.identity.DeviceId;
+import dev.popw.identity.KeyType;
+import dev.popw.internal.crypto.EcdsaScheme;
+import dev.popw.proto.v1.CoverageReport;
+import dev.popw.proto.v1.DeviceKind;
+import dev.popw.proto.v1.SignedEnvelope;
+import dev.popw.proto.v1.Telemetry;
+import dev.popw.registration.Registrations;
+import dev.popw.testing.SampleTelemetry;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The verification pipeline's contract, run against each database (see the subclasses). Every
+ * reason code is provoked here.
+ */
+abstract class IngestPipelineContract {
+  /** A fresh database for one test. */
+  abstract Database database();
+
+  PipelineFixture fixture(int window) {
+    return new PipelineFixture(database(), window);
+  }
+
+  @ParameterizedTest
+  @EnumSource(KeyType.class)
+  void accepts_and_persists_envelopes_of_every_key_type(KeyType type) {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(type, true);
+      for (int i = 0; i < 5; i++) {
+        IngestResult r = f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes());
+        assertEquals(IngestStatus.ACCEPTED, r.status(), r.toString());
+        assertEquals(i + 1, r.sequence());
+      }
+      List<long[]> rows = f.store.acceptedSequences(d.id());
+      assertEquals(5, rows.size());
+      assertTrue(rows.stream().allMatch(r -> r[1] == 0), "no flags on a clean chain");
+    }
+  }
+
+  @Test
+  void signature_level_reasons_come_from_the_sdk_verifier_and_are_recorded() throws Exception {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ECDSA_P256, true);
+      SignedEnvelope good = SignedEnvelope.parseFrom(d.sealer.seal(SampleTelemetry.weather()).bytes());
+      assertEquals(Reason.TOO_LARGE.name(), f.submit(new byte[20_000]).reason());
+      assertEquals(Reason.MALFORMED.name(), f.submit(new byte[] {9, 9, 9}).reason());
+      assertEquals(Reason.UNSUPPORTED_VERSION.name(), f.submit(good.toBuilder().setVersion(7).build().toByteArray()).reason());
+      assertEquals(Reason.UNSUPPORTED_KEY_TYPE.name(), f.submit(good.toBuilder().setKeyTypeValue(9).build().toByteArray()).reason());
+      byte[] pk = good.getPublicKey().toByteArray();
+      pk[0] = 0x04;
+      assertEquals(Reason.BAD_PUBLIC_KEY.name(), f.submit(good.toBuilder().setPublicKey(ByteString.copyFrom(pk)).build().toByteArray()).reason());
+      Device other = f.device(KeyType.ECDSA_P256, true);
+      SignedEnvelope theirs = SignedEnvelope.parseFrom(other.sealer.seal(SampleTelemetry.weather()).bytes());
+      assertEquals(Reason.KEY_MISMATCH.name(), f.submit(good.toBuilder().setTelemetry(theirs.getTelemetry()).build().toByteArray()).reason());
+      byte[] sig = good.getSignature().toByteArray();
+      BigInteger n = EcdsaScheme.P256.domain().getN();
+      byte[] highS = n.subtract(new BigInteger(1, Arrays.copyOfRange(sig, 32, 64))).toByteArray();
+      byte[] twin = sig.clone();
+      Arrays.fill(twin, 32, 64, (byte) 0);
+      System.arraycopy(highS, Math.max(0, highS.length - 32), twin, 64 - Math.min(32, highS.length), Math.min(32, highS.length));
+      assertEquals(Reason.NON_CANONICAL_SIGNATURE.name(), f.submit(good.toBuilder().setSignature(ByteString.copyFrom(twin)).build().toByteArray()).reason());
+      sig[10] ^= 1;
+      assertEquals(Reason.BAD_SIGNATURE.name(), f.submit(good.toBuilder().setSignature(ByteString.copyFrom(sig)).build().toByteArray()).reason());
+      Map<String, Long> counts = f.store.rejectionCounts(null);
+      for (Reason r : List.of(Reason.TOO_LARGE, Reason.MALFORMED, Reason.UNSUPPORTED_VERSION, Reason.UNSUPPORTED_KEY_TYPE,
+          Reason.BAD_PUBLIC_KEY, Reason.KEY_MISMATCH, Reason.NON_CANONICAL_SIGNATURE, Reason.BAD_SIGNATURE)) {
+        assertEquals(1L, counts.get(r.name()), "rejections recorded: " + counts);
+      }
+      assertEquals(0, f.store.acceptedSequences(d.id()).size(), "nothing of it accepted");
+    }
+  }
+
+  @Test
+  void unregistered_and_deactivated_devices_are_refused() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device stranger = f.device(KeyType.ED25519, false);
+      assertEquals(CoordinatorReason.NOT_REGISTERED.name(), f.submit(stranger.sealer.seal(SampleTelemetry.weather()).bytes()).reason());
+      Device d = f.device(KeyType.ED25519, true);
+      assertEquals(IngestStatus.ACCEPTED, f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).status());
+      f.registry.setActive(d.signer.deviceId(), false);
+      assertEquals(CoordinatorReason.DEVICE_INACTIVE.name(), f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).reason());
+      f.registry.setActive(d.signer.deviceId(), true);
+      assertEquals(IngestStatus.ACCEPTED, f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).status());
+      // registering after a refusal works at once (no stale negative cache)
+      f.registry.register(Registrations.sign(stranger.signer, PipelineFixture.OWNER, DeviceKind.SENSOR, null, PipelineFixture.NETWORK, f.clock));
+      assertEquals(IngestStatus.ACCEPTED, f.submit(stranger.sealer.seal(SampleTelemetry.weather()).bytes()).status());
+    }
+  }
+
+  @Test
+  void an_envelope_on_another_devices_topic_is_refused() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device a = f.device(KeyType.ED25519, true);
+      Device b = f.device(KeyType.ED25519, true);
+      IngestResult r = f.pipeline.submit(a.sealer.seal(SampleTelemetry.weather()).bytes(), b.id()).join();
+      assertEquals(CoordinatorReason.TOPIC_MISMATCH.name(), r.reason());
+      assertEquals(IngestStatus.ACCEPTED, f.pipeline.submit(a.sealer.seal(SampleTelemetry.weather()).bytes(), a.id()).join().status());
+    }
+  }
+
+  @Test
+  void wrong_network_future_timestamps_stale_data_and_bounds() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ED25519, true);
+      Clock now = f.clock;
+      assertEquals(CoordinatorReason.WRONG_NETWORK.name(),
+          f.submit(d.sealer(100, now, "popw-mainnet", new byte[0]).seal(SampleTelemetry.weather()).bytes()).reason());
+      Clock ahead = Clock.fixed(f.clock.instant().plus(Duration.ofMinutes(5)), ZoneOffset.UTC);
+      assertEquals(CoordinatorReason.FUTURE_TIMESTAMP.name(),
+          f.submit(d.sealer(200, ahead, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes()).reason());
+      Clock hourAgo = Clock.fixed(f.clock.instant().minus(Duration.ofHours(1)), ZoneOffset.UTC);
+      assertEquals(CoordinatorReason.STALE.name(),
+          f.submit(d.sealer(300, hourAgo, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.witness()).bytes()).reason());
+      IngestResult backfill = f.submit(d.sealer(400, hourAgo, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes());
+      assertEquals(IngestStatus.ACCEPTED, backfill.status(), "late sensor data is accepted as backfill");
+      assertTrue((backfill.flags() & AcceptedEnvelope.Flags.BACKFILL) != 0);
+      CoverageReport loud = SampleTelemetry.witness().toBuilder().setRssiDbm(10).build();
+      IngestResult r = f.submit(d.sealer(500, now, PipelineFixture.NETWORK, new byte[0]).seal(loud).bytes());
+      assertEquals(CoordinatorReason.OUT_OF_BOUNDS.name(), r.reason());
+      assertTrue(r.detail().contains("RSSI"), r.detail());
+      byte[] empty = d.signRaw(Telemetry.newBuilder().setDeviceId(ByteString.copyFrom(d.signer.deviceId().toBytes()))
+          .setSequence(600).setTimestampMs(f.clock.millis()).setNetworkId(PipelineFixture.NETWORK).build());
+      assertEquals(CoordinatorReason.EMPTY_PAYLOAD.name(), f.submit(empty).reason());
+      assertEquals(CoordinatorReason.BAD_SEQUENCE.name(),
+          f.submit(d.sealer(0, now, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes()).reason());
+    }
+  }
+
+  @Test
+  void a_resent_envelope_is_a_duplicate_and_other_content_under_the_same_number_is_equivocation() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ECDSA_SECP256K1, true);
+      SealedEnvelope first = d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather());
+      SealedEnvelope conflicting = d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.gpus(1));
+      assertEquals(IngestStatus.ACCEPTED, f.submit(first.bytes()).status());
+      IngestResult again = f.submit(first.bytes());
+      assertEquals(IngestStatus.DUPLICATE, again.status());
+      IngestResult eq = f.submit(conflicting.bytes());
+      assertEquals(CoordinatorReason.EQUIVOCATION.name(), eq.reason());
+      assertEquals(1, f.store.acceptedSequences(d.id()).size());
+      List<RejectionRecord> evidence = f.store.rejections(d.id(), "EQUIVOCATION");
+      assertEquals(1, evidence.size());
+      assertArrayEquals(first.hash(), evidence.get(0).conflictsWith(), "both envelopes are kept: the accepted one by hash");
+      assertArrayEquals(conflicting.bytes(), evidence.get(0).envelope(), "and the conflicting one in full");
+    }
+  }
+
+  @Test
+  void duplicates_are_found_below_the_memory_window_and_after_a_restart() {
+    Database db = database();
+    PipelineFixture f = new PipelineFixture(db, 4);
+    Device d = f.device(KeyType.ED25519, true);
+    List<SealedEnvelope> sent = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      SealedEnvelope e = d.sealer.seal(SampleTelemetry.weather());
+      sent.add(e);
+      assertEquals(IngestStatus.ACCEPTED, f.submit(e.bytes()).status());
+    }
+    assertEquals(IngestStatus.DUPLICATE, f.submit(sent.get(1).bytes()).status(), "sequence 2 is below the window of 4");
+    SealedEnvelope fork = d.sealer(2, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.gpus(1));
+    assertEquals(CoordinatorReason.EQUIVOCATION.name(), f.submit(fork.bytes()).reason());
+    f.pipeline.close();
+    // A new pipeline over the same database: state comes back from it.
+    PipelineFixture g = new PipelineFixture(db, 4);
+    assertEquals(IngestStatus.DUPLICATE, g.submit(sent.get(11).bytes()).status());
+    assertEquals(IngestStatus.DUPLICATE, g.submit(sent.get(0).bytes()).status());
+    g.close();
+  }
+
+  @Test
+  void sequence_and_chain_gaps_are_recorded_not_fatal() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ED25519, true);
+      EnvelopeSealer s = d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]);
+      assertEquals(0, f.submit(s.seal(SampleTelemetry.weather()).bytes()).flags());
+      s.seal(SampleTelemetry.weather()); // #2 is lost on the way
+      IngestResult three = f.submit(s.seal(SampleTelemetry.weather()).bytes());
+      assertEquals(IngestStatus.ACCEPTED, three.status());
+      assertEquals(AcceptedEnvelope.Flags.SEQUENCE_GAP, three.flags());
+      byte[] wrongHead = new byte[32];
+      IngestResult four = f.submit(d.sealer(4, f.clock, PipelineFixture.NETWORK, wrongHead).seal(SampleTelemetry.weather()).bytes());
+      assertEquals(IngestStatus.ACCEPTED, four.status());
+      assertEquals(AcceptedEnvelope.Flags.CHAIN_GAP, four.flags());
+    }
+  }
+
+  @Test
+  void registrations_are_checked_for_network_and_freshness_and_may_change_the_owner() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ECDSA_SECP256K1, false);
+      RegistrationException wrongNet = assertThrows(RegistrationException.class, () -> f.registry.register(
+          Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, "other-net", f.clock)));
+      assertTrue(wrongNet.getMessage().contains("other-net"));
+      Clock old = Clock.fixed(f.clock.instant().minus(Duration.ofHours(2)), ZoneOffset.UTC);
+      RegistrationException stale = assertThrows(RegistrationException.class, () -> f.registry.register(
+          Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, old)));
+      assertTrue(stale.getMessage().contains("clock"), stale.getMessage());
+      DeviceId id = f.registry.register(Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
+      assertEquals(PipelineFixture.OWNER.toString(), f.store.device(id.toString()).orElseThrow().owner());
+      dev.popw.identity.EvmAddress next = dev.popw.identity.EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+      f.registry.register(Registrations.sign(d.signer, next, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
+      assertEquals(next.toString(), f.store.device(id.toString()).orElseThrow().owner());
+    }
+  }
+
+  @Test
+  void concurrent_devices_and_concurrent_resends_store_each_envelope_once() {
+    try (PipelineFixture f = fixture(64)) {
+      List<Device> devices = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        devices.add(f.device(KeyType.values()[i % 3], true));
+      }
+      List<byte[]> all = new ArrayList<>();
+      for (Device d : devices) {
+        for (int i = 0; i < 200; i++) {
+          all.add(d.sealer.seal(SampleTelemetry.gpus(1)).bytes());
+        }
+      }
+      List<CompletableFuture<IngestResult>> futures = new ArrayList<>();
+      for (byte[] e : all) {
+        futures.add(f.pipeline.submit(e, null));
+        futures.add(f.pipeline.submit(e, null)); // every envelope twice, concurrently
+      }
+      long accepted = futures.stream().map(CompletableFuture::join).filter(IngestResult::accepted).count();
+      long duplicates = futures.stream().map(CompletableFuture::join).filter(r -> r.status() == IngestStatus.DUPLICATE).count();
+      assertEquals(800, accepted);
+      assertEquals(800, duplicates);
+      for (Device d : devices) {
+        assertEquals(200, f.store.acceptedSequences(d.id()).size());
+      }
+      Map<String, Long> outcomes = f.pipeline.outcomeCounts();
+      assertEquals(800L, outcomes.get("ACCEPTED"));
+      assertEquals(800L, outcomes.get("DUPLICATE"));
+    }
+  }
+}

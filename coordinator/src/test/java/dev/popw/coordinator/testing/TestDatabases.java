@@ -1,0 +1,61 @@
+package dev.popw.coordinator.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.popw.coordinator.store.Database;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The two databases the coordinator supports, for tests: an embedded H2 file, and the machine's
+ * PostgreSQL (127.0.0.1:5432, database {@code test}, trust auth) in a fresh schema per use. Set
+ * {@code POPW_TEST_PG_URL} (and {@code POPW_TEST_PG_USER}) to use another server. Where no
+ * PostgreSQL answers, CI fails and a developer's run skips the PostgreSQL variant.
+ */
+public final class TestDatabases {
+  private TestDatabases() {}
+
+  public static Database h2(Path dir) {
+    return Database.embedded(dir.resolve("coordinator"));
+  }
+
+  /** A PostgreSQL database in a new schema; {@link #dropSchema} removes it. */
+  public static Database postgres(String schema) {
+    String url = env("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+    String user = env("POPW_TEST_PG_USER", "postgres");
+    try (Connection c = DriverManager.getConnection(url, user, "")) {
+      c.isValid(2);
+    } catch (SQLException e) {
+      String msg = "PostgreSQL not reachable at " + url + " as " + user + ": " + e.getMessage();
+      if (System.getenv("CI") != null) {
+        fail(msg);
+      }
+      Assumptions.abort(msg);
+    }
+    return Database.postgres(url, user, "", schema);
+  }
+
+  public static String newSchema() {
+    return "popw_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  }
+
+  public static void dropSchema(String schema) {
+    String url = env("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+    String user = env("POPW_TEST_PG_USER", "postgres");
+    try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    } catch (SQLException e) {
+      // best effort
+    }
+  }
+
+  private static String env(String name, String dflt) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? dflt : v;
+  }
+}
