@@ -34,6 +34,7 @@ public final class IngestPipeline implements AutoCloseable {
   private static final long NEGATIVE_CACHE_MS = 5_000;
 
   private final Store store;
+  private final Runnable onAccepted;
   private final PipelineConfig config;
   private final Clock clock;
   private final EnvelopeVerifier verifier;
@@ -44,6 +45,14 @@ public final class IngestPipeline implements AutoCloseable {
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
   public IngestPipeline(Store store, PipelineConfig config, Clock clock) {
+    this(store, config, clock, () -> {});
+  }
+
+  /**
+   * @param onAccepted called after each accepted envelope is committed (the batcher counts them)
+   */
+  public IngestPipeline(Store store, PipelineConfig config, Clock clock, Runnable onAccepted) {
+    this.onAccepted = onAccepted;
     this.store = store;
     this.config = config;
     this.clock = clock;
@@ -155,6 +164,7 @@ public final class IngestPipeline implements AutoCloseable {
       if (err != null) {
         throw new IllegalStateException("database write failed", err);
       }
+      onAccepted.run();
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });
   }

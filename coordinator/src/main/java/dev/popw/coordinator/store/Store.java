@@ -1,5 +1,6 @@
 package dev.popw.coordinator.store;
 
+import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.identity.DeviceId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -212,6 +213,98 @@ public final class Store {
       return out;
     } catch (SQLException e) {
       throw new StoreException("cannot read envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  /** Hashes of accepted envelopes not yet in a batch, oldest first. */
+  public List<byte[]> unbatchedHashes(int limit) {
+    List<byte[]> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE batch_id IS NULL ORDER BY received_at LIMIT ?")) {
+      ps.setInt(1, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getBytes(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read unbatched envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stores a new batch (next id) and marks its envelopes, in one transaction. */
+  public SealedBatch sealBatch(byte[] root, List<byte[]> hashes, long now) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      long id;
+      try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(batch_id), 0) + 1 FROM batches"); ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        id = rs.getLong(1);
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO batches (batch_id, merkle_root, envelope_count, sealed_at, status) VALUES (?,?,?,?,'SEALED')")) {
+        ps.setLong(1, id);
+        ps.setBytes(2, root);
+        ps.setInt(3, hashes.size());
+        ps.setLong(4, now);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE envelopes SET batch_id=? WHERE envelope_hash=?")) {
+        for (byte[] h : hashes) {
+          ps.setLong(1, id);
+          ps.setBytes(2, h);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      c.commit();
+      return new SealedBatch(id, root, hashes.size(), now);
+    } catch (SQLException e) {
+      throw new StoreException("cannot seal a batch: " + e.getMessage(), e);
+    }
+  }
+
+  /** The batch an envelope was sealed into, if any. */
+  public Optional<SealedBatch> batchOf(byte[] envelopeHash) {
+    return queryBatch("SELECT b.batch_id, b.merkle_root, b.envelope_count, b.sealed_at FROM batches b JOIN envelopes e ON e.batch_id = b.batch_id WHERE e.envelope_hash=?",
+        envelopeHash);
+  }
+
+  public Optional<SealedBatch> batch(long id) {
+    return queryBatch("SELECT batch_id, merkle_root, envelope_count, sealed_at FROM batches WHERE batch_id=?", id);
+  }
+
+  /** All envelope hashes of a batch. */
+  public List<byte[]> batchHashes(long batchId) {
+    List<byte[]> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE batch_id=?")) {
+      ps.setLong(1, batchId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getBytes(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read batch " + batchId + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Optional<SealedBatch> queryBatch(String sql, Object arg) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setObject(1, arg);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new SealedBatch(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getLong(4)));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read batch: " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,157 @@
+package dev.popw.coordinator.batch;
+
+import dev.popw.coordinator.store.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seals accepted envelopes into batches, by count or by time, whichever comes first: builds the
+ * Merkle tree, stores the batch and each envelope's batch id in one transaction, then hands the
+ * batch to the {@link Settlement}. Also answers proof queries, rebuilding a batch's tree from the
+ * database (a few recent trees are cached).
+ */
+public final class Batcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
+
+  private final Store store;
+  private final Settlement settlement;
+  private final Clock clock;
+  private final int maxEnvelopes;
+  private final Duration maxAge;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private final Map<Long, MerkleTree> trees = new LinkedHashMap<>(8, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, MerkleTree> e) {
+      return size() > 8;
+    }
+  };
+  private final Thread thread;
+  private volatile boolean running = true;
+  private long acceptedSinceSeal;
+
+  public Batcher(Store store, Settlement settlement, Clock clock, int maxEnvelopes, Duration maxAge) {
+    if (maxEnvelopes < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, got " + maxEnvelopes);
+    }
+    this.store = store;
+    this.settlement = settlement;
+    this.clock = clock;
+    this.maxEnvelopes = maxEnvelopes;
+    this.maxAge = maxAge;
+    this.thread = new Thread(this::run, "popw-batcher");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Tells the batcher that an envelope was accepted, so it can seal early when a batch is full. */
+  public void accepted() {
+    lock.lock();
+    try {
+      if (++acceptedSinceSeal >= maxEnvelopes) {
+        wake.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void run() {
+    long nextTimed = System.nanoTime() + maxAge.toNanos();
+    while (running) {
+      try {
+        boolean full;
+        lock.lock();
+        try {
+          long wait = nextTimed - System.nanoTime();
+          while (running && acceptedSinceSeal < maxEnvelopes && wait > 0) {
+            wait = wake.awaitNanos(wait);
+          }
+          full = acceptedSinceSeal >= maxEnvelopes;
+          acceptedSinceSeal = 0;
+        } finally {
+          lock.unlock();
+        }
+        if (!running) {
+          return;
+        }
+        if (full) {
+          seal(true);
+        } else {
+          seal(false);
+          nextTimed = System.nanoTime() + maxAge.toNanos();
+        }
+      } catch (InterruptedException e) {
+        if (running) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("sealing a batch failed; retrying at the next interval: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Seals everything waiting, in batches of at most the configured size. Returns what it sealed. */
+  public List<SealedBatch> sealAll() {
+    return seal(false);
+  }
+
+  /** Seals only full batches (the count trigger); a remainder waits for the timer. */
+  private synchronized List<SealedBatch> seal(boolean fullOnly) {
+    List<SealedBatch> sealed = new java.util.ArrayList<>();
+    while (true) {
+      List<byte[]> hashes = store.unbatchedHashes(maxEnvelopes);
+      if (hashes.isEmpty() || (fullOnly && hashes.size() < maxEnvelopes)) {
+        return sealed;
+      }
+      MerkleTree tree = MerkleTree.of(hashes);
+      SealedBatch batch = store.sealBatch(tree.root(), hashes, clock.millis());
+      synchronized (trees) {
+        trees.put(batch.id(), tree);
+      }
+      settlement.submit(batch);
+      sealed.add(batch);
+    }
+  }
+
+  /** The Merkle proof of an envelope, once its batch is sealed. */
+  public Optional<InclusionProof> proof(byte[] envelopeHash) {
+    Optional<SealedBatch> batch = store.batchOf(envelopeHash);
+    if (batch.isEmpty()) {
+      return Optional.empty();
+    }
+    long id = batch.get().id();
+    MerkleTree tree;
+    synchronized (trees) {
+      tree = trees.get(id);
+    }
+    if (tree == null) {
+      tree = MerkleTree.of(store.batchHashes(id));
+      synchronized (trees) {
+        trees.put(id, tree);
+      }
+    }
+    return Optional.of(new InclusionProof(batch.get(), tree.proof(envelopeHash)));
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.popw.coordinator.batch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.popw.coordinator.ingest.IngestPipeline;
+import dev.popw.coordinator.ingest.IngestResult;
+import dev.popw.coordinator.ingest.PipelineConfig;
+import dev.popw.coordinator.registry.DeviceRegistry;
+import dev.popw.coordinator.store.Database;
+import dev.popw.coordinator.store.Store;
+import dev.popw.coordinator.testing.TestDatabases;
+import dev.popw.envelope.EnvelopeSealer;
+import dev.popw.identity.EvmAddress;
+import dev.popw.identity.KeyType;
+import dev.popw.identity.SoftwareSigner;
+import dev.popw.proto.v1.DeviceKind;
+import dev.popw.registration.Registrations;
+import dev.popw.testing.Await;
+import dev.popw.testing.FixedSequence;
+import dev.popw.testing.SampleTelemetry;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BatcherTest {
+  @TempDir Path dir;
+
+  @Test
+  void seals_by_count_and_on_demand_and_every_envelope_proves_its_inclusion() {
+    try (Database db = TestDatabases.h2(dir)) {
+      Store store = new Store(db);
+      Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10, Duration.ofHours(1));
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), batcher::accepted);
+      DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+          DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC()));
+      EnvelopeSealer sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
+      List<byte[]> hashes = new ArrayList<>();
+      for (int i = 0; i < 25; i++) {
+        IngestResult r = pipeline.submit(sealer.seal(SampleTelemetry.weather()).bytes(), null).join();
+        assertTrue(r.accepted());
+        hashes.add(r.envelopeHash());
+      }
+      // The count trigger seals full batches by itself; the remainder of 5 waits for the timer.
+      Await.until(Duration.ofSeconds(10), () -> store.batch(2).isPresent(), () -> "two full batches were not sealed");
+      assertEquals(10, store.batch(1).orElseThrow().envelopeCount());
+      assertEquals(10, store.batch(2).orElseThrow().envelopeCount());
+      assertTrue(store.batch(3).isEmpty());
+      assertTrue(batcher.proof(hashes.get(24)).isEmpty(), "not sealed yet, so no proof yet");
+      List<SealedBatch> rest = batcher.sealAll();
+      assertEquals(List.of(5), rest.stream().map(SealedBatch::envelopeCount).toList());
+      for (byte[] h : hashes) {
+        InclusionProof p = batcher.proof(h).orElseThrow();
+        assertTrue(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), h));
+        assertArrayEquals(p.batch().merkleRoot(), store.batch(p.batch().id()).orElseThrow().merkleRoot());
+      }
+      InclusionProof p = batcher.proof(hashes.get(3)).orElseThrow();
+      assertFalse(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), hashes.get(4)), "a proof is for one envelope only");
+      assertTrue(batcher.sealAll().isEmpty(), "nothing left to seal");
+      pipeline.close();
+      batcher.close();
+    }
+  }
+
+  @Test
+  void the_timer_seals_a_partial_batch() {
+    try (Database db = TestDatabases.h2(dir)) {
+      Store store = new Store(db);
+      Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10_000, Duration.ofMillis(200));
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), batcher::accepted);
+      DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
+      registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+          DeviceKind.GPU, null, "popw-test", Clock.systemUTC()));
+      EnvelopeSealer sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
+      byte[] h = pipeline.submit(sealer.seal(SampleTelemetry.gpus(1)).bytes(), null).join().envelopeHash();
+      Await.until(Duration.ofSeconds(5), () -> batcher.proof(h).isPresent(), () -> "the timer did not seal the batch");
+      assertEquals(1, batcher.proof(h).orElseThrow().batch().envelopeCount());
+      pipeline.close();
+      batcher.close();
+    }
+  }
+}
