@@ -1,0 +1,134 @@
+package dev.popw.coordinator;
+
+import dev.popw.coordinator.batch.Batcher;
+import dev.popw.coordinator.batch.DatabaseSettlement;
+import dev.popw.coordinator.batch.Settlement;
+import dev.popw.coordinator.ingest.CoapIngest;
+import dev.popw.coordinator.ingest.IngestPipeline;
+import dev.popw.coordinator.ingest.MqttIngest;
+import dev.popw.coordinator.ingest.PipelineConfig;
+import dev.popw.coordinator.registry.DeviceRegistry;
+import dev.popw.coordinator.store.Database;
+import dev.popw.coordinator.store.Store;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running coordinator: database, verification pipeline, registry, batcher and settlement, and
+ * the ingest endpoints its settings enable. Build it with {@link #start(CoordinatorSettings)}.
+ */
+public final class Coordinator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+  private final CoordinatorSettings settings;
+  private final Database database;
+  private final Store store;
+  private final Settlement settlement;
+  private final Batcher batcher;
+  private final IngestPipeline pipeline;
+  private final DeviceRegistry registry;
+  private final MqttIngest mqtt;
+  private final CoapIngest coap;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  private Coordinator(CoordinatorSettings s, Clock clock) {
+    this.settings = s;
+    this.database = s.postgresUrl() != null
+        ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
+        : Database.embedded(s.dataDirectory().resolve("coordinator"));
+    closeables.add(database);
+    this.store = new Store(database);
+    this.settlement = new DatabaseSettlement();
+    this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
+    this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
+        .maxClockSkew(s.maxClockSkew()).freshness(s.freshness()).build(), clock, batcher::accepted);
+    this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
+    if (s.mqttUrl() != null) {
+      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock);
+      mqtt.start();
+    } else {
+      mqtt = null;
+    }
+    if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
+      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock);
+      coap.start();
+    } else {
+      coap = null;
+    }
+    LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
+        database.isPostgres() ? "postgresql" : "embedded", s.mqttUrl() == null ? "off" : s.mqttUrl(),
+        coap == null ? "off" : "udp/" + coap.plainPort() + (coap.securePort() >= 0 ? " dtls/" + coap.securePort() : ""),
+        settlement.name());
+  }
+
+  /**
+   * Starts a coordinator.
+   *
+   * @throws dev.popw.coordinator.store.StoreException if the database cannot be opened
+   */
+  public static Coordinator start(CoordinatorSettings settings) {
+    return new Coordinator(settings, Clock.systemUTC());
+  }
+
+  public static Coordinator start(CoordinatorSettings settings, Clock clock) {
+    return new Coordinator(settings, clock);
+  }
+
+  public CoordinatorSettings settings() {
+    return settings;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public IngestPipeline pipeline() {
+    return pipeline;
+  }
+
+  public DeviceRegistry registry() {
+    return registry;
+  }
+
+  public Batcher batcher() {
+    return batcher;
+  }
+
+  /** The bound coap:// port, or -1. */
+  public int coapPort() {
+    return coap == null ? -1 : coap.plainPort();
+  }
+
+  /** The bound coaps:// port, or -1. */
+  public int coapsPort() {
+    return coap == null ? -1 : coap.securePort();
+  }
+
+  public boolean mqttConnected() {
+    return mqtt != null && mqtt.isConnected();
+  }
+
+  /** Stops ingest first, then lets the pipeline and batcher finish, then closes the database. */
+  @Override
+  public void close() {
+    if (mqtt != null) {
+      mqtt.close();
+    }
+    if (coap != null) {
+      coap.close();
+    }
+    pipeline.close();
+    batcher.close();
+    settlement.close();
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", c, e.toString());
+      }
+    }
+  }
+}

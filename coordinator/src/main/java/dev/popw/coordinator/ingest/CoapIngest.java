@@ -1,0 +1,107 @@
+package dev.popw.coordinator.ingest;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Map;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
+
+/**
+ * The coordinator's CoAP endpoint: {@code POST /v1/telemetry} with a {@code SignedEnvelope}. The
+ * request is acknowledged at once (a separate response follows), and the response carries the
+ * {@code Receipt} once the envelope is committed: {@code 2.01 Created} when accepted, {@code 2.03
+ * Valid} for a duplicate, {@code 4.00 Bad Request} with the reason when rejected, {@code 5.03} when
+ * the database failed (the device sends again). Plain UDP, and DTLS with pre-shared keys and
+ * Connection ID when keys are configured.
+ */
+public final class CoapIngest implements AutoCloseable {
+  static {
+    CoapConfig.register();
+    UdpConfig.register();
+    DtlsConfig.register();
+  }
+
+  private final CoapServer server;
+  private final CoapEndpoint plain;
+  private final CoapEndpoint secure;
+
+  /**
+   * @param plainPort UDP port for coap://, or -1 for none (0: any free port)
+   * @param securePort UDP port for coaps://, or -1 for none
+   * @param pskKeys identity -> secret for DTLS; required when securePort is not -1
+   */
+  public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock) {
+    Configuration cfg = Configuration.createStandardWithoutFile();
+    server = new CoapServer(cfg);
+    if (plainPort >= 0) {
+      plain = new CoapEndpoint.Builder().setConfiguration(cfg).setInetSocketAddress(new InetSocketAddress(bindHost, plainPort)).build();
+      server.addEndpoint(plain);
+    } else {
+      plain = null;
+    }
+    if (securePort >= 0) {
+      AdvancedMultiPskStore store = new AdvancedMultiPskStore();
+      pskKeys.forEach(store::setKey);
+      DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(cfg)
+          .set(DtlsConfig.DTLS_ROLE, DtlsConfig.DtlsRole.SERVER_ONLY)
+          .set(DtlsConfig.DTLS_CONNECTION_ID_LENGTH, 6)
+          .setAddress(new InetSocketAddress(bindHost, securePort))
+          .setAdvancedPskStore(store)
+          .build();
+      secure = new CoapEndpoint.Builder().setConfiguration(cfg).setConnector(new DTLSConnector(dtls)).build();
+      server.addEndpoint(secure);
+    } else {
+      secure = null;
+    }
+    CoapResource v1 = new CoapResource("v1");
+    v1.add(new CoapResource("telemetry") {
+      @Override
+      public void handlePOST(CoapExchange exchange) {
+        exchange.accept();
+        pipeline.submit(exchange.getRequestPayload(), null).whenComplete((r, err) -> {
+          if (err != null) {
+            exchange.respond(CoAP.ResponseCode.SERVICE_UNAVAILABLE, "database unavailable; send again later");
+            return;
+          }
+          CoAP.ResponseCode code = switch (r.status()) {
+            case ACCEPTED -> CoAP.ResponseCode.CREATED;
+            case DUPLICATE -> CoAP.ResponseCode.VALID;
+            case REJECTED -> CoAP.ResponseCode.BAD_REQUEST;
+          };
+          exchange.respond(code, r.toReceipt(clock.millis()).toByteArray(), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        });
+      }
+    });
+    server.add(v1);
+  }
+
+  public void start() {
+    server.start();
+  }
+
+  /** The bound coap:// port, or -1. */
+  public int plainPort() {
+    return plain == null ? -1 : plain.getAddress().getPort();
+  }
+
+  /** The bound coaps:// port, or -1. */
+  public int securePort() {
+    return secure == null ? -1 : secure.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.destroy();
+  }
+}

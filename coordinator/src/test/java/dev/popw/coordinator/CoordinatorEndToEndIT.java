@@ -1,0 +1,123 @@
+package dev.popw.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.popw.client.DeviceClient;
+import dev.popw.client.DeviceStatus;
+import dev.popw.coordinator.batch.InclusionProof;
+import dev.popw.coordinator.batch.MerkleTree;
+import dev.popw.envelope.SealedEnvelope;
+import dev.popw.identity.EvmAddress;
+import dev.popw.identity.KeyType;
+import dev.popw.identity.SoftwareSigner;
+import dev.popw.proto.v1.DeviceKind;
+import dev.popw.registration.Registrations;
+import dev.popw.testing.Mosquitto;
+import dev.popw.testing.SampleTelemetry;
+import dev.popw.transport.Transport;
+import dev.popw.transport.coap.CoapTransport;
+import dev.popw.transport.mqtt.MqttTransport;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Devices (sdk-core's DeviceClient) through real transports to a real coordinator: MQTT through a
+ * Mosquitto broker, CoAP and CoAP over DTLS straight to the coordinator, every key type. Receipts
+ * come back, rows are committed, batches seal and every envelope proves its inclusion.
+ */
+class CoordinatorEndToEndIT {
+  private static final EvmAddress OWNER = EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+  private static final byte[] PSK = "end-to-end-secret".getBytes();
+  @TempDir static Path tmp;
+  static Mosquitto broker;
+  static Coordinator coordinator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = Mosquitto.start(tmp.resolve("broker"));
+    coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
+        .withDataDirectory(tmp.resolve("data")).withMqtt(broker.tcpUri())
+        .withCoap("127.0.0.1", 0, 0, Map.of("device-psk", PSK)).withBatch(1000, Duration.ofHours(1)));
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!coordinator.mqttConnected() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    coordinator.close();
+    broker.close();
+  }
+
+  static Stream<Arguments> matrix() {
+    List<Arguments> out = new ArrayList<>();
+    for (String t : List.of("mqtt", "coap", "coaps")) {
+      for (KeyType k : KeyType.values()) {
+        out.add(Arguments.of(t, k));
+      }
+    }
+    return out.stream();
+  }
+
+  private static Transport transport(String kind) {
+    return switch (kind) {
+      case "mqtt" -> MqttTransport.builder().serverUri(broker.tcpUri()).ackTimeout(Duration.ofSeconds(5)).build();
+      case "coap" -> CoapTransport.builder().uri("coap://127.0.0.1:" + coordinator.coapPort() + "/v1/telemetry").build();
+      default -> CoapTransport.builder().uri("coaps://127.0.0.1:" + coordinator.coapsPort() + "/v1/telemetry").psk("device-psk", PSK).build();
+    };
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("matrix")
+  void envelopes_are_accepted_committed_batched_and_provable(String kind, KeyType type) throws Exception {
+    SoftwareSigner signer = SoftwareSigner.generate(type, new SecureRandom());
+    coordinator.registry().register(Registrations.sign(signer, OWNER, DeviceKind.GPU, null, "popw-test", Clock.systemUTC()));
+    List<SealedEnvelope> sent = new ArrayList<>();
+    try (DeviceClient device = DeviceClient.builder().signer(signer).transport(transport(kind))
+        .stateDirectory(tmp.resolve(kind + "-" + type)).networkId("popw-test").build()) {
+      for (int i = 0; i < 40; i++) {
+        sent.add(device.submit(SampleTelemetry.gpus(2)).join());
+      }
+      assertTrue(device.drain(Duration.ofSeconds(30)), device.status().toString());
+      DeviceStatus s = device.status();
+      assertEquals(40, s.acknowledged(), s.toString());
+      assertEquals(0, s.rejected(), s.toString());
+    }
+    assertEquals(40, coordinator.store().acceptedSequences(signer.deviceId().toString()).size());
+    coordinator.batcher().sealAll();
+    for (SealedEnvelope e : sent) {
+      InclusionProof p = coordinator.batcher().proof(e.hash()).orElseThrow();
+      assertTrue(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), e.hash()));
+    }
+  }
+
+  @Test
+  void an_unregistered_device_gets_final_rejections_it_does_not_resend() throws Exception {
+    SoftwareSigner stranger = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+    try (DeviceClient device = DeviceClient.builder().signer(stranger).transport(transport("mqtt"))
+        .stateDirectory(tmp.resolve("stranger")).networkId("popw-test").build()) {
+      for (int i = 0; i < 3; i++) {
+        device.submit(SampleTelemetry.weather()).join();
+      }
+      assertTrue(device.drain(Duration.ofSeconds(30)), device.status().toString());
+      assertEquals(3, device.status().rejected());
+      assertTrue(device.status().lastError().orElseThrow().contains("NOT_REGISTERED"), device.status().toString());
+    }
+    assertEquals(3L, coordinator.store().rejectionCounts(stranger.deviceId().toString()).get("NOT_REGISTERED"));
+  }
+}
