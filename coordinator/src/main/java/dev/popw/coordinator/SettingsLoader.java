@@ -1,0 +1,227 @@
+package dev.popw.coordinator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.popw.internal.encoding.Hex;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Loads {@link CoordinatorSettings}: the built-in defaults, then the TOML settings file (see
+ * {@code coordinator/config/coordinator.toml}, which lists every key with its default), then
+ * {@code POPW_<SECTION>_<KEY>} environment variables. Unknown keys and wrong types are errors that
+ * name the key.
+ */
+public final class SettingsLoader {
+  /** Every key, "section.key", with its type: s string, i integer. */
+  static final Map<String, Character> KEYS = new LinkedHashMap<>();
+
+  static {
+    for (String k : new String[] {"network_id", "data_dir", "bind_host", "mqtt.url", "mqtt.client_id", "mqtt.shared_group",
+        "coap.psk_file", "database.postgres_url", "database.postgres_user", "database.postgres_password", "database.postgres_schema"}) {
+      KEYS.put(k, 's');
+    }
+    for (String k : new String[] {"coap.port", "coap.dtls_port", "batch.max_envelopes", "batch.max_age_seconds",
+        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds"}) {
+      KEYS.put(k, 'i');
+    }
+  }
+
+  private SettingsLoader() {}
+
+  /**
+   * @param file the settings file, or {@code null} for defaults and environment only
+   * @param env the environment (normally {@code System.getenv()})
+   * @throws SettingsException naming the problem
+   */
+  public static CoordinatorSettings load(Path file, Map<String, String> env) {
+    Map<String, String> values = new TreeMap<>(defaults());
+    if (file != null) {
+      values.putAll(readFile(file));
+    }
+    for (String key : KEYS.keySet()) {
+      String name = envName(key);
+      if (env.containsKey(name)) {
+        values.put(key, env.get(name));
+      }
+    }
+    return build(values);
+  }
+
+  /** The environment variable for a key: mqtt.url -> POPW_MQTT_URL. */
+  public static String envName(String key) {
+    return "POPW_" + key.replace('.', '_').toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /** The effective values, for {@code popw-coordinator config}. Passwords are masked. */
+  public static Map<String, String> describe(Path file, Map<String, String> env) {
+    Map<String, String> values = new TreeMap<>(defaults());
+    if (file != null) {
+      values.putAll(readFile(file));
+    }
+    for (String key : KEYS.keySet()) {
+      if (env.containsKey(envName(key))) {
+        values.put(key, env.get(envName(key)));
+      }
+    }
+    build(values); // validate
+    Map<String, String> shown = new LinkedHashMap<>();
+    for (String key : KEYS.keySet()) {
+      String v = values.get(key);
+      shown.put(key, key.endsWith("password") && !v.isEmpty() ? "********" : v);
+    }
+    return shown;
+  }
+
+  static Map<String, String> defaults() {
+    CoordinatorSettings d = CoordinatorSettings.defaults();
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("network_id", d.networkId());
+    m.put("data_dir", d.dataDirectory().toString());
+    m.put("bind_host", d.bindHost());
+    m.put("mqtt.url", "");
+    m.put("mqtt.client_id", d.mqttClientId());
+    m.put("mqtt.shared_group", d.mqttSharedGroup());
+    m.put("coap.port", Integer.toString(d.coapPort()));
+    m.put("coap.dtls_port", Integer.toString(d.coapsPort()));
+    m.put("coap.psk_file", "");
+    m.put("database.postgres_url", "");
+    m.put("database.postgres_user", "postgres");
+    m.put("database.postgres_password", "");
+    m.put("database.postgres_schema", "");
+    m.put("batch.max_envelopes", Integer.toString(d.batchMaxEnvelopes()));
+    m.put("batch.max_age_seconds", Long.toString(d.batchMaxAge().toSeconds()));
+    m.put("pipeline.max_clock_skew_seconds", Long.toString(d.maxClockSkew().toSeconds()));
+    m.put("pipeline.freshness_seconds", Long.toString(d.freshness().toSeconds()));
+    m.put("pipeline.registration_window_seconds", Long.toString(d.registrationWindow().toSeconds()));
+    return m;
+  }
+
+  private static Map<String, String> readFile(Path file) {
+    JsonNode root;
+    try {
+      root = new TomlMapper().readTree(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new SettingsException("settings file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new SettingsException("settings file " + file + " is not valid TOML: " + e.getMessage().split("\n")[0]);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    flatten("", root, out, file);
+    return out;
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file) {
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = prefix + e.getKey();
+      if (e.getValue().isObject()) {
+        flatten(key + ".", e.getValue(), out, file);
+        continue;
+      }
+      Character type = KEYS.get(key);
+      if (type == null) {
+        throw new SettingsException("unknown setting '" + key + "' in " + file + " (see coordinator/config/coordinator.toml)");
+      }
+      if (type == 'i' && !e.getValue().isIntegralNumber()) {
+        throw new SettingsException("setting '" + key + "' in " + file + " must be an integer");
+      }
+      if (type == 's' && !e.getValue().isTextual()) {
+        throw new SettingsException("setting '" + key + "' in " + file + " must be a string (in quotes)");
+      }
+      out.put(key, e.getValue().asText());
+    }
+  }
+
+  private static CoordinatorSettings build(Map<String, String> v) {
+    String network = v.get("network_id").trim();
+    if (network.isEmpty()) {
+      throw new SettingsException("network_id must not be empty");
+    }
+    int coapsPort = integer(v, "coap.dtls_port", -1, 65_535);
+    Map<String, byte[]> psk = Map.of();
+    if (coapsPort >= 0) {
+      String pskFile = v.get("coap.psk_file");
+      if (pskFile.isEmpty()) {
+        throw new SettingsException("coap.dtls_port is set, so coap.psk_file must name a file of identity:hexsecret lines");
+      }
+      psk = readPsk(Path.of(pskFile));
+    }
+    CoordinatorSettings s = CoordinatorSettings.defaults()
+        .withNetwork(network)
+        .withDataDirectory(Path.of(v.get("data_dir")))
+        .withMqtt(blankToNull(v.get("mqtt.url")))
+        .withCoap(v.get("bind_host"), integer(v, "coap.port", -1, 65_535), coapsPort, psk)
+        .withPostgres(blankToNull(v.get("database.postgres_url")), v.get("database.postgres_user"),
+            v.get("database.postgres_password"), blankToNull(v.get("database.postgres_schema")))
+        .withBatch(integer(v, "batch.max_envelopes", 1, 1_000_000), Duration.ofSeconds(integer(v, "batch.max_age_seconds", 1, 86_400)));
+    String mqttUrl = s.mqttUrl();
+    if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {
+      throw new SettingsException("mqtt.url must start with tcp:// or ssl://, got '" + mqttUrl + "'");
+    }
+    if (s.postgresUrl() != null && !s.postgresUrl().startsWith("jdbc:postgresql://")) {
+      throw new SettingsException("database.postgres_url must start with jdbc:postgresql://, got '" + s.postgresUrl() + "'");
+    }
+    return new CoordinatorSettings(s.networkId(), s.dataDirectory(), s.bindHost(), s.mqttUrl(), v.get("mqtt.client_id"),
+        v.get("mqtt.shared_group"), s.coapPort(), s.coapsPort(), s.coapPskKeys(), s.postgresUrl(), s.postgresUser(),
+        s.postgresPassword(), s.postgresSchema(), s.batchMaxEnvelopes(), s.batchMaxAge(),
+        Duration.ofSeconds(integer(v, "pipeline.max_clock_skew_seconds", 0, 86_400)),
+        Duration.ofSeconds(integer(v, "pipeline.freshness_seconds", 1, 365 * 86_400)),
+        Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)));
+  }
+
+  private static int integer(Map<String, String> v, String key, int min, int max) {
+    String text = v.get(key).trim();
+    int n;
+    try {
+      n = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new SettingsException("setting '" + key + "' (or " + envName(key) + ") must be an integer, got '" + text + "'");
+    }
+    if (n < min || n > max) {
+      throw new SettingsException("setting '" + key + "' must be between " + min + " and " + max + ", got " + n);
+    }
+    return n;
+  }
+
+  private static Map<String, byte[]> readPsk(Path file) {
+    Map<String, byte[]> keys = new LinkedHashMap<>();
+    try {
+      int line = 0;
+      for (String l : Files.readAllLines(file)) {
+        line++;
+        String t = l.trim();
+        if (t.isEmpty() || t.startsWith("#")) {
+          continue;
+        }
+        int colon = t.lastIndexOf(':');
+        if (colon <= 0) {
+          throw new SettingsException(file + " line " + line + ": expected identity:hexsecret");
+        }
+        try {
+          keys.put(t.substring(0, colon), Hex.decode(t.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+          throw new SettingsException(file + " line " + line + ": the secret is not hex");
+        }
+      }
+    } catch (IOException e) {
+      throw new SettingsException("cannot read coap.psk_file " + file + ": " + e.getMessage());
+    }
+    if (keys.isEmpty()) {
+      throw new SettingsException("coap.psk_file " + file + " holds no keys");
+    }
+    return keys;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+}

@@ -1,0 +1,91 @@
+package dev.popw.coordinator.cli;
+
+import dev.popw.coordinator.Coordinator;
+import dev.popw.coordinator.CoordinatorSettings;
+import dev.popw.coordinator.SettingsException;
+import dev.popw.coordinator.SettingsLoader;
+import dev.popw.coordinator.store.StoreException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code popw-coordinator}: the operator's command line. */
+@Command(name = "popw-coordinator", mixinStandardHelpOptions = true, version = "popw-coordinator 0.1.0",
+    description = "Verifies, stores and batches proofs of physical work from PoPW devices.",
+    subcommands = {CoordinatorCli.Run.class, CoordinatorCli.Config.class})
+public final class CoordinatorCli implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs a command line and returns its exit code: 0 fine, 1 failed, 2 usage error. */
+  public static int execute(String... args) {
+    CommandLine cl = new CommandLine(new CoordinatorCli());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof SettingsException || e instanceof StoreException) {
+        commandLine.getErr().println("popw-coordinator: " + e.getMessage());
+        return 1;
+      }
+      throw e;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(System.out);
+    return 0;
+  }
+
+  /** Options every command that reads settings has. */
+  static class SettingsOptions {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+        description = "Settings file (TOML). Default: built-in defaults; POPW_* environment variables override either.")
+    Path config;
+
+    CoordinatorSettings load() {
+      return SettingsLoader.load(config, System.getenv());
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run the coordinator until interrupted (Ctrl-C or SIGTERM stop it cleanly).")
+  static final class Run implements Callable<Integer> {
+    @CommandLine.Mixin SettingsOptions settings = new SettingsOptions();
+
+    @Override
+    public Integer call() throws InterruptedException {
+      CoordinatorSettings s = settings.load();
+      Coordinator c = Coordinator.start(s);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        c.close();
+        stopped.countDown();
+      }, "popw-shutdown"));
+      System.out.printf("popw-coordinator: network %s, coap %s, mqtt %s, database %s. Ctrl-C stops.%n", s.networkId(),
+          c.coapPort() >= 0 ? "udp/" + c.coapPort() : "off", s.mqttUrl() == null ? "off" : s.mqttUrl(),
+          s.postgresUrl() == null ? s.dataDirectory().resolve("coordinator.mv.db") : s.postgresUrl());
+      stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(name = "config", mixinStandardHelpOptions = true,
+      description = "Print the effective settings (defaults, file, environment) and check them.")
+  static final class Config implements Callable<Integer> {
+    @CommandLine.Mixin SettingsOptions settings = new SettingsOptions();
+
+    @Override
+    public Integer call() {
+      Map<String, String> values = SettingsLoader.describe(settings.config, System.getenv());
+      values.forEach((k, v) -> System.out.printf("%-38s = %s%n", k, v.isEmpty() ? "\"\"" : v));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.popw.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.popw.coordinator.cli.CoordinatorCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+  @TempDir Path dir;
+
+  /** The commented sample lists every key with its default: loading it changes nothing. */
+  @Test
+  void the_sample_file_states_exactly_the_defaults() {
+    Path sample = Path.of("config", "coordinator.toml");
+    assertEquals(SettingsLoader.describe(null, Map.of()), SettingsLoader.describe(sample, Map.of()));
+    assertEquals(SettingsLoader.KEYS.size(), SettingsLoader.describe(sample, Map.of()).size());
+  }
+
+  @Test
+  void the_file_and_then_the_environment_override_defaults() throws Exception {
+    Path f = dir.resolve("c.toml");
+    Path psk = dir.resolve("psk.txt");
+    Files.writeString(psk, "# keys\ndevice-1:00112233\n");
+    Files.writeString(f, "network_id = \"popw-testnet\"\n[mqtt]\nurl = \"tcp://broker:1883\"\n[coap]\ndtls_port = 5684\npsk_file = \""
+        + psk + "\"\n[batch]\nmax_envelopes = 500\n");
+    CoordinatorSettings s = SettingsLoader.load(f, Map.of("POPW_BATCH_MAX_AGE_SECONDS", "5", "POPW_MQTT_URL", "ssl://other:8883"));
+    assertEquals("popw-testnet", s.networkId());
+    assertEquals("ssl://other:8883", s.mqttUrl(), "environment wins over the file");
+    assertEquals(500, s.batchMaxEnvelopes());
+    assertEquals(Duration.ofSeconds(5), s.batchMaxAge());
+    assertEquals(5684, s.coapsPort());
+    assertArrayEquals(new byte[] {0, 0x11, 0x22, 0x33}, s.coapPskKeys().get("device-1"));
+    assertNull(CoordinatorSettings.defaults().mqttUrl());
+  }
+
+  @Test
+  void mistakes_are_named() throws Exception {
+    Path f = dir.resolve("c.toml");
+    Files.writeString(f, "[mqtt]\nurll = \"tcp://x:1\"\n");
+    assertTrue(assertThrows(SettingsException.class, () -> SettingsLoader.load(f, Map.of())).getMessage().contains("mqtt.urll"));
+    Files.writeString(f, "[coap]\nport = \"5683\"\n");
+    assertTrue(assertThrows(SettingsException.class, () -> SettingsLoader.load(f, Map.of())).getMessage().contains("integer"));
+    Files.writeString(f, "network_id = [\n");
+    assertTrue(assertThrows(SettingsException.class, () -> SettingsLoader.load(f, Map.of())).getMessage().contains("TOML"));
+    assertTrue(assertThrows(SettingsException.class, () -> SettingsLoader.load(null, Map.of("POPW_MQTT_URL", "http://x")))
+        .getMessage().contains("tcp://"));
+    assertTrue(assertThrows(SettingsException.class, () -> SettingsLoader.load(null, Map.of("POPW_COAP_DTLS_PORT", "5684")))
+        .getMessage().contains("psk_file"));
+  }
+
+  @Test
+  void the_cli_reports_a_bad_setting_in_one_line_with_exit_code_1() {
+    PrintStream err = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true));
+    try {
+      assertEquals(1, CoordinatorCli.execute("config", "--config", dir.resolve("missing.toml").toString()));
+    } finally {
+      System.setErr(err);
+    }
+    String out = buf.toString();
+    assertTrue(out.startsWith("popw-coordinator: settings file"), out);
+    assertEquals(1, out.strip().lines().count(), "one line, no stack trace: " + out);
+    assertEquals(2, CoordinatorCli.execute("run", "--no-such-option"));
+    assertEquals(0, CoordinatorCli.execute("run", "--help"));
+  }
+}
