@@ -1,5 +1,7 @@
 package dev.popw.coordinator;
 
+import dev.popw.coordinator.api.Metrics;
+import dev.popw.coordinator.api.RestApi;
 import dev.popw.coordinator.batch.Batcher;
 import dev.popw.coordinator.batch.DatabaseSettlement;
 import dev.popw.coordinator.batch.Settlement;
@@ -30,7 +32,9 @@ public final class Coordinator implements AutoCloseable {
   private final Batcher batcher;
   private final IngestPipeline pipeline;
   private final DeviceRegistry registry;
+  private final Metrics metrics;
   private final MqttIngest mqtt;
+  private final RestApi api;
   private final CoapIngest coap;
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -43,8 +47,16 @@ public final class Coordinator implements AutoCloseable {
     this.store = new Store(database);
     this.settlement = new DatabaseSettlement();
     this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
+    this.metrics = new Metrics();
+    batcher.onSealed(metrics::batchSealed);
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
-        .maxClockSkew(s.maxClockSkew()).freshness(s.freshness()).build(), clock, batcher::accepted);
+        .maxClockSkew(s.maxClockSkew()).freshness(s.freshness()).build(), clock, (r, nanos) -> {
+          metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos);
+          if (r.accepted()) {
+            batcher.accepted();
+          }
+        });
+    metrics.queueDepth(pipeline::writeQueueDepth);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
     if (s.mqttUrl() != null) {
       mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock);
@@ -57,6 +69,17 @@ public final class Coordinator implements AutoCloseable {
       coap.start();
     } else {
       coap = null;
+    }
+    if (s.apiPort() >= 0) {
+      try {
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health);
+      } catch (java.io.IOException e) {
+        close();
+        throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());
+      }
+      api.start();
+    } else {
+      api = null;
     }
     LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
         database.isPostgres() ? "postgresql" : "embedded", s.mqttUrl() == null ? "off" : s.mqttUrl(),
@@ -97,6 +120,21 @@ public final class Coordinator implements AutoCloseable {
     return batcher;
   }
 
+  /** The bound REST API port, or -1. */
+  public int apiPort() {
+    return api == null ? -1 : api.port();
+  }
+
+  private java.util.Map<String, Object> health() {
+    java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
+    h.put("status", "ok");
+    h.put("network_id", settings.networkId());
+    h.put("mqtt", settings.mqttUrl() == null ? "off" : mqttConnected() ? "connected" : "disconnected");
+    h.put("coap_port", coapPort());
+    h.put("write_queue_depth", pipeline.writeQueueDepth());
+    return h;
+  }
+
   /** The bound coap:// port, or -1. */
   public int coapPort() {
     return coap == null ? -1 : coap.plainPort();
@@ -114,6 +152,9 @@ public final class Coordinator implements AutoCloseable {
   /** Stops ingest first, then lets the pipeline and batcher finish, then closes the database. */
   @Override
   public void close() {
+    if (api != null) {
+      api.close();
+    }
     if (mqtt != null) {
       mqtt.close();
     }

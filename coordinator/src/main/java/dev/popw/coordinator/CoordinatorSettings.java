@@ -12,6 +12,7 @@ import java.util.Map;
  * @param coapPort coap:// port; -1 disables, 0 picks a free port
  * @param coapsPort coaps:// (DTLS, PSK) port; -1 disables
  * @param postgresUrl JDBC URL; null selects the embedded database in {@code dataDirectory}
+ * @param apiPort HTTP port of the REST API and /metrics; -1 disables, 0 picks a free port
  */
 public record CoordinatorSettings(
     String networkId,
@@ -31,47 +32,54 @@ public record CoordinatorSettings(
     Duration batchMaxAge,
     Duration maxClockSkew,
     Duration freshness,
-    Duration registrationWindow) {
+    Duration registrationWindow,
+    int apiPort) {
 
   /** The development defaults: embedded database in ./popw-data, CoAP on 5683, MQTT off. */
   public static CoordinatorSettings defaults() {
     return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "0.0.0.0", null, "popw-coordinator-1", "popw",
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
-        Duration.ofMinutes(15), Duration.ofMinutes(10));
+        Duration.ofMinutes(15), Duration.ofMinutes(10), 8080);
   }
 
   public CoordinatorSettings withNetwork(String id) {
     return new CoordinatorSettings(id, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
         coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow);
+        freshness, registrationWindow, apiPort);
   }
 
   public CoordinatorSettings withDataDirectory(Path dir) {
     return new CoordinatorSettings(networkId, dir, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
         coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow);
+        freshness, registrationWindow, apiPort);
   }
 
   public CoordinatorSettings withMqtt(String url) {
     return new CoordinatorSettings(networkId, dataDirectory, bindHost, url, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
         coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow);
+        freshness, registrationWindow, apiPort);
   }
 
   public CoordinatorSettings withCoap(String host, int port, int securePort, Map<String, byte[]> psk) {
     return new CoordinatorSettings(networkId, dataDirectory, host, mqttUrl, mqttClientId, mqttSharedGroup, port, securePort,
         psk, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow);
+        freshness, registrationWindow, apiPort);
   }
 
   public CoordinatorSettings withPostgres(String url, String user, String password, String schema) {
     return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, url, user, password, schema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow);
+        coapPskKeys, url, user, password, schema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort);
+  }
+
+  public CoordinatorSettings withApiPort(int port) {
+    return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
+        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
+        freshness, registrationWindow, port);
   }
 
   public CoordinatorSettings withBatch(int maxEnvelopes, Duration maxAge) {
     return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
         coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, maxEnvelopes, maxAge, maxClockSkew, freshness,
-        registrationWindow);
+        registrationWindow, apiPort);
   }
 }

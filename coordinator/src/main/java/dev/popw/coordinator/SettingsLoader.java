@@ -29,7 +29,7 @@ public final class SettingsLoader {
       KEYS.put(k, 's');
     }
     for (String k : new String[] {"coap.port", "coap.dtls_port", "batch.max_envelopes", "batch.max_age_seconds",
-        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds"}) {
+        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds", "api.port"}) {
       KEYS.put(k, 'i');
     }
   }
@@ -101,6 +101,7 @@ public final class SettingsLoader {
     m.put("pipeline.max_clock_skew_seconds", Long.toString(d.maxClockSkew().toSeconds()));
     m.put("pipeline.freshness_seconds", Long.toString(d.freshness().toSeconds()));
     m.put("pipeline.registration_window_seconds", Long.toString(d.registrationWindow().toSeconds()));
+    m.put("api.port", Integer.toString(d.apiPort()));
     return m;
   }
 
@@ -175,7 +176,8 @@ public final class SettingsLoader {
         s.postgresPassword(), s.postgresSchema(), s.batchMaxEnvelopes(), s.batchMaxAge(),
         Duration.ofSeconds(integer(v, "pipeline.max_clock_skew_seconds", 0, 86_400)),
         Duration.ofSeconds(integer(v, "pipeline.freshness_seconds", 1, 365 * 86_400)),
-        Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)));
+        Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)),
+        integer(v, "api.port", -1, 65_535));
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

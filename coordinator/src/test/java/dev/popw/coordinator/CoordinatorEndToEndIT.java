@@ -51,7 +51,7 @@ class CoordinatorEndToEndIT {
     broker = Mosquitto.start(tmp.resolve("broker"));
     coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
         .withDataDirectory(tmp.resolve("data")).withMqtt(broker.tcpUri())
-        .withCoap("127.0.0.1", 0, 0, Map.of("device-psk", PSK)).withBatch(1000, Duration.ofHours(1)));
+        .withCoap("127.0.0.1", 0, 0, Map.of("device-psk", PSK)).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
     long deadline = System.currentTimeMillis() + 10_000;
     while (!coordinator.mqttConnected() && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);

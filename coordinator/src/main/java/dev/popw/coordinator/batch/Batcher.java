@@ -36,6 +36,7 @@ public final class Batcher implements AutoCloseable {
     }
   };
   private final Thread thread;
+  private volatile java.util.function.IntConsumer onSealed = n -> {};
   private volatile boolean running = true;
   private long acceptedSinceSeal;
 
@@ -51,6 +52,11 @@ public final class Batcher implements AutoCloseable {
     this.thread = new Thread(this::run, "popw-batcher");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** Called with the size of each sealed batch (metrics). */
+  public void onSealed(java.util.function.IntConsumer listener) {
+    this.onSealed = listener;
   }
 
   /** Tells the batcher that an envelope was accepted, so it can seal early when a batch is full. */
@@ -120,6 +126,7 @@ public final class Batcher implements AutoCloseable {
         trees.put(batch.id(), tree);
       }
       settlement.submit(batch);
+      onSealed.accept(batch.envelopeCount());
       sealed.add(batch);
     }
   }

@@ -34,7 +34,7 @@ public final class IngestPipeline implements AutoCloseable {
   private static final long NEGATIVE_CACHE_MS = 5_000;
 
   private final Store store;
-  private final Runnable onAccepted;
+  private final PipelineListener listener;
   private final PipelineConfig config;
   private final Clock clock;
   private final EnvelopeVerifier verifier;
@@ -45,14 +45,12 @@ public final class IngestPipeline implements AutoCloseable {
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
   public IngestPipeline(Store store, PipelineConfig config, Clock clock) {
-    this(store, config, clock, () -> {});
+    this(store, config, clock, PipelineListener.NONE);
   }
 
-  /**
-   * @param onAccepted called after each accepted envelope is committed (the batcher counts them)
-   */
-  public IngestPipeline(Store store, PipelineConfig config, Clock clock, Runnable onAccepted) {
-    this.onAccepted = onAccepted;
+  /** @param listener told about every committed decision (metrics; the batcher counts accepted ones) */
+  public IngestPipeline(Store store, PipelineConfig config, Clock clock, PipelineListener listener) {
+    this.listener = listener;
     this.store = store;
     this.config = config;
     this.clock = clock;
@@ -75,11 +73,13 @@ public final class IngestPipeline implements AutoCloseable {
    */
   public CompletableFuture<IngestResult> submit(byte[] envelope, String topicDeviceId) {
     long receivedAt = clock.millis();
+    long started = System.nanoTime();
     return CompletableFuture.supplyAsync(() -> verifier.verify(envelope), verifyPool)
         .thenCompose(vr -> decide(vr, envelope, topicDeviceId, receivedAt))
         .whenComplete((r, e) -> {
           if (r != null) {
             count(r.status() == IngestStatus.ACCEPTED ? "ACCEPTED" : r.reason());
+            listener.decided(r, System.nanoTime() - started);
           }
         });
   }
@@ -164,7 +164,6 @@ public final class IngestPipeline implements AutoCloseable {
       if (err != null) {
         throw new IllegalStateException("database write failed", err);
       }
-      onAccepted.run();
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });
   }

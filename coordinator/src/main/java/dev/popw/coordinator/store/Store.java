@@ -216,6 +216,84 @@ public final class Store {
     }
   }
 
+  /** One page of a device's accepted envelopes, newest first. */
+  public List<EnvelopeRow> envelopesOf(String deviceId, int offset, int limit) {
+    return envelopeRows("SELECT envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, batch_id FROM envelopes"
+        + " WHERE device_id=? ORDER BY sequence DESC LIMIT ? OFFSET ?", deviceId, limit, offset);
+  }
+
+  public Optional<EnvelopeRow> envelope(byte[] hash) {
+    List<EnvelopeRow> rows = envelopeRows("SELECT envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, batch_id FROM envelopes"
+        + " WHERE envelope_hash=?", hash);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  public long countAccepted(String deviceId) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM envelopes WHERE device_id=?")) {
+      ps.setString(1, deviceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot count envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** The latest rejection of an envelope with this hash, if any. */
+  public Optional<RejectionRecord> rejectionOf(byte[] hash) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with FROM rejections WHERE envelope_hash=? ORDER BY id DESC LIMIT 1")) {
+      ps.setBytes(1, hash);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new RejectionRecord(rs.getString(1), rs.getObject(2) == null ? null : rs.getLong(2), rs.getBytes(3),
+            rs.getString(4), rs.getString(5), rs.getLong(6), rs.getBytes(7), rs.getBytes(8)));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read rejections: " + e.getMessage(), e);
+    }
+  }
+
+  private List<EnvelopeRow> envelopeRows(String sql, Object... args) {
+    List<EnvelopeRow> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new EnvelopeRow(rs.getBytes(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getInt(6),
+              rs.getInt(7), rs.getObject(8) == null ? null : rs.getLong(8)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** One page of batches, newest first. */
+  public List<SealedBatch> batches(int offset, int limit) {
+    List<SealedBatch> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT batch_id, merkle_root, envelope_count, sealed_at FROM batches ORDER BY batch_id DESC LIMIT ? OFFSET ?")) {
+      ps.setInt(1, limit);
+      ps.setInt(2, offset);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new SealedBatch(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getLong(4)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read batches: " + e.getMessage(), e);
+    }
+  }
+
   // ---------------------------------------------------------------- batches
 
   /** Hashes of accepted envelopes not yet in a batch, oldest first. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.popw.coordinator.ingest.IngestPipeline;
 import dev.popw.coordinator.ingest.IngestResult;
 import dev.popw.coordinator.ingest.PipelineConfig;
+import dev.popw.coordinator.ingest.PipelineListener;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.store.Database;
 import dev.popw.coordinator.store.Store;
@@ -38,7 +39,7 @@ class BatcherTest {
     try (Database db = TestDatabases.h2(dir)) {
       Store store = new Store(db);
       Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10, Duration.ofHours(1));
-      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), batcher::accepted);
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.onAccepted(batcher::accepted));
       DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
       registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
@@ -76,7 +77,7 @@ class BatcherTest {
     try (Database db = TestDatabases.h2(dir)) {
       Store store = new Store(db);
       Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10_000, Duration.ofMillis(200));
-      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), batcher::accepted);
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.onAccepted(batcher::accepted));
       DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
       registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),

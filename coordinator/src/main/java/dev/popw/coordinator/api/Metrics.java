@@ -1,0 +1,54 @@
+package dev.popw.coordinator.api;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The coordinator's Prometheus metrics:
+ *
+ * <ul>
+ *   <li>{@code popw_envelopes_total{outcome}}: ACCEPTED, DUPLICATE or the rejection reason;
+ *   <li>{@code popw_ingest_seconds}: from receipt of the bytes to the committed decision;
+ *   <li>{@code popw_batch_envelopes}: sizes of sealed batches;
+ *   <li>{@code popw_write_queue_depth}: decisions waiting for the database.
+ * </ul>
+ */
+public final class Metrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  private final Timer ingest;
+  private final DistributionSummary batchSize;
+
+  public Metrics() {
+    ingest = Timer.builder("popw.ingest").description("time from receiving an envelope to its committed decision")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    batchSize = DistributionSummary.builder("popw.batch.envelopes").description("envelopes per sealed batch").register(registry);
+  }
+
+  public void outcome(String outcome, long nanos) {
+    outcomes.computeIfAbsent(outcome, o -> Counter.builder("popw.envelopes").tag("outcome", o)
+        .description("envelopes by outcome").register(registry)).increment();
+    ingest.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void batchSealed(int envelopes) {
+    batchSize.record(envelopes);
+  }
+
+  public void queueDepth(Supplier<Number> depth) {
+    Gauge.builder("popw.write.queue.depth", depth).description("decisions waiting for the database").register(registry);
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}

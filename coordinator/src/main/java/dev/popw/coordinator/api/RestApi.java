@@ -1,0 +1,342 @@
+package dev.popw.coordinator.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.popw.coordinator.batch.Batcher;
+import dev.popw.coordinator.batch.InclusionProof;
+import dev.popw.coordinator.batch.SealedBatch;
+import dev.popw.coordinator.registry.DeviceRegistry;
+import dev.popw.coordinator.registry.RegistrationException;
+import dev.popw.coordinator.store.AcceptedEnvelope;
+import dev.popw.coordinator.store.DeviceRecord;
+import dev.popw.coordinator.store.EnvelopeRow;
+import dev.popw.coordinator.store.RejectionRecord;
+import dev.popw.coordinator.store.Store;
+import dev.popw.identity.DeviceId;
+import dev.popw.internal.encoding.Hex;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's HTTP API (JSON), on the JDK's built-in HTTP server. Endpoints:
+ *
+ * <pre>
+ *   POST /v1/devices                       register: body = signed registration (binary), or
+ *                                          JSON {"registration": "&lt;base64&gt;"}
+ *   GET  /v1/devices/{id}                  a device, its accepted count and rejections by reason
+ *   GET  /v1/devices/{id}/envelopes        its accepted envelopes, newest first; ?offset=&amp;limit=
+ *   GET  /v1/envelopes/{hash}              status, reason, batch and Merkle proof of one envelope
+ *   GET  /v1/batches                       sealed batches, newest first; ?offset=&amp;limit=
+ *   GET  /v1/batches/{id}                  one batch
+ *   GET  /metrics                          Prometheus
+ *   GET  /health                           liveness, and whether MQTT ingest is connected
+ * </pre>
+ */
+public final class RestApi implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpServer server;
+  private final Store store;
+  private final DeviceRegistry registry;
+  private final Batcher batcher;
+  private final Metrics metrics;
+  private final Supplier<Map<String, Object>> health;
+
+  public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
+      Supplier<Map<String, Object>> health) throws IOException {
+    this.store = store;
+    this.registry = registry;
+    this.batcher = batcher;
+    this.metrics = metrics;
+    this.health = health;
+    server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "popw-api");
+      t.setDaemon(true);
+      return t;
+    }));
+    server.createContext("/", this::handle);
+  }
+
+  public void start() {
+    server.start();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try {
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+      String[] p = path.replaceAll("/+$", "").split("/");
+      if (path.equals("/health")) {
+        json(ex, 200, JSON.valueToTree(health.get()));
+      } else if (path.equals("/metrics")) {
+        send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+      } else if (path.equals("/v1/devices") && method.equals("POST")) {
+        register(ex);
+      } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("devices") && method.equals("GET")) {
+        device(ex, decode(p[3]));
+      } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("devices") && p[4].equals("envelopes") && method.equals("GET")) {
+        envelopes(ex, decode(p[3]), intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000));
+      } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("envelopes") && method.equals("GET")) {
+        envelope(ex, p[3]);
+      } else if (path.equals("/v1/batches") && method.equals("GET")) {
+        ArrayNode items = JSON.createArrayNode();
+        store.batches(intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000)).forEach(b -> items.add(batchJson(b)));
+        json(ex, 200, JSON.createObjectNode().set("items", items));
+      } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("batches") && method.equals("GET")) {
+        long id;
+        try {
+          id = Long.parseLong(p[3]);
+        } catch (NumberFormatException e) {
+          throw new BadRequest("batch id must be a number");
+        }
+        Optional<SealedBatch> b = store.batch(id);
+        if (b.isEmpty()) {
+          error(ex, 404, "no batch " + id);
+        } else {
+          json(ex, 200, batchJson(b.get()));
+        }
+      } else {
+        error(ex, 404, "no such endpoint: " + method + " " + path);
+      }
+    } catch (BadRequest e) {
+      error(ex, 400, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("API request {} failed", ex.getRequestURI(), e);
+      error(ex, 500, "internal error: " + e.getMessage());
+    } finally {
+      ex.close();
+    }
+  }
+
+  private void register(HttpExchange ex) throws IOException {
+    byte[] body = ex.getRequestBody().readNBytes(64 * 1024);
+    String type = Optional.ofNullable(ex.getRequestHeaders().getFirst("Content-Type")).orElse("");
+    byte[] signed = body;
+    if (type.startsWith("application/json")) {
+      try {
+        signed = Base64.getDecoder().decode(JSON.readTree(body).path("registration").asText());
+      } catch (IOException | IllegalArgumentException e) {
+        throw new BadRequest("expected JSON {\"registration\": \"<base64 of the signed registration>\"}");
+      }
+    }
+    try {
+      DeviceId id = registry.register(signed);
+      DeviceRecord r = store.device(id.toString()).orElseThrow();
+      json(ex, 201, deviceJson(r));
+    } catch (RegistrationException e) {
+      throw new BadRequest(e.getMessage());
+    }
+  }
+
+  private void device(HttpExchange ex, String id) throws IOException {
+    Optional<DeviceRecord> r = store.device(id);
+    if (r.isEmpty()) {
+      error(ex, 404, "no registered device " + id);
+      return;
+    }
+    ObjectNode n = deviceJson(r.get());
+    n.put("accepted", store.countAccepted(id));
+    n.set("rejections", JSON.valueToTree(store.rejectionCounts(id)));
+    json(ex, 200, n);
+  }
+
+  private void envelopes(HttpExchange ex, String id, int offset, int limit) throws IOException {
+    ArrayNode items = JSON.createArrayNode();
+    for (EnvelopeRow e : store.envelopesOf(id, offset, limit)) {
+      items.add(envelopeJson(e));
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("device_id", id);
+    n.put("offset", offset);
+    n.put("limit", limit);
+    n.put("total", store.countAccepted(id));
+    n.set("items", items);
+    json(ex, 200, n);
+  }
+
+  private void envelope(HttpExchange ex, String hashHex) throws IOException {
+    byte[] hash;
+    try {
+      hash = Hex.decode(hashHex);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("envelope hash must be 64 hex digits");
+    }
+    if (hash.length != 32) {
+      throw new BadRequest("envelope hash must be 64 hex digits");
+    }
+    Optional<EnvelopeRow> row = store.envelope(hash);
+    if (row.isPresent()) {
+      ObjectNode n = envelopeJson(row.get());
+      n.put("status", "ACCEPTED");
+      Optional<InclusionProof> proof = batcher.proof(hash);
+      if (proof.isPresent()) {
+        n.set("batch", batchJson(proof.get().batch()));
+        ArrayNode siblings = n.putArray("merkle_proof");
+        proof.get().proof().forEach(s -> siblings.add("0x" + Hex.encode(s)));
+      }
+      json(ex, 200, n);
+      return;
+    }
+    Optional<RejectionRecord> rej = store.rejectionOf(hash);
+    if (rej.isPresent()) {
+      ObjectNode n = JSON.createObjectNode();
+      n.put("envelope_hash", Hex.encode(hash));
+      n.put("status", "REJECTED");
+      n.put("reason", rej.get().reason());
+      n.put("detail", rej.get().detail());
+      n.put("device_id", rej.get().deviceId());
+      if (rej.get().sequence() != null) {
+        n.put("sequence", rej.get().sequence());
+      }
+      n.put("received_at", rej.get().receivedAt());
+      json(ex, 200, n);
+      return;
+    }
+    error(ex, 404, "no envelope with hash " + hashHex);
+  }
+
+  private static ObjectNode deviceJson(DeviceRecord r) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("device_id", r.id().toString());
+    n.put("key_type", r.id().keyType().label());
+    n.put("owner", r.owner());
+    n.put("kind", switch (r.kind()) {
+      case 1 -> "SENSOR";
+      case 2 -> "COVERAGE";
+      case 3 -> "GPU";
+      default -> "UNKNOWN";
+    });
+    n.put("status", r.active() ? "ACTIVE" : "INACTIVE");
+    r.id().evmAddress().ifPresent(a -> n.put("device_address", a.toString()));
+    if (r.latitude() != null) {
+      n.put("latitude", r.latitude());
+      n.put("longitude", r.longitude());
+    }
+    if (r.h3Cell() != null) {
+      n.put("h3_cell", Long.toHexString(r.h3Cell()));
+    }
+    n.put("registered_at", r.registeredAt());
+    return n;
+  }
+
+  private static ObjectNode envelopeJson(EnvelopeRow e) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("envelope_hash", Hex.encode(e.hash()));
+    n.put("device_id", e.deviceId());
+    n.put("sequence", e.sequence());
+    n.put("device_time", e.deviceTime());
+    n.put("received_at", e.receivedAt());
+    n.put("payload", switch (e.payloadKind()) {
+      case 8 -> "sensor";
+      case 9 -> "coverage";
+      case 10 -> "gpu";
+      default -> "unknown";
+    });
+    ArrayNode flags = n.putArray("flags");
+    if ((e.flags() & AcceptedEnvelope.Flags.BACKFILL) != 0) {
+      flags.add("BACKFILL");
+    }
+    if ((e.flags() & AcceptedEnvelope.Flags.CHAIN_GAP) != 0) {
+      flags.add("CHAIN_GAP");
+    }
+    if ((e.flags() & AcceptedEnvelope.Flags.SEQUENCE_GAP) != 0) {
+      flags.add("SEQUENCE_GAP");
+    }
+    if (e.batchId() != null) {
+      n.put("batch_id", e.batchId());
+    }
+    return n;
+  }
+
+  private static ObjectNode batchJson(SealedBatch b) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("batch_id", b.id());
+    n.put("merkle_root", "0x" + Hex.encode(b.merkleRoot()));
+    n.put("envelope_count", b.envelopeCount());
+    n.put("sealed_at", b.sealedAt());
+    n.put("status", "SEALED");
+    return n;
+  }
+
+  private static Map<String, String> query(String raw) {
+    Map<String, String> m = new HashMap<>();
+    if (raw == null) {
+      return m;
+    }
+    for (String kv : raw.split("&")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        m.put(decode(kv.substring(0, eq)), decode(kv.substring(eq + 1)));
+      }
+    }
+    return m;
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
+    String v = q.get(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw new BadRequest(name + " must be between " + min + " and " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadRequest(name + " must be a number");
+    }
+  }
+
+  private static void json(HttpExchange ex, int status, Object body) throws IOException {
+    send(ex, status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+  }
+
+  private static void error(HttpExchange ex, int status, String message) throws IOException {
+    json(ex, status, Map.of("error", message));
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(body);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+
+  private static final class BadRequest extends RuntimeException {
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+}
