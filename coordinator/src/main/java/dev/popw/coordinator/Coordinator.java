@@ -9,6 +9,8 @@ import dev.popw.coordinator.ingest.CoapIngest;
 import dev.popw.coordinator.ingest.IngestPipeline;
 import dev.popw.coordinator.ingest.MqttIngest;
 import dev.popw.coordinator.ingest.PipelineConfig;
+import dev.popw.coordinator.mqtt.EmbeddedBroker;
+import dev.popw.transport.mqtt.Topics;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.store.Database;
 import dev.popw.coordinator.store.Store;
@@ -34,6 +36,7 @@ public final class Coordinator implements AutoCloseable {
   private final DeviceRegistry registry;
   private final Metrics metrics;
   private final MqttIngest mqtt;
+  private final EmbeddedBroker broker;
   private final RestApi api;
   private final CoapIngest coap;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -61,8 +64,24 @@ public final class Coordinator implements AutoCloseable {
     if (s.mqttUrl() != null) {
       mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock);
       mqtt.start();
+      broker = null;
+    } else if (s.mqttPort() >= 0) {
+      mqtt = null;
+      broker = new EmbeddedBroker(s.bindHost(), s.mqttPort());
+      broker.subscribeInternal(Topics.allTelemetry(Topics.PREFIX), (topic, payload) -> {
+        String device = MqttIngest.deviceOf(topic);
+        return pipeline.submit(payload, device).thenAccept(r ->
+            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.toReceipt(clock.millis()).toByteArray(), 1));
+      });
+      try {
+        broker.start();
+      } catch (IllegalStateException e) {
+        close();
+        throw new dev.popw.coordinator.SettingsException(e.getMessage());
+      }
     } else {
       mqtt = null;
+      broker = null;
     }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
       coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock);
@@ -82,7 +101,8 @@ public final class Coordinator implements AutoCloseable {
       api = null;
     }
     LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
-        database.isPostgres() ? "postgresql" : "embedded", s.mqttUrl() == null ? "off" : s.mqttUrl(),
+        database.isPostgres() ? "postgresql" : "embedded",
+        s.mqttUrl() != null ? s.mqttUrl() : broker != null ? "embedded broker on port " + broker.port() : "off",
         coap == null ? "off" : "udp/" + coap.plainPort() + (coap.securePort() >= 0 ? " dtls/" + coap.securePort() : ""),
         settlement.name());
   }
@@ -145,8 +165,14 @@ public final class Coordinator implements AutoCloseable {
     return coap == null ? -1 : coap.securePort();
   }
 
+  /** True when MQTT ingest can take telemetry: connected to the external broker, or the embedded one is up. */
   public boolean mqttConnected() {
-    return mqtt != null && mqtt.isConnected();
+    return (mqtt != null && mqtt.isConnected()) || broker != null;
+  }
+
+  /** The embedded broker's port, or -1. */
+  public int mqttPort() {
+    return broker == null ? -1 : broker.port();
   }
 
   /** Stops ingest first, then lets the pipeline and batcher finish, then closes the database. */
@@ -157,6 +183,9 @@ public final class Coordinator implements AutoCloseable {
     }
     if (mqtt != null) {
       mqtt.close();
+    }
+    if (broker != null) {
+      broker.close();
     }
     if (coap != null) {
       coap.close();

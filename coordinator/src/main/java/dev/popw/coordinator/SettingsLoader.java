@@ -29,7 +29,7 @@ public final class SettingsLoader {
       KEYS.put(k, 's');
     }
     for (String k : new String[] {"coap.port", "coap.dtls_port", "batch.max_envelopes", "batch.max_age_seconds",
-        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds", "api.port"}) {
+        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds", "api.port", "mqtt.port"}) {
       KEYS.put(k, 'i');
     }
   }
@@ -87,6 +87,7 @@ public final class SettingsLoader {
     m.put("data_dir", d.dataDirectory().toString());
     m.put("bind_host", d.bindHost());
     m.put("mqtt.url", "");
+    m.put("mqtt.port", Integer.toString(d.mqttPort()));
     m.put("mqtt.client_id", d.mqttClientId());
     m.put("mqtt.shared_group", d.mqttSharedGroup());
     m.put("coap.port", Integer.toString(d.coapPort()));
@@ -177,7 +178,8 @@ public final class SettingsLoader {
         Duration.ofSeconds(integer(v, "pipeline.max_clock_skew_seconds", 0, 86_400)),
         Duration.ofSeconds(integer(v, "pipeline.freshness_seconds", 1, 365 * 86_400)),
         Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)),
-        integer(v, "api.port", -1, 65_535));
+        integer(v, "api.port", -1, 65_535),
+        integer(v, "mqtt.port", -1, 65_535));
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Devices (sdk-core's DeviceClient) through real transports to a real coordinator: MQTT through a
- * Mosquitto broker, CoAP and CoAP over DTLS straight to the coordinator, every key type. Receipts
+ * Mosquitto broker, MQTT to the coordinator's embedded broker, CoAP and CoAP over DTLS straight to
+ * the coordinator, every key type. Receipts
  * come back, rows are committed, batches seal and every envelope proves its inclusion.
  */
 class CoordinatorEndToEndIT {
@@ -45,6 +46,8 @@ class CoordinatorEndToEndIT {
   @TempDir static Path tmp;
   static Mosquitto broker;
   static Coordinator coordinator;
+  /** A second coordinator with the embedded broker: the no-external-service default. */
+  static Coordinator embedded;
 
   @BeforeAll
   static void start() throws Exception {
@@ -52,6 +55,9 @@ class CoordinatorEndToEndIT {
     coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
         .withDataDirectory(tmp.resolve("data")).withMqtt(broker.tcpUri())
         .withCoap("127.0.0.1", 0, 0, Map.of("device-psk", PSK)).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
+    embedded = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
+        .withDataDirectory(tmp.resolve("data-embedded")).withEmbeddedMqtt(0)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
     long deadline = System.currentTimeMillis() + 10_000;
     while (!coordinator.mqttConnected() && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
@@ -60,13 +66,14 @@ class CoordinatorEndToEndIT {
 
   @AfterAll
   static void stop() throws Exception {
+    embedded.close();
     coordinator.close();
     broker.close();
   }
 
   static Stream<Arguments> matrix() {
     List<Arguments> out = new ArrayList<>();
-    for (String t : List.of("mqtt", "coap", "coaps")) {
+    for (String t : List.of("mqtt", "mqtt-embedded", "coap", "coaps")) {
       for (KeyType k : KeyType.values()) {
         out.add(Arguments.of(t, k));
       }
@@ -77,6 +84,7 @@ class CoordinatorEndToEndIT {
   private static Transport transport(String kind) {
     return switch (kind) {
       case "mqtt" -> MqttTransport.builder().serverUri(broker.tcpUri()).ackTimeout(Duration.ofSeconds(5)).build();
+      case "mqtt-embedded" -> MqttTransport.builder().serverUri("tcp://127.0.0.1:" + embedded.mqttPort()).ackTimeout(Duration.ofSeconds(5)).build();
       case "coap" -> CoapTransport.builder().uri("coap://127.0.0.1:" + coordinator.coapPort() + "/v1/telemetry").build();
       default -> CoapTransport.builder().uri("coaps://127.0.0.1:" + coordinator.coapsPort() + "/v1/telemetry").psk("device-psk", PSK).build();
     };
@@ -85,8 +93,9 @@ class CoordinatorEndToEndIT {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("matrix")
   void envelopes_are_accepted_committed_batched_and_provable(String kind, KeyType type) throws Exception {
+    Coordinator target = kind.equals("mqtt-embedded") ? embedded : coordinator;
     SoftwareSigner signer = SoftwareSigner.generate(type, new SecureRandom());
-    coordinator.registry().register(Registrations.sign(signer, OWNER, DeviceKind.GPU, null, "popw-test", Clock.systemUTC()));
+    target.registry().register(Registrations.sign(signer, OWNER, DeviceKind.GPU, null, "popw-test", Clock.systemUTC()));
     List<SealedEnvelope> sent = new ArrayList<>();
     try (DeviceClient device = DeviceClient.builder().signer(signer).transport(transport(kind))
         .stateDirectory(tmp.resolve(kind + "-" + type)).networkId("popw-test").build()) {
@@ -98,10 +107,10 @@ class CoordinatorEndToEndIT {
       assertEquals(40, s.acknowledged(), s.toString());
       assertEquals(0, s.rejected(), s.toString());
     }
-    assertEquals(40, coordinator.store().acceptedSequences(signer.deviceId().toString()).size());
-    coordinator.batcher().sealAll();
+    assertEquals(40, target.store().acceptedSequences(signer.deviceId().toString()).size());
+    target.batcher().sealAll();
     for (SealedEnvelope e : sent) {
-      InclusionProof p = coordinator.batcher().proof(e.hash()).orElseThrow();
+      InclusionProof p = target.batcher().proof(e.hash()).orElseThrow();
       assertTrue(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), e.hash()));
     }
   }

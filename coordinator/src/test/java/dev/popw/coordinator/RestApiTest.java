@@ -43,7 +43,7 @@ class RestApiTest {
   @Test
   void registers_devices_and_explains_every_envelope() throws Exception {
     try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, new SecureRandom());
       byte[] reg = Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC());

@@ -68,8 +68,9 @@ public final class CoordinatorCli implements Callable<Integer> {
         c.close();
         stopped.countDown();
       }, "popw-shutdown"));
-      System.out.printf("popw-coordinator: network %s, coap %s, mqtt %s, database %s. Ctrl-C stops.%n", s.networkId(),
-          c.coapPort() >= 0 ? "udp/" + c.coapPort() : "off", s.mqttUrl() == null ? "off" : s.mqttUrl(),
+      System.out.printf("popw-coordinator: network %s, mqtt %s, coap %s, api %s, database %s. Ctrl-C stops.%n", s.networkId(),
+          s.mqttUrl() != null ? s.mqttUrl() : c.mqttPort() >= 0 ? "embedded broker tcp/" + c.mqttPort() : "off",
+          c.coapPort() >= 0 ? "udp/" + c.coapPort() : "off", c.apiPort() >= 0 ? "http/" + c.apiPort() : "off",
           s.postgresUrl() == null ? s.dataDirectory().resolve("coordinator.mv.db") : s.postgresUrl());
       stopped.await();
       return 0;

@@ -117,8 +117,8 @@ public final class MqttIngest implements AutoCloseable {
     });
   }
 
-  /** popw/v1/devices/{id}/telemetry -> id */
-  static String deviceOf(String topic) {
+  /** popw/v1/devices/{id}/telemetry -> id; null for any other topic. */
+  public static String deviceOf(String topic) {
     String prefix = Topics.PREFIX + "/";
     if (!topic.startsWith(prefix) || !topic.endsWith("/telemetry")) {
       return null;

@@ -1,0 +1,116 @@
+package dev.popw.coordinator.mqtt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.popw.testing.Await;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.Test;
+
+/** The embedded broker against real Paho clients (MQTT 5 and 3.1.1). */
+class EmbeddedBrokerTest {
+
+  @Test
+  void topic_filters_follow_the_mqtt_rules() {
+    assertTrue(TopicFilter.matches("a/+/c", "a/b/c"));
+    assertTrue(TopicFilter.matches("a/#", "a/b/c"));
+    assertTrue(TopicFilter.matches("a/#", "a"));
+    assertFalse(TopicFilter.matches("a/+", "a/b/c"));
+    assertFalse(TopicFilter.matches("#", "$SYS/x"));
+    assertTrue(TopicFilter.matches("popw/v1/devices/+/telemetry", "popw/v1/devices/did:key:z6Mk1/telemetry"));
+    assertFalse(TopicFilter.valid("a/#/b"));
+    assertFalse(TopicFilter.valid("a/b+"));
+  }
+
+  @Test
+  void puback_waits_for_the_in_process_consumer_and_clients_get_matching_messages() throws Exception {
+    try (EmbeddedBroker broker = new EmbeddedBroker("127.0.0.1", 0)) {
+      CompletableFuture<Void> gate = new CompletableFuture<>();
+      List<String> internal = new CopyOnWriteArrayList<>();
+      broker.subscribeInternal("t/+/in", (topic, payload) -> {
+        internal.add(topic);
+        return gate;
+      });
+      broker.start();
+      String uri = "tcp://127.0.0.1:" + broker.port();
+
+      MqttAsyncClient pub = v5(uri, "pub", new CopyOnWriteArrayList<>());
+      MqttMessage m = new MqttMessage("hello".getBytes());
+      m.setQos(1);
+      IMqttToken token = pub.publish("t/1/in", m);
+      Thread.sleep(300);
+      assertFalse(token.isComplete(), "no PUBACK before the consumer finished");
+      assertEquals(List.of("t/1/in"), internal);
+      gate.complete(null);
+      token.waitForCompletion(5_000);
+      assertTrue(token.isComplete());
+
+      // Shared subscription: two members split the messages; a plain subscriber gets all of them.
+      List<String> a = new CopyOnWriteArrayList<>();
+      List<String> b = new CopyOnWriteArrayList<>();
+      List<String> all = new CopyOnWriteArrayList<>();
+      MqttAsyncClient ca = v5(uri, "a", a);
+      ca.subscribe("$share/g/s/+", 1).waitForCompletion(5_000);
+      MqttAsyncClient cb = v5(uri, "b", b);
+      cb.subscribe("$share/g/s/+", 1).waitForCompletion(5_000);
+      MqttClient v3 = new MqttClient(uri, "v3", new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+      MqttConnectOptions o3 = new MqttConnectOptions();
+      o3.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+      v3.connect(o3);
+      v3.subscribe("s/#", 1, (t, msg) -> all.add(t));
+      for (int i = 0; i < 10; i++) {
+        MqttMessage x = new MqttMessage(new byte[] {(byte) i});
+        x.setQos(1);
+        pub.publish("s/" + i, x).waitForCompletion(5_000);
+      }
+      Await.until(Duration.ofSeconds(5), () -> all.size() == 10 && a.size() + b.size() == 10, () -> a + " " + b + " " + all);
+      assertEquals(5, a.size(), "round robin within the group");
+      assertEquals(5, b.size());
+      v3.disconnect();
+      v3.close();
+      for (MqttAsyncClient c : List.of(pub, ca, cb)) {
+        c.disconnect().waitForCompletion(2_000);
+        c.close();
+      }
+    }
+  }
+
+  private static MqttAsyncClient v5(String uri, String id, List<String> received) throws Exception {
+    MqttAsyncClient c = new MqttAsyncClient(uri, id, new MemoryPersistence());
+    c.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
+      @Override
+      public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
+
+      @Override
+      public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException e) {}
+
+      @Override
+      public void messageArrived(String topic, MqttMessage message) {
+        received.add(topic);
+      }
+
+      @Override
+      public void deliveryComplete(IMqttToken token) {}
+
+      @Override
+      public void connectComplete(boolean reconnect, String serverUri) {}
+
+      @Override
+      public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
+    });
+    c.connect(new MqttConnectionOptions()).waitForCompletion(TimeUnit.SECONDS.toMillis(5));
+    return c;
+  }
+}
