@@ -19,8 +19,7 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
 
 /**
  * The coordinator's CoAP endpoint: {@code POST /v1/telemetry} with a {@code SignedEnvelope}. The
- * request is acknowledged at once (a separate response follows), and the response carries the
- * {@code Receipt} once the envelope is committed: {@code 2.01 Created} when accepted, {@code 2.03
+ * response, piggybacked on the ACK, carries the {@code Receipt} once the envelope is committed: {@code 2.01 Created} when accepted, {@code 2.03
  * Valid} for a duplicate, {@code 4.00 Bad Request} with the reason when rejected, {@code 5.03} when
  * the database failed (the device sends again). Plain UDP, and DTLS with pre-shared keys and
  * Connection ID when keys are configured.
@@ -68,7 +67,8 @@ public final class CoapIngest implements AutoCloseable {
     v1.add(new CoapResource("telemetry") {
       @Override
       public void handlePOST(CoapExchange exchange) {
-        exchange.accept();
+        // No early empty ACK: the commit takes milliseconds, so the receipt rides on the ACK
+        // (piggybacked); a retransmitted request meanwhile is absorbed by the deduplicator.
         pipeline.submit(exchange.getRequestPayload(), null).whenComplete((r, err) -> {
           if (err != null) {
             exchange.respond(CoAP.ResponseCode.SERVICE_UNAVAILABLE, "database unavailable; send again later");

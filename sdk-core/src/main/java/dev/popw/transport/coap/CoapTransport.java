@@ -56,6 +56,7 @@ public final class CoapTransport implements Transport {
 
   private final URI uri;
   private final int window;
+  private final long responseTimeoutMs;
   private final CoapEndpoint endpoint;
   private final Backoff backoff;
   private final ScheduledExecutorService scheduler;
@@ -66,6 +67,7 @@ public final class CoapTransport implements Transport {
   private CoapTransport(Builder b) {
     this.uri = b.uri;
     this.window = b.inFlightWindow;
+    this.responseTimeoutMs = b.responseTimeout.toMillis();
     this.backoff = new Backoff(b.retryInitial, b.retryMax);
     Configuration cfg = Configuration.createStandardWithoutFile();
     cfg.set(CoapConfig.ACK_TIMEOUT, (int) b.ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -158,6 +160,14 @@ public final class CoapTransport implements Transport {
       }
     });
     endpoint.sendRequest(req);
+    // After an empty ACK the server owes a separate response; if it dies first, Californium would
+    // wait for the whole exchange lifetime (minutes). Bound it.
+    scheduler.schedule(() -> {
+      if (!f.isDone()) {
+        req.cancel();
+        fail(f, new TimeoutException("no CoAP response from " + uri + " within " + responseTimeoutMs + " ms"));
+      }
+    }, responseTimeoutMs, TimeUnit.MILLISECONDS);
     return f;
   }
 
@@ -229,6 +239,7 @@ public final class CoapTransport implements Transport {
     private int localPort;
     private Duration ackTimeout = Duration.ofSeconds(2);
     private int maxRetransmit = 4;
+    private Duration responseTimeout = Duration.ofSeconds(30);
     private Duration retryInitial = Duration.ofMillis(500);
     private Duration retryMax = Duration.ofSeconds(60);
 
@@ -282,6 +293,15 @@ public final class CoapTransport implements Transport {
     /** CoAP ACK_TIMEOUT (RFC 7252). Default 2 s. */
     public Builder ackTimeout(Duration timeout) {
       this.ackTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * Longest wait for a response, retransmissions included; a separate response (after an empty
+     * ACK) counts too. Default 30 s.
+     */
+    public Builder responseTimeout(Duration timeout) {
+      this.responseTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 
