@@ -110,6 +110,24 @@ class RestApiTest {
     }
   }
 
+  @Test
+  void the_register_command_posts_registration_files_to_the_api() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0))) {
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      Path good = dir.resolve("device.reg");
+      java.nio.file.Files.write(good, Registrations.sign(signer, OWNER, DeviceKind.COVERAGE, null, "popw-test", Clock.systemUTC()));
+      Path wrongNet = dir.resolve("other.reg");
+      java.nio.file.Files.write(wrongNet, Registrations.sign(signer, OWNER, DeviceKind.COVERAGE, null, "elsewhere", Clock.systemUTC()));
+      String api = "http://127.0.0.1:" + c.apiPort();
+      assertEquals(0, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", api, good.toString()));
+      assertTrue(c.store().device(signer.deviceId().toString()).isPresent());
+      assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", api, wrongNet.toString()));
+      assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", "http://127.0.0.1:1", good.toString()),
+          "an unreachable coordinator is an error, not a stack trace");
+    }
+  }
+
   private HttpResponse<String> post(String url, String type, byte[] body) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", type)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());

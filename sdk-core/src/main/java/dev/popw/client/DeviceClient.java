@@ -320,8 +320,9 @@ public final class DeviceClient implements AutoCloseable {
       return;
     }
     running = false;
+    // No interrupt: one during a positional read would close an outbox segment's FileChannel
+    // (ClosedByInterruptException). The loop wakes at least every 250 ms and sees running=false.
     wakeDelivery();
-    deliveryThread.interrupt();
     try {
       deliveryThread.join(5_000);
     } catch (InterruptedException e) {

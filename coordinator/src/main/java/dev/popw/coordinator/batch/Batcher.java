@@ -151,12 +151,21 @@ public final class Batcher implements AutoCloseable {
     return Optional.of(new InclusionProof(batch.get(), tree.proof(envelopeHash)));
   }
 
+  /**
+   * Stops the timer thread without interrupting it: an interrupt during file I/O closes the
+   * embedded database's file channel (ClosedByInterruptException).
+   */
   @Override
   public void close() {
     running = false;
-    thread.interrupt();
+    lock.lock();
     try {
-      thread.join(5_000);
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      thread.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -5,7 +5,17 @@ import dev.popw.coordinator.CoordinatorSettings;
 import dev.popw.coordinator.SettingsException;
 import dev.popw.coordinator.SettingsLoader;
 import dev.popw.coordinator.store.StoreException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -16,7 +26,7 @@ import picocli.CommandLine.Option;
 /** {@code popw-coordinator}: the operator's command line. */
 @Command(name = "popw-coordinator", mixinStandardHelpOptions = true, version = "popw-coordinator 0.1.0",
     description = "Verifies, stores and batches proofs of physical work from PoPW devices.",
-    subcommands = {CoordinatorCli.Run.class, CoordinatorCli.Config.class})
+    subcommands = {CoordinatorCli.Run.class, CoordinatorCli.Config.class, CoordinatorCli.Register.class})
 public final class CoordinatorCli implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -74,6 +84,51 @@ public final class CoordinatorCli implements Callable<Integer> {
           s.postgresUrl() == null ? s.dataDirectory().resolve("coordinator.mv.db") : s.postgresUrl());
       stopped.await();
       return 0;
+    }
+  }
+
+  @Command(name = "register", mixinStandardHelpOptions = true,
+      description = "Register devices from signed registration files (as a device or a factory produces them) "
+          + "with a running coordinator, through its API.")
+  static final class Register implements Callable<Integer> {
+    @Option(names = "--api", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
+        description = "The coordinator's API. Default: ${DEFAULT-VALUE}")
+    String api;
+
+    @CommandLine.Parameters(arity = "1..*", paramLabel = "FILE", description = "Signed registration files (binary).")
+    List<Path> files;
+
+    @Override
+    public Integer call() throws Exception {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      int failed = 0;
+      for (Path f : files) {
+        byte[] body;
+        try {
+          body = Files.readAllBytes(f);
+        } catch (IOException e) {
+          System.err.println(f + ": cannot read: " + e.getMessage());
+          failed++;
+          continue;
+        }
+        HttpResponse<String> r;
+        try {
+          r = http.send(HttpRequest.newBuilder(URI.create(api.replaceAll("/+$", "") + "/v1/devices"))
+              .header("Content-Type", "application/octet-stream").timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+          System.err.println("popw-coordinator: cannot reach the coordinator API at " + api + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + "); is it running?");
+          return 1;
+        }
+        JsonNode json = new ObjectMapper().readTree(r.body());
+        if (r.statusCode() == 201) {
+          System.out.println(f + ": registered " + json.path("device_id").asText() + " for " + json.path("owner").asText());
+        } else {
+          System.err.println(f + ": refused: " + json.path("error").asText(r.body()));
+          failed++;
+        }
+      }
+      return failed == 0 ? 0 : 1;
     }
   }
 

@@ -107,12 +107,15 @@ final class BatchWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Drains what is queued and stops. No interrupt: one during a write would close the embedded
+   * database's file channel (ClosedByInterruptException). The thread polls with a timeout.
+   */
   @Override
   public void close() {
     running = false;
-    thread.interrupt();
     try {
-      thread.join(10_000);
+      thread.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,0 +1,259 @@
+package dev.popw.bench;
+
+import dev.popw.coordinator.Coordinator;
+import dev.popw.coordinator.CoordinatorSettings;
+import dev.popw.envelope.EnvelopeSealer;
+import dev.popw.identity.EvmAddress;
+import dev.popw.identity.KeyType;
+import dev.popw.identity.SoftwareSigner;
+import dev.popw.proto.v1.DeviceKind;
+import dev.popw.proto.v1.Measurement;
+import dev.popw.proto.v1.Quantity;
+import dev.popw.proto.v1.SensorReading;
+import dev.popw.proto.v1.Unit;
+import dev.popw.registration.Registrations;
+import dev.popw.transport.Acknowledgement;
+import dev.popw.transport.TransportListener;
+import dev.popw.transport.coap.CoapTransport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+
+/**
+ * Load generator for the coordinator: many simulated devices send pre-signed Ed25519 envelopes
+ * over MQTT (to the embedded broker, whose PUBACK means "committed") and over CoAP (whose response
+ * carries the committed receipt). Prints the crypto ceiling (raw single-core Bouncy Castle
+ * verification times the cores), accepted-and-persisted msgs/s, their ratio, and p50/p99 from
+ * sending to the acknowledgement.
+ *
+ * <p>Usage: {@code bench/run coordinator [--envelopes N] [--devices N] [--postgres JDBC_URL]}.
+ * The load generator runs on the same machine and shares its cores with the coordinator.
+ */
+public final class CoordinatorBenchmark {
+  private static final EvmAddress OWNER = EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+
+  private CoordinatorBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int envelopes = 60_000;
+    int devices = 200;
+    String postgres = "jdbc:postgresql://127.0.0.1:5432/test";
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--envelopes" -> envelopes = Integer.parseInt(args[i + 1]);
+        case "--devices" -> devices = Integer.parseInt(args[i + 1]);
+        case "--postgres" -> postgres = args[i + 1];
+        default -> {
+          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none]");
+          System.exit(2);
+        }
+      }
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    System.out.printf("machine: %d cpus, java %s%n", cores, System.getProperty("java.version"));
+    double perCore = ed25519VerifyRate();
+    double ceiling = perCore * cores;
+    System.out.printf("crypto ceiling: raw Bouncy Castle Ed25519 verify %,.0f/s on one core x %d cores = %,.0f/s%n", perCore, cores, ceiling);
+
+    List<SoftwareSigner> signers = new ArrayList<>();
+    for (int d = 0; d < devices; d++) {
+      signers.add(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()));
+    }
+    for (String db : List.of("embedded", "postgresql")) {
+      if (db.equals("postgresql") && (postgres.equals("none") || !reachable(postgres))) {
+        System.out.printf("%npostgresql: skipped (%s not reachable)%n", postgres);
+        continue;
+      }
+      for (String transport : List.of("mqtt", "coap")) {
+        run(db, transport, signers, envelopes, ceiling, postgres);
+      }
+    }
+  }
+
+  private static void run(String db, String transport, List<SoftwareSigner> signers, int total, double ceiling, String pgUrl) throws Exception {
+    Path dir = Files.createTempDirectory("popw-bench-coordinator");
+    String schema = "popw_bench_" + System.nanoTime();
+    CoordinatorSettings s = CoordinatorSettings.defaults().withNetwork("popw-bench").withDataDirectory(dir)
+        .withEmbeddedMqtt(transport.equals("mqtt") ? 0 : -1).withCoap("127.0.0.1", transport.equals("coap") ? 0 : -1, -1, Map.of())
+        .withApiPort(-1).withBatch(10_000, Duration.ofSeconds(60));
+    if (db.equals("postgresql")) {
+      s = s.withPostgres(pgUrl, "postgres", "", schema);
+    }
+    try (Coordinator c = Coordinator.start(s)) {
+      for (SoftwareSigner signer : signers) {
+        c.registry().register(Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-bench", Clock.systemUTC()));
+      }
+      // Pre-sign: envelope i belongs to device i % devices, sequences in order per device.
+      List<EnvelopeSealer> sealers = new ArrayList<>();
+      for (SoftwareSigner signer : signers) {
+        AtomicInteger seq = new AtomicInteger(1);
+        sealers.add(EnvelopeSealer.builder().signer(signer).sequence(() -> seq.getAndIncrement()).networkId("popw-bench").build());
+      }
+      byte[][] envelopes = new byte[total][];
+      String[] topics = new String[total];
+      IntStream.range(0, signers.size()).parallel().forEach(d -> {
+        for (int i = d; i < total; i += signers.size()) {
+          envelopes[i] = sealers.get(d).seal(reading(i)).bytes();
+          topics[i] = "popw/v1/devices/" + signers.get(d).deviceId() + "/telemetry";
+        }
+      });
+      long[] latency = new long[total];
+      long start;
+      long elapsed;
+      if (transport.equals("mqtt")) {
+        int clients = 8;
+        List<MqttAsyncClient> conns = new ArrayList<>();
+        for (int k = 0; k < clients; k++) {
+          MqttAsyncClient m = new MqttAsyncClient("tcp://127.0.0.1:" + c.mqttPort(), "bench-" + k, new MemoryPersistence());
+          m.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+          conns.add(m);
+        }
+        Semaphore[] windows = new Semaphore[clients];
+        Arrays.setAll(windows, k -> new Semaphore(256));
+        CountDownLatch done = new CountDownLatch(total);
+        start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+          int k = i % clients;
+          windows[k].acquire();
+          MqttMessage msg = new MqttMessage(envelopes[i]);
+          msg.setQos(1);
+          int idx = i;
+          long sent = System.nanoTime();
+          conns.get(k).publish(topics[i], msg, null, new MqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+              latency[idx] = System.nanoTime() - sent;
+              windows[k].release();
+              done.countDown();
+            }
+
+            @Override
+            public void onFailure(IMqttToken token, Throwable e) {
+              latency[idx] = -1;
+              windows[k].release();
+              done.countDown();
+            }
+          });
+        }
+        done.await(10, TimeUnit.MINUTES);
+        elapsed = System.nanoTime() - start;
+        for (MqttAsyncClient m : conns) {
+          try {
+            m.disconnect().waitForCompletion(2_000);
+            m.close();
+          } catch (MqttException e) {
+            // closing
+          }
+        }
+      } else {
+        int clients = 4;
+        List<CoapTransport> conns = new ArrayList<>();
+        for (int k = 0; k < clients; k++) {
+          CoapTransport t = CoapTransport.builder().uri("coap://127.0.0.1:" + c.coapPort() + "/v1/telemetry").inFlightWindow(64).build();
+          t.start(signers.get(k).deviceId(), TransportListener.NONE);
+          conns.add(t);
+        }
+        Semaphore[] windows = new Semaphore[clients];
+        Arrays.setAll(windows, k -> new Semaphore(64));
+        CountDownLatch done = new CountDownLatch(total);
+        byte[] noHash = new byte[32];
+        start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+          int k = i % clients;
+          windows[k].acquire();
+          int idx = i;
+          long sent = System.nanoTime();
+          CompletableFuture<Acknowledgement> f = conns.get(k).send(envelopes[i], noHash);
+          f.whenComplete((a, e) -> {
+            latency[idx] = e == null ? System.nanoTime() - sent : -1;
+            windows[k].release();
+            done.countDown();
+          });
+        }
+        done.await(10, TimeUnit.MINUTES);
+        elapsed = System.nanoTime() - start;
+        conns.forEach(CoapTransport::close);
+      }
+      long accepted = c.pipeline().outcomeCounts().getOrDefault("ACCEPTED", 0L);
+      long failed = Arrays.stream(latency).filter(l -> l < 0).count();
+      long[] ok = Arrays.stream(latency).filter(l -> l > 0).sorted().toArray();
+      double rate = accepted / (elapsed / 1e9);
+      System.out.printf("%n%s + %s database: %,d envelopes from %d devices%n", transport, db, total, signers.size());
+      System.out.printf("  accepted and persisted: %,d in %.2f s = %,.0f msgs/s (ratio to crypto ceiling %.2f)%n",
+          accepted, elapsed / 1e9, rate, rate / ceiling);
+      System.out.printf("  ingest -> acknowledgement: p50 %.1f ms, p99 %.1f ms (%d failed)%n",
+          ok.length == 0 ? 0 : ok[ok.length / 2] / 1e6, ok.length == 0 ? 0 : ok[(int) (ok.length * 0.99)] / 1e6, failed);
+    } finally {
+      try (Stream<Path> w = Files.walk(dir)) {
+        w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      if (db.equals("postgresql")) {
+        try (Connection conn = DriverManager.getConnection(pgUrl, "postgres", ""); Statement st = conn.createStatement()) {
+          st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+      }
+    }
+  }
+
+  private static SensorReading reading(int i) {
+    return SensorReading.newBuilder()
+        .addMeasurements(Measurement.newBuilder().setQuantity(Quantity.TEMPERATURE).setValue(15 + (i % 100) / 10.0).setUnit(Unit.CELSIUS))
+        .addMeasurements(Measurement.newBuilder().setQuantity(Quantity.RELATIVE_HUMIDITY).setValue(40 + i % 20).setUnit(Unit.PERCENT))
+        .build();
+  }
+
+  /** Single-thread raw Bouncy Castle Ed25519 verifications per second, decoded key (as the verifier caches it). */
+  private static double ed25519VerifyRate() {
+    SoftwareSigner s = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+    byte[] msg = new byte[200];
+    byte[] sig = s.sign(msg);
+    Ed25519.PublicPoint point = Ed25519.validatePublicKeyPartialExport(s.publicKey(), 0);
+    boolean all = true;
+    for (int i = 0; i < 20_000; i++) { // warm-up
+      all &= Ed25519.verify(sig, 0, point, msg, 0, msg.length);
+    }
+    int n = 0;
+    long start = System.nanoTime();
+    while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3)) {
+      all &= Ed25519.verify(sig, 0, point, msg, 0, msg.length);
+      n++;
+    }
+    if (!all) {
+      throw new IllegalStateException("verification failed");
+    }
+    return n / ((System.nanoTime() - start) / 1e9);
+  }
+
+  private static boolean reachable(String url) {
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      return c.isValid(2);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
