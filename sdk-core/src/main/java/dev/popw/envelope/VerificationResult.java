@@ -18,6 +18,7 @@ public final class VerificationResult {
   private final ByteString telemetryBytes;
   private final Telemetry telemetry;
   private volatile byte[] hash;
+  private volatile DeviceId deviceId;
 
   private VerificationResult(
       Reason reason, String detail, KeyType keyType, byte[] publicKey, ByteString telemetryBytes, Telemetry telemetry) {
@@ -65,7 +66,12 @@ public final class VerificationResult {
     if (keyType == null || publicKey == null || publicKey.length != keyType.publicKeyLength()) {
       return Optional.empty();
     }
-    return Optional.of(DeviceId.of(keyType, publicKey));
+    DeviceId id = deviceId;
+    if (id == null) {
+      id = DeviceId.of(keyType, publicKey);
+      deviceId = id;
+    }
+    return Optional.of(id);
   }
 
   /** The envelope hash (SHA-256 of the telemetry bytes), if the envelope had telemetry bytes. */

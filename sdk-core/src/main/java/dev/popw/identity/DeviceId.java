@@ -22,6 +22,7 @@ public final class DeviceId {
   private final KeyType keyType;
   private final byte[] publicKey;
   private final byte[] bytes;
+  private volatile String printable;
 
   private DeviceId(KeyType keyType, byte[] publicKey, byte[] bytes) {
     this.keyType = keyType;
@@ -107,7 +108,12 @@ public final class DeviceId {
   /** The printable form, {@code did:key:z...}. */
   @Override
   public String toString() {
-    return PREFIX + Base58.encode(bytes);
+    String p = printable;
+    if (p == null) {
+      p = PREFIX + Base58.encode(bytes);
+      printable = p;
+    }
+    return p;
   }
 
   @Override
