@@ -44,51 +44,193 @@ public record CoordinatorSettings(
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883);
   }
 
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   public CoordinatorSettings withNetwork(String id) {
-    return new CoordinatorSettings(id, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow, apiPort, mqttPort);
+    return toBuilder().networkId(id).build();
   }
 
   public CoordinatorSettings withDataDirectory(Path dir) {
-    return new CoordinatorSettings(networkId, dir, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow, apiPort, mqttPort);
+    return toBuilder().dataDirectory(dir).build();
   }
 
+  /** Consume telemetry from an external broker ({@code null}: none). */
   public CoordinatorSettings withMqtt(String url) {
-    return new CoordinatorSettings(networkId, dataDirectory, bindHost, url, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow, apiPort, mqttPort);
-  }
-
-  public CoordinatorSettings withCoap(String host, int port, int securePort, Map<String, byte[]> psk) {
-    return new CoordinatorSettings(networkId, dataDirectory, host, mqttUrl, mqttClientId, mqttSharedGroup, port, securePort,
-        psk, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow, apiPort, mqttPort);
-  }
-
-  public CoordinatorSettings withPostgres(String url, String user, String password, String schema) {
-    return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, url, user, password, schema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort);
+    return toBuilder().mqttUrl(url).build();
   }
 
   /** The embedded broker's port (when no external broker URL is set); -1 disables it. */
   public CoordinatorSettings withEmbeddedMqtt(int port) {
-    return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow, apiPort, port);
+    return toBuilder().mqttPort(port).build();
+  }
+
+  public CoordinatorSettings withCoap(String host, int port, int securePort, Map<String, byte[]> psk) {
+    return toBuilder().bindHost(host).coapPort(port).coapsPort(securePort).coapPskKeys(psk).build();
+  }
+
+  public CoordinatorSettings withPostgres(String url, String user, String password, String schema) {
+    return toBuilder().postgresUrl(url).postgresUser(user).postgresPassword(password).postgresSchema(schema).build();
   }
 
   public CoordinatorSettings withApiPort(int port) {
-    return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew,
-        freshness, registrationWindow, port, mqttPort);
+    return toBuilder().apiPort(port).build();
   }
 
   public CoordinatorSettings withBatch(int maxEnvelopes, Duration maxAge) {
-    return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort,
-        coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, maxEnvelopes, maxAge, maxClockSkew, freshness,
-        registrationWindow, apiPort, mqttPort);
+    return toBuilder().batchMaxEnvelopes(maxEnvelopes).batchMaxAge(maxAge).build();
+  }
+
+  /** Mutable copy of the settings; {@link #build()} makes them immutable again. */
+  public static final class Builder {
+    private String networkId;
+    private Path dataDirectory;
+    private String bindHost;
+    private String mqttUrl;
+    private String mqttClientId;
+    private String mqttSharedGroup;
+    private int coapPort;
+    private int coapsPort;
+    private Map<String, byte[]> coapPskKeys;
+    private String postgresUrl;
+    private String postgresUser;
+    private String postgresPassword;
+    private String postgresSchema;
+    private int batchMaxEnvelopes;
+    private Duration batchMaxAge;
+    private Duration maxClockSkew;
+    private Duration freshness;
+    private Duration registrationWindow;
+    private int apiPort;
+    private int mqttPort;
+
+    private Builder(CoordinatorSettings s) {
+      this.networkId = s.networkId;
+      this.dataDirectory = s.dataDirectory;
+      this.bindHost = s.bindHost;
+      this.mqttUrl = s.mqttUrl;
+      this.mqttClientId = s.mqttClientId;
+      this.mqttSharedGroup = s.mqttSharedGroup;
+      this.coapPort = s.coapPort;
+      this.coapsPort = s.coapsPort;
+      this.coapPskKeys = s.coapPskKeys;
+      this.postgresUrl = s.postgresUrl;
+      this.postgresUser = s.postgresUser;
+      this.postgresPassword = s.postgresPassword;
+      this.postgresSchema = s.postgresSchema;
+      this.batchMaxEnvelopes = s.batchMaxEnvelopes;
+      this.batchMaxAge = s.batchMaxAge;
+      this.maxClockSkew = s.maxClockSkew;
+      this.freshness = s.freshness;
+      this.registrationWindow = s.registrationWindow;
+      this.apiPort = s.apiPort;
+      this.mqttPort = s.mqttPort;
+    }
+
+    public Builder networkId(String v) {
+      this.networkId = v;
+      return this;
+    }
+
+    public Builder dataDirectory(Path v) {
+      this.dataDirectory = v;
+      return this;
+    }
+
+    public Builder bindHost(String v) {
+      this.bindHost = v;
+      return this;
+    }
+
+    public Builder mqttUrl(String v) {
+      this.mqttUrl = v;
+      return this;
+    }
+
+    public Builder mqttClientId(String v) {
+      this.mqttClientId = v;
+      return this;
+    }
+
+    public Builder mqttSharedGroup(String v) {
+      this.mqttSharedGroup = v;
+      return this;
+    }
+
+    public Builder coapPort(int v) {
+      this.coapPort = v;
+      return this;
+    }
+
+    public Builder coapsPort(int v) {
+      this.coapsPort = v;
+      return this;
+    }
+
+    public Builder coapPskKeys(Map<String, byte[]> v) {
+      this.coapPskKeys = v;
+      return this;
+    }
+
+    public Builder postgresUrl(String v) {
+      this.postgresUrl = v;
+      return this;
+    }
+
+    public Builder postgresUser(String v) {
+      this.postgresUser = v;
+      return this;
+    }
+
+    public Builder postgresPassword(String v) {
+      this.postgresPassword = v;
+      return this;
+    }
+
+    public Builder postgresSchema(String v) {
+      this.postgresSchema = v;
+      return this;
+    }
+
+    public Builder batchMaxEnvelopes(int v) {
+      this.batchMaxEnvelopes = v;
+      return this;
+    }
+
+    public Builder batchMaxAge(Duration v) {
+      this.batchMaxAge = v;
+      return this;
+    }
+
+    public Builder maxClockSkew(Duration v) {
+      this.maxClockSkew = v;
+      return this;
+    }
+
+    public Builder freshness(Duration v) {
+      this.freshness = v;
+      return this;
+    }
+
+    public Builder registrationWindow(Duration v) {
+      this.registrationWindow = v;
+      return this;
+    }
+
+    public Builder apiPort(int v) {
+      this.apiPort = v;
+      return this;
+    }
+
+    public Builder mqttPort(int v) {
+      this.mqttPort = v;
+      return this;
+    }
+
+    public CoordinatorSettings build() {
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort);
+    }
   }
 }

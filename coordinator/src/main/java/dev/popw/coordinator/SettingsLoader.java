@@ -157,14 +157,28 @@ public final class SettingsLoader {
       }
       psk = readPsk(Path.of(pskFile));
     }
-    CoordinatorSettings s = CoordinatorSettings.defaults()
-        .withNetwork(network)
-        .withDataDirectory(Path.of(v.get("data_dir")))
-        .withMqtt(blankToNull(v.get("mqtt.url")))
-        .withCoap(v.get("bind_host"), integer(v, "coap.port", -1, 65_535), coapsPort, psk)
-        .withPostgres(blankToNull(v.get("database.postgres_url")), v.get("database.postgres_user"),
-            v.get("database.postgres_password"), blankToNull(v.get("database.postgres_schema")))
-        .withBatch(integer(v, "batch.max_envelopes", 1, 1_000_000), Duration.ofSeconds(integer(v, "batch.max_age_seconds", 1, 86_400)));
+    CoordinatorSettings s = CoordinatorSettings.defaults().toBuilder()
+        .networkId(network)
+        .dataDirectory(Path.of(v.get("data_dir")))
+        .bindHost(v.get("bind_host"))
+        .mqttUrl(blankToNull(v.get("mqtt.url")))
+        .mqttPort(integer(v, "mqtt.port", -1, 65_535))
+        .mqttClientId(v.get("mqtt.client_id"))
+        .mqttSharedGroup(v.get("mqtt.shared_group"))
+        .coapPort(integer(v, "coap.port", -1, 65_535))
+        .coapsPort(coapsPort)
+        .coapPskKeys(psk)
+        .postgresUrl(blankToNull(v.get("database.postgres_url")))
+        .postgresUser(v.get("database.postgres_user"))
+        .postgresPassword(v.get("database.postgres_password"))
+        .postgresSchema(blankToNull(v.get("database.postgres_schema")))
+        .batchMaxEnvelopes(integer(v, "batch.max_envelopes", 1, 1_000_000))
+        .batchMaxAge(Duration.ofSeconds(integer(v, "batch.max_age_seconds", 1, 86_400)))
+        .maxClockSkew(Duration.ofSeconds(integer(v, "pipeline.max_clock_skew_seconds", 0, 86_400)))
+        .freshness(Duration.ofSeconds(integer(v, "pipeline.freshness_seconds", 1, 365 * 86_400)))
+        .registrationWindow(Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)))
+        .apiPort(integer(v, "api.port", -1, 65_535))
+        .build();
     String mqttUrl = s.mqttUrl();
     if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {
       throw new SettingsException("mqtt.url must start with tcp:// or ssl://, got '" + mqttUrl + "'");
@@ -172,14 +186,7 @@ public final class SettingsLoader {
     if (s.postgresUrl() != null && !s.postgresUrl().startsWith("jdbc:postgresql://")) {
       throw new SettingsException("database.postgres_url must start with jdbc:postgresql://, got '" + s.postgresUrl() + "'");
     }
-    return new CoordinatorSettings(s.networkId(), s.dataDirectory(), s.bindHost(), s.mqttUrl(), v.get("mqtt.client_id"),
-        v.get("mqtt.shared_group"), s.coapPort(), s.coapsPort(), s.coapPskKeys(), s.postgresUrl(), s.postgresUser(),
-        s.postgresPassword(), s.postgresSchema(), s.batchMaxEnvelopes(), s.batchMaxAge(),
-        Duration.ofSeconds(integer(v, "pipeline.max_clock_skew_seconds", 0, 86_400)),
-        Duration.ofSeconds(integer(v, "pipeline.freshness_seconds", 1, 365 * 86_400)),
-        Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)),
-        integer(v, "api.port", -1, 65_535),
-        integer(v, "mqtt.port", -1, 65_535));
+    return s;
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

@@ -85,8 +85,10 @@ class CoordinatorEndToEndIT {
     return switch (kind) {
       case "mqtt" -> MqttTransport.builder().serverUri(broker.tcpUri()).ackTimeout(Duration.ofSeconds(5)).build();
       case "mqtt-embedded" -> MqttTransport.builder().serverUri("tcp://127.0.0.1:" + embedded.mqttPort()).ackTimeout(Duration.ofSeconds(5)).build();
-      case "coap" -> CoapTransport.builder().uri("coap://127.0.0.1:" + coordinator.coapPort() + "/v1/telemetry").build();
-      default -> CoapTransport.builder().uri("coaps://127.0.0.1:" + coordinator.coapsPort() + "/v1/telemetry").psk("device-psk", PSK).build();
+      case "coap" -> CoapTransport.builder().uri("coap://127.0.0.1:" + coordinator.coapPort() + "/v1/telemetry")
+          .responseTimeout(Duration.ofSeconds(5)).build();
+      default -> CoapTransport.builder().uri("coaps://127.0.0.1:" + coordinator.coapsPort() + "/v1/telemetry").psk("device-psk", PSK)
+          .responseTimeout(Duration.ofSeconds(5)).build();
     };
   }
 
@@ -102,7 +104,7 @@ class CoordinatorEndToEndIT {
       for (int i = 0; i < 40; i++) {
         sent.add(device.submit(SampleTelemetry.gpus(2)).join());
       }
-      assertTrue(device.drain(Duration.ofSeconds(30)), device.status().toString());
+      assertTrue(device.drain(Duration.ofSeconds(60)), device.status().toString());
       DeviceStatus s = device.status();
       assertEquals(40, s.acknowledged(), s.toString());
       assertEquals(0, s.rejected(), s.toString());

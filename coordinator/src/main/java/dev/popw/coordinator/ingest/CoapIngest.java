@@ -19,7 +19,8 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
 
 /**
  * The coordinator's CoAP endpoint: {@code POST /v1/telemetry} with a {@code SignedEnvelope}. The
- * response, piggybacked on the ACK, carries the {@code Receipt} once the envelope is committed: {@code 2.01 Created} when accepted, {@code 2.03
+ * request is acknowledged at once, and a separate response carries the {@code Receipt} once the
+ * envelope is committed: {@code 2.01 Created} when accepted, {@code 2.03
  * Valid} for a duplicate, {@code 4.00 Bad Request} with the reason when rejected, {@code 5.03} when
  * the database failed (the device sends again). Plain UDP, and DTLS with pre-shared keys and
  * Connection ID when keys are configured.
@@ -67,8 +68,9 @@ public final class CoapIngest implements AutoCloseable {
     v1.add(new CoapResource("telemetry") {
       @Override
       public void handlePOST(CoapExchange exchange) {
-        // No early empty ACK: the commit takes milliseconds, so the receipt rides on the ACK
-        // (piggybacked); a retransmitted request meanwhile is absorbed by the deduplicator.
+        // Acknowledge at once, answer when committed (a separate response): the device does not
+        // retransmit while the database works. Devices bound their wait (CoapTransport.responseTimeout).
+        exchange.accept();
         pipeline.submit(exchange.getRequestPayload(), null).whenComplete((r, err) -> {
           if (err != null) {
             exchange.respond(CoAP.ResponseCode.SERVICE_UNAVAILABLE, "database unavailable; send again later");
