@@ -7,6 +7,7 @@ import dev.popw.client.DeviceClient;
 import dev.popw.client.DeviceStatus;
 import dev.popw.coordinator.batch.InclusionProof;
 import dev.popw.coordinator.batch.MerkleTree;
+import dev.popw.coordinator.testing.TestDatabases;
 import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyType;
@@ -37,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Devices (sdk-core's DeviceClient) through real transports to a real coordinator: MQTT through a
  * Mosquitto broker, MQTT to the coordinator's embedded broker, CoAP and CoAP over DTLS straight to
- * the coordinator, every key type. Receipts
+ * the coordinator, every key type; and CoAP to a coordinator on PostgreSQL. Receipts
  * come back, rows are committed, batches seal and every envelope proves its inclusion.
  */
 class CoordinatorEndToEndIT {
@@ -48,6 +49,9 @@ class CoordinatorEndToEndIT {
   static Coordinator coordinator;
   /** A second coordinator with the embedded broker: the no-external-service default. */
   static Coordinator embedded;
+  /** A third on PostgreSQL, CoAP only (on the shared Mosquitto it would answer for devices it does not know). */
+  static Coordinator postgres;
+  static String schema;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,6 +62,13 @@ class CoordinatorEndToEndIT {
     embedded = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
         .withDataDirectory(tmp.resolve("data-embedded")).withEmbeddedMqtt(0)
         .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
+    schema = TestDatabases.newSchema();
+    TestDatabases.postgres(schema).close(); // fails in CI, skips elsewhere, when PostgreSQL is missing
+    postgres = Coordinator.start(CoordinatorSettings.defaults().toBuilder().networkId("popw-test")
+        .dataDirectory(tmp.resolve("data-pg")).mqttUrl(null).mqttPort(-1)
+        .coapPort(0).bindHost("127.0.0.1").apiPort(-1).batchMaxEnvelopes(1000).batchMaxAge(Duration.ofHours(1))
+        .postgresUrl(System.getenv().getOrDefault("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test"))
+        .postgresUser(System.getenv().getOrDefault("POPW_TEST_PG_USER", "postgres")).postgresPassword("").postgresSchema(schema).build());
     long deadline = System.currentTimeMillis() + 10_000;
     while (!coordinator.mqttConnected() && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
@@ -66,6 +77,10 @@ class CoordinatorEndToEndIT {
 
   @AfterAll
   static void stop() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+      TestDatabases.dropSchema(schema);
+    }
     embedded.close();
     coordinator.close();
     broker.close();
@@ -73,7 +88,7 @@ class CoordinatorEndToEndIT {
 
   static Stream<Arguments> matrix() {
     List<Arguments> out = new ArrayList<>();
-    for (String t : List.of("mqtt", "mqtt-embedded", "coap", "coaps")) {
+    for (String t : List.of("mqtt", "mqtt-embedded", "coap", "coaps", "coap-postgres")) {
       for (KeyType k : KeyType.values()) {
         out.add(Arguments.of(t, k));
       }
@@ -87,6 +102,8 @@ class CoordinatorEndToEndIT {
       case "mqtt-embedded" -> MqttTransport.builder().serverUri("tcp://127.0.0.1:" + embedded.mqttPort()).ackTimeout(Duration.ofSeconds(5)).build();
       case "coap" -> CoapTransport.builder().uri("coap://127.0.0.1:" + coordinator.coapPort() + "/v1/telemetry")
           .responseTimeout(Duration.ofSeconds(5)).build();
+      case "coap-postgres" -> CoapTransport.builder().uri("coap://127.0.0.1:" + postgres.coapPort() + "/v1/telemetry")
+          .responseTimeout(Duration.ofSeconds(5)).build();
       default -> CoapTransport.builder().uri("coaps://127.0.0.1:" + coordinator.coapsPort() + "/v1/telemetry").psk("device-psk", PSK)
           .responseTimeout(Duration.ofSeconds(5)).build();
     };
@@ -95,7 +112,7 @@ class CoordinatorEndToEndIT {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("matrix")
   void envelopes_are_accepted_committed_batched_and_provable(String kind, KeyType type) throws Exception {
-    Coordinator target = kind.equals("mqtt-embedded") ? embedded : coordinator;
+    Coordinator target = kind.equals("mqtt-embedded") ? embedded : kind.equals("coap-postgres") ? postgres : coordinator;
     SoftwareSigner signer = SoftwareSigner.generate(type, new SecureRandom());
     target.registry().register(Registrations.sign(signer, OWNER, DeviceKind.GPU, null, "popw-test", Clock.systemUTC()));
     List<SealedEnvelope> sent = new ArrayList<>();
