@@ -42,6 +42,11 @@ public final class SettingsLoader {
    * @throws SettingsException naming the problem
    */
   public static CoordinatorSettings load(Path file, Map<String, String> env) {
+    return build(merge(file, env));
+  }
+
+  /** Defaults, then the file, then the environment: the effective raw values. */
+  private static Map<String, String> merge(Path file, Map<String, String> env) {
     Map<String, String> values = new TreeMap<>(defaults());
     if (file != null) {
       values.putAll(readFile(file));
@@ -52,7 +57,7 @@ public final class SettingsLoader {
         values.put(key, env.get(name));
       }
     }
-    return build(values);
+    return values;
   }
 
   /** The environment variable for a key: mqtt.url -> POPW_MQTT_URL. */
@@ -62,15 +67,7 @@ public final class SettingsLoader {
 
   /** The effective values, for {@code popw-coordinator config}. Passwords are masked. */
   public static Map<String, String> describe(Path file, Map<String, String> env) {
-    Map<String, String> values = new TreeMap<>(defaults());
-    if (file != null) {
-      values.putAll(readFile(file));
-    }
-    for (String key : KEYS.keySet()) {
-      if (env.containsKey(envName(key))) {
-        values.put(key, env.get(envName(key)));
-      }
-    }
+    Map<String, String> values = merge(file, env);
     build(values); // validate
     Map<String, String> shown = new LinkedHashMap<>();
     for (String key : KEYS.keySet()) {

@@ -67,8 +67,8 @@ class CoordinatorEndToEndIT {
     postgres = Coordinator.start(CoordinatorSettings.defaults().toBuilder().networkId("popw-test")
         .dataDirectory(tmp.resolve("data-pg")).mqttUrl(null).mqttPort(-1)
         .coapPort(0).bindHost("127.0.0.1").apiPort(-1).batchMaxEnvelopes(1000).batchMaxAge(Duration.ofHours(1))
-        .postgresUrl(System.getenv().getOrDefault("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test"))
-        .postgresUser(System.getenv().getOrDefault("POPW_TEST_PG_USER", "postgres")).postgresPassword("").postgresSchema(schema).build());
+        .postgresUrl(TestDatabases.postgresUrl()).postgresUser(TestDatabases.postgresUser()).postgresPassword("")
+        .postgresSchema(schema).build());
     long deadline = System.currentTimeMillis() + 10_000;
     while (!coordinator.mqttConnected() && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);

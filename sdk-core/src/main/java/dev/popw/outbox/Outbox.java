@@ -157,7 +157,7 @@ public final class Outbox implements AutoCloseable {
     }
     if (segments.isEmpty()) {
       Segment s = Segment.create(dir, Math.max(1, ackedThrough + 1));
-      fsyncDirectory();
+      Storage.fsyncDirectory(dir);
       segments.add(s);
     } else {
       recoverTail(segments.peekLast());
@@ -357,7 +357,7 @@ public final class Outbox implements AutoCloseable {
     active.channel.force(false);
     active.sealed = true;
     Segment next = Segment.create(dir, active.lastId + 1);
-    fsyncDirectory();
+    Storage.fsyncDirectory(dir);
     nextSegment.put(active, next);
     segments.addLast(next);
     if (durableId < active.lastId) {
@@ -524,10 +524,6 @@ public final class Outbox implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("outbox {}: cannot persist the acknowledged position: {}", dir, e.toString());
     }
-  }
-
-  private void fsyncDirectory() {
-    Storage.fsyncDirectory(dir);
   }
 
   // ---------------------------------------------------------------- delivery

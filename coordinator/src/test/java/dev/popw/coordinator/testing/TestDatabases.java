@@ -25,9 +25,19 @@ public final class TestDatabases {
   }
 
   /** A PostgreSQL database in a new schema; {@link #dropSchema} removes it. */
+  /** The test PostgreSQL's JDBC URL: {@code POPW_TEST_PG_URL}, or the machine's. */
+  public static String postgresUrl() {
+    return env("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+  }
+
+  /** The test PostgreSQL's user: {@code POPW_TEST_PG_USER}, or {@code postgres}. */
+  public static String postgresUser() {
+    return env("POPW_TEST_PG_USER", "postgres");
+  }
+
   public static Database postgres(String schema) {
-    String url = env("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-    String user = env("POPW_TEST_PG_USER", "postgres");
+    String url = postgresUrl();
+    String user = postgresUser();
     try (Connection c = DriverManager.getConnection(url, user, "")) {
       c.isValid(2);
     } catch (SQLException e) {
@@ -45,9 +55,7 @@ public final class TestDatabases {
   }
 
   public static void dropSchema(String schema) {
-    String url = env("POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-    String user = env("POPW_TEST_PG_USER", "postgres");
-    try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(postgresUrl(), postgresUser(), ""); Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     } catch (SQLException e) {
       // best effort
