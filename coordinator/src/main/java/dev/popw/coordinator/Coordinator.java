@@ -14,7 +14,15 @@ import dev.popw.transport.mqtt.Topics;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.store.Database;
 import dev.popw.coordinator.store.Store;
+import dev.popw.coordinator.chain.ChainException;
+import dev.popw.coordinator.chain.ChainKeys;
+import dev.popw.coordinator.chain.ChainSettlement;
+import dev.popw.coordinator.chain.Deployment;
+import dev.popw.coordinator.chain.DevChain;
+import dev.popw.coordinator.chain.EvmClient;
+import java.nio.file.Path;
 import java.time.Clock;
+import org.web3j.crypto.Credentials;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -40,6 +48,8 @@ public final class Coordinator implements AutoCloseable {
   private final RestApi api;
   private final CoapIngest coap;
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private DevChain devChain;
+  private RestApi.ChainInfo chainInfo;
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
     this.settings = s;
@@ -48,7 +58,7 @@ public final class Coordinator implements AutoCloseable {
         : Database.embedded(s.dataDirectory().resolve("coordinator"));
     closeables.add(database);
     this.store = new Store(database);
-    this.settlement = new DatabaseSettlement();
+    this.settlement = settlement(s, clock);
     this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
     this.metrics = new Metrics();
     batcher.onSealed(metrics::batchSealed);
@@ -91,7 +101,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.apiPort() >= 0) {
       try {
-        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health);
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo);
       } catch (java.io.IOException e) {
         close();
         throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());
@@ -105,6 +115,55 @@ public final class Coordinator implements AutoCloseable {
         s.mqttUrl() != null ? s.mqttUrl() : broker != null ? "embedded broker on port " + broker.port() : "off",
         coap == null ? "off" : "udp/" + coap.plainPort() + (coap.securePort() >= 0 ? " dtls/" + coap.securePort() : ""),
         settlement.name());
+  }
+
+  private Settlement settlement(CoordinatorSettings s, Clock clock) {
+    var c = s.chain();
+    if (!c.enabled()) {
+      return new DatabaseSettlement();
+    }
+    EvmClient client;
+    Deployment deployment;
+    try {
+      if (c.mode().equals("dev")) {
+        Path dir = s.dataDirectory().resolve("devchain");
+        devChain = DevChain.start(DevChain.findAnvil(c.anvil()), c.devPort(), dir.resolve("anvil-state.json"),
+            dir.resolve("anvil.log"), java.util.List.of());
+        closeables.add(devChain);
+        client = EvmClient.connect(devChain.rpcUrl(), Credentials.create(DevChain.DEV_KEY), 0);
+        Path file = dir.resolve("deployment.json");
+        deployment = Deployment.read(file).filter(d -> d.presentOn(client)).orElse(null);
+        if (deployment == null) {
+          deployment = Deployment.deploy(client, client.address());
+          deployment.write(file);
+        }
+      } else {
+        client = EvmClient.connect(c.rpcUrl(), ChainKeys.load(c.keyFile()), c.chainId());
+        deployment = new Deployment(client.chainId(), c.deviceRegistry(), c.batchRegistry(), 0);
+      }
+    } catch (ChainException | dev.popw.identity.SignerException e) {
+      for (int i = closeables.size() - 1; i >= 0; i--) {
+        try {
+          closeables.get(i).close();
+        } catch (Exception ignored) {
+          // already failing; the settings error below is what the operator needs
+        }
+      }
+      throw new SettingsException(e.getMessage());
+    }
+    chainInfo = new RestApi.ChainInfo(client.chainId(), client.url(), deployment.deviceRegistry(), deployment.batchRegistry(),
+        client.address());
+    return new ChainSettlement(store, client, deployment, c, s.networkId(), clock).start();
+  }
+
+  /** The chain settlement, when one is configured. */
+  public java.util.Optional<ChainSettlement> chainSettlement() {
+    return settlement instanceof ChainSettlement cs ? java.util.Optional.of(cs) : java.util.Optional.empty();
+  }
+
+  /** Chain, contracts and account, when settling on a chain; null otherwise. */
+  public RestApi.ChainInfo chainInfo() {
+    return chainInfo;
   }
 
   /**
@@ -152,6 +211,14 @@ public final class Coordinator implements AutoCloseable {
     h.put("mqtt", settings.mqttUrl() == null ? "off" : mqttConnected() ? "connected" : "disconnected");
     h.put("coap_port", coapPort());
     h.put("write_queue_depth", pipeline.writeQueueDepth());
+    h.put("settlement", settlement.name());
+    chainSettlement().ifPresent(cs -> {
+      h.put("chain", cs.reachable() ? "reachable" : "unreachable");
+      if (cs.lastError() != null) {
+        h.put("chain_last_error", cs.lastError());
+      }
+    });
+    h.put("batches", store.settlementCounts());
     return h;
   }
 

@@ -35,13 +35,15 @@ public record CoordinatorSettings(
     Duration freshness,
     Duration registrationWindow,
     int apiPort,
-    int mqttPort) {
+    int mqttPort,
+    dev.popw.coordinator.chain.ChainSettings chain) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
     return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "0.0.0.0", null, "popw-coordinator-1", "popw",
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
-        Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883);
+        Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
+        dev.popw.coordinator.chain.ChainSettings.off());
   }
 
   /** A builder starting from these settings. */
@@ -83,6 +85,11 @@ public record CoordinatorSettings(
     return toBuilder().batchMaxEnvelopes(maxEnvelopes).batchMaxAge(maxAge).build();
   }
 
+  /** How batches settle: off (database only), dev (local anvil) or rpc (an existing chain). */
+  public CoordinatorSettings withChain(dev.popw.coordinator.chain.ChainSettings chain) {
+    return toBuilder().chain(chain).build();
+  }
+
   /** Mutable copy of the settings; {@link #build()} makes them immutable again. */
   public static final class Builder {
     private String networkId;
@@ -105,6 +112,7 @@ public record CoordinatorSettings(
     private Duration registrationWindow;
     private int apiPort;
     private int mqttPort;
+    private dev.popw.coordinator.chain.ChainSettings chain;
 
     private Builder(CoordinatorSettings s) {
       this.networkId = s.networkId;
@@ -127,6 +135,7 @@ public record CoordinatorSettings(
       this.registrationWindow = s.registrationWindow;
       this.apiPort = s.apiPort;
       this.mqttPort = s.mqttPort;
+      this.chain = s.chain;
     }
 
     public Builder networkId(String v) {
@@ -229,8 +238,13 @@ public record CoordinatorSettings(
       return this;
     }
 
+    public Builder chain(dev.popw.coordinator.chain.ChainSettings v) {
+      this.chain = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain);
     }
   }
 }

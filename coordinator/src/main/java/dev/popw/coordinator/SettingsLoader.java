@@ -25,11 +25,13 @@ public final class SettingsLoader {
 
   static {
     for (String k : new String[] {"network_id", "data_dir", "bind_host", "mqtt.url", "mqtt.client_id", "mqtt.shared_group",
-        "coap.psk_file", "database.postgres_url", "database.postgres_user", "database.postgres_password", "database.postgres_schema"}) {
+        "coap.psk_file", "database.postgres_url", "database.postgres_user", "database.postgres_password", "database.postgres_schema",
+        "chain.mode", "chain.rpc_url", "chain.key_file", "chain.device_registry", "chain.batch_registry", "chain.anvil"}) {
       KEYS.put(k, 's');
     }
     for (String k : new String[] {"coap.port", "coap.dtls_port", "batch.max_envelopes", "batch.max_age_seconds",
-        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds", "api.port", "mqtt.port"}) {
+        "pipeline.max_clock_skew_seconds", "pipeline.freshness_seconds", "pipeline.registration_window_seconds", "api.port", "mqtt.port",
+        "chain.chain_id", "chain.confirmations", "chain.poll_interval_ms", "chain.resubmit_after_seconds", "chain.dev_port"}) {
       KEYS.put(k, 'i');
     }
   }
@@ -100,6 +102,18 @@ public final class SettingsLoader {
     m.put("pipeline.freshness_seconds", Long.toString(d.freshness().toSeconds()));
     m.put("pipeline.registration_window_seconds", Long.toString(d.registrationWindow().toSeconds()));
     m.put("api.port", Integer.toString(d.apiPort()));
+    var c = d.chain();
+    m.put("chain.mode", c.mode());
+    m.put("chain.rpc_url", c.rpcUrl());
+    m.put("chain.chain_id", Long.toString(c.chainId()));
+    m.put("chain.key_file", "");
+    m.put("chain.device_registry", c.deviceRegistry());
+    m.put("chain.batch_registry", c.batchRegistry());
+    m.put("chain.confirmations", Integer.toString(c.confirmations()));
+    m.put("chain.poll_interval_ms", Long.toString(c.pollInterval().toMillis()));
+    m.put("chain.resubmit_after_seconds", Long.toString(c.resubmitAfter().toSeconds()));
+    m.put("chain.anvil", c.anvil());
+    m.put("chain.dev_port", Integer.toString(c.devPort()));
     return m;
   }
 
@@ -175,6 +189,7 @@ public final class SettingsLoader {
         .freshness(Duration.ofSeconds(integer(v, "pipeline.freshness_seconds", 1, 365 * 86_400)))
         .registrationWindow(Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)))
         .apiPort(integer(v, "api.port", -1, 65_535))
+        .chain(chain(v))
         .build();
     String mqttUrl = s.mqttUrl();
     if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {
@@ -184,6 +199,42 @@ public final class SettingsLoader {
       throw new SettingsException("database.postgres_url must start with jdbc:postgresql://, got '" + s.postgresUrl() + "'");
     }
     return s;
+  }
+
+  private static dev.popw.coordinator.chain.ChainSettings chain(Map<String, String> v) {
+    String mode = v.get("chain.mode").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!mode.equals("off") && !mode.equals("dev") && !mode.equals("rpc")) {
+      throw new SettingsException("chain.mode must be off, dev or rpc, got '" + v.get("chain.mode") + "'");
+    }
+    String url = v.get("chain.rpc_url").trim();
+    String keyFile = v.get("chain.key_file").trim();
+    String devices = v.get("chain.device_registry").trim();
+    String batches = v.get("chain.batch_registry").trim();
+    if (mode.equals("rpc")) {
+      if (!url.startsWith("http://") && !url.startsWith("https://")) {
+        throw new SettingsException("chain.mode is rpc, so chain.rpc_url must be an http:// or https:// JSON-RPC URL, got '" + url + "'");
+      }
+      if (keyFile.isEmpty()) {
+        throw new SettingsException("chain.mode is rpc, so chain.key_file must name the coordinator's secp256k1 key file"
+            + " (create one with 'popw-coordinator chain-key --out FILE')");
+      }
+      for (String[] a : new String[][] {{"chain.device_registry", devices}, {"chain.batch_registry", batches}}) {
+        if (!a[1].matches("0x[0-9a-fA-F]{40}")) {
+          throw new SettingsException("chain.mode is rpc, so " + a[0] + " must be a contract address (0x + 40 hex digits);"
+              + " deploy the contracts with 'popw-coordinator deploy'");
+        }
+      }
+    }
+    long chainId;
+    try {
+      chainId = Long.parseLong(v.get("chain.chain_id").trim());
+    } catch (NumberFormatException e) {
+      throw new SettingsException("setting 'chain.chain_id' must be an integer, got '" + v.get("chain.chain_id") + "'");
+    }
+    return new dev.popw.coordinator.chain.ChainSettings(mode, url, chainId, keyFile.isEmpty() ? null : Path.of(keyFile),
+        devices, batches, integer(v, "chain.confirmations", 1, 1000), Duration.ofMillis(integer(v, "chain.poll_interval_ms", 10, 600_000)),
+        Duration.ofSeconds(integer(v, "chain.resubmit_after_seconds", 5, 86_400)), v.get("chain.anvil").trim(),
+        integer(v, "chain.dev_port", 0, 65_535));
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

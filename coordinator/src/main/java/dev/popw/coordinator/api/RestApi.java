@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.popw.coordinator.batch.Batcher;
 import dev.popw.coordinator.batch.InclusionProof;
 import dev.popw.coordinator.batch.SealedBatch;
+import dev.popw.coordinator.store.BatchSettlement;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.registry.RegistrationException;
 import dev.popw.coordinator.store.AcceptedEnvelope;
@@ -41,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *   GET  /v1/devices/{id}/envelopes        its accepted envelopes, newest first; ?offset=&amp;limit=
  *   GET  /v1/envelopes/{hash}              status, reason, batch and Merkle proof of one envelope
  *   GET  /v1/batches                       sealed batches, newest first; ?offset=&amp;limit=
- *   GET  /v1/batches/{id}                  one batch
+ *   GET  /v1/batches/{id}                  one batch, with settlement status, tx hash and block
+ *   GET  /v1/envelopes/{hash}/receipt      the protobuf Receipt with batch, proof and settlement
+ *   GET  /v1/chain                         chain id, RPC URL, contract addresses, committer account
  *   GET  /metrics                          Prometheus
  *   GET  /health                           liveness, and whether MQTT ingest is connected
  * </pre>
@@ -57,8 +60,14 @@ public final class RestApi implements AutoCloseable {
   private final Metrics metrics;
   private final Supplier<Map<String, Object>> health;
 
+  /** The chain a coordinator settles on: shown with batches and put into receipts. */
+  public record ChainInfo(long chainId, String rpcUrl, String deviceRegistry, String batchRegistry, String committer) {}
+
+  private final ChainInfo chain;
+
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
-      Supplier<Map<String, Object>> health) throws IOException {
+      Supplier<Map<String, Object>> health, ChainInfo chain) throws IOException {
+    this.chain = chain;
     this.store = store;
     this.registry = registry;
     this.batcher = batcher;
@@ -99,6 +108,14 @@ public final class RestApi implements AutoCloseable {
         envelopes(ex, decode(p[3]), intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000));
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("envelopes") && method.equals("GET")) {
         envelope(ex, p[3]);
+      } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("envelopes") && p[4].equals("receipt") && method.equals("GET")) {
+        receipt(ex, p[3]);
+      } else if (path.equals("/v1/chain") && method.equals("GET")) {
+        if (chain == null) {
+          error(ex, 404, "this coordinator does not settle on a chain (chain.mode = off)");
+        } else {
+          json(ex, 200, JSON.valueToTree(chain));
+        }
       } else if (path.equals("/v1/batches") && method.equals("GET")) {
         ArrayNode items = JSON.createArrayNode();
         store.batches(intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000)).forEach(b -> items.add(batchJson(b)));
@@ -175,6 +192,56 @@ public final class RestApi implements AutoCloseable {
     json(ex, 200, n);
   }
 
+  /** The protobuf receipt of an accepted envelope, with batch, proof and settlement once sealed. */
+  private void receipt(HttpExchange ex, String hashHex) throws IOException {
+    byte[] hash = envelopeHash(hashHex);
+    Optional<EnvelopeRow> row = store.envelope(hash);
+    if (row.isEmpty()) {
+      error(ex, 404, "no accepted envelope " + hashHex + " (a rejected one has no settlement receipt; see /v1/envelopes/" + hashHex + ")");
+      return;
+    }
+    dev.popw.proto.v1.Receipt.Builder r = dev.popw.proto.v1.Receipt.newBuilder()
+        .setEnvelopeHash(com.google.protobuf.ByteString.copyFrom(hash))
+        .setSequence(row.get().sequence())
+        .setStatus(dev.popw.proto.v1.Receipt.Status.ACCEPTED)
+        .setCoordinatorTimeMs(System.currentTimeMillis());
+    Optional<InclusionProof> proof = batcher.proof(hash);
+    if (proof.isPresent()) {
+      SealedBatch b = proof.get().batch();
+      r.setBatchId(b.id()).setMerkleRoot(com.google.protobuf.ByteString.copyFrom(b.merkleRoot()));
+      proof.get().proof().forEach(x -> r.addMerkleProof(com.google.protobuf.ByteString.copyFrom(x)));
+      Optional<BatchSettlement> st = store.settlement(b.id());
+      if (st.isPresent()) {
+        r.setBatchStatus(dev.popw.proto.v1.Receipt.BatchStatus.valueOf(st.get().status()));
+        if (st.get().txHash() != null) {
+          r.setTxHash(com.google.protobuf.ByteString.copyFrom(Hex.decode(st.get().txHash().substring(2))));
+        }
+        if (st.get().blockNumber() != null) {
+          r.setBlockNumber(st.get().blockNumber());
+        }
+      }
+      if (chain != null) {
+        r.setChainId(chain.chainId())
+            .setBatchRegistry(com.google.protobuf.ByteString.copyFrom(Hex.decode(chain.batchRegistry().substring(2))))
+            .setCommitter(com.google.protobuf.ByteString.copyFrom(Hex.decode(chain.committer().substring(2))));
+      }
+    }
+    send(ex, 200, "application/x-protobuf", r.build().toByteArray());
+  }
+
+  private static byte[] envelopeHash(String hashHex) {
+    byte[] hash;
+    try {
+      hash = Hex.decode(hashHex);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("envelope hash must be 64 hex digits");
+    }
+    if (hash.length != 32) {
+      throw new BadRequest("envelope hash must be 64 hex digits");
+    }
+    return hash;
+  }
+
   private void envelope(HttpExchange ex, String hashHex) throws IOException {
     byte[] hash;
     try {
@@ -216,7 +283,7 @@ public final class RestApi implements AutoCloseable {
     error(ex, 404, "no envelope with hash " + hashHex);
   }
 
-  private static ObjectNode deviceJson(DeviceRecord r) {
+  private ObjectNode deviceJson(DeviceRecord r) {
     ObjectNode n = JSON.createObjectNode();
     n.put("device_id", r.id().toString());
     n.put("key_type", r.id().keyType().label());
@@ -237,6 +304,16 @@ public final class RestApi implements AutoCloseable {
       n.put("h3_cell", Long.toHexString(r.h3Cell()));
     }
     n.put("registered_at", r.registeredAt());
+    String[] onChain = store.deviceChain(r.id());
+    if (chain != null && onChain != null) {
+      n.put("chain_status", onChain[0] == null ? "PENDING" : onChain[0]);
+      if (onChain[1] != null) {
+        n.put("chain_tx", onChain[1]);
+      }
+      if (onChain[2] != null) {
+        n.put("chain_note", onChain[2]);
+      }
+    }
     return n;
   }
 
@@ -269,13 +346,33 @@ public final class RestApi implements AutoCloseable {
     return n;
   }
 
-  private static ObjectNode batchJson(SealedBatch b) {
+  private ObjectNode batchJson(SealedBatch b) {
     ObjectNode n = JSON.createObjectNode();
     n.put("batch_id", b.id());
     n.put("merkle_root", "0x" + Hex.encode(b.merkleRoot()));
     n.put("envelope_count", b.envelopeCount());
     n.put("sealed_at", b.sealedAt());
-    n.put("status", "SEALED");
+    Optional<BatchSettlement> st = store.settlement(b.id());
+    n.put("status", st.map(BatchSettlement::status).orElse(BatchSettlement.SEALED));
+    st.ifPresent(x -> {
+      if (x.txHash() != null) {
+        n.put("tx_hash", x.txHash());
+      }
+      if (x.blockNumber() != null) {
+        n.put("block_number", x.blockNumber());
+      }
+      if (x.confirmedAt() != null) {
+        n.put("confirmed_at", x.confirmedAt());
+      }
+      if (x.note() != null) {
+        n.put("settlement_note", x.note());
+      }
+    });
+    if (chain != null) {
+      n.put("chain_id", chain.chainId());
+      n.put("batch_registry", chain.batchRegistry());
+      n.put("committer", chain.committer());
+    }
     return n;
   }
 

@@ -4,7 +4,12 @@ import dev.popw.coordinator.Coordinator;
 import dev.popw.coordinator.CoordinatorSettings;
 import dev.popw.coordinator.SettingsException;
 import dev.popw.coordinator.SettingsLoader;
+import dev.popw.coordinator.chain.ChainException;
+import dev.popw.coordinator.chain.ChainKeys;
+import dev.popw.coordinator.chain.Deployment;
+import dev.popw.coordinator.chain.EvmClient;
 import dev.popw.coordinator.store.StoreException;
+import org.web3j.crypto.Credentials;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -26,7 +31,8 @@ import picocli.CommandLine.Option;
 /** {@code popw-coordinator}: the operator's command line. */
 @Command(name = "popw-coordinator", mixinStandardHelpOptions = true, version = "popw-coordinator 0.1.0",
     description = "Verifies, stores and batches proofs of physical work from PoPW devices.",
-    subcommands = {CoordinatorCli.Run.class, CoordinatorCli.Config.class, CoordinatorCli.Register.class})
+    subcommands = {CoordinatorCli.Run.class, CoordinatorCli.Config.class, CoordinatorCli.Register.class,
+        CoordinatorCli.Deploy.class, CoordinatorCli.ChainKey.class})
 public final class CoordinatorCli implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -38,7 +44,8 @@ public final class CoordinatorCli implements Callable<Integer> {
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new CoordinatorCli());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof SettingsException || e instanceof StoreException) {
+      if (e instanceof SettingsException || e instanceof StoreException || e instanceof ChainException
+          || e instanceof dev.popw.identity.SignerException) {
         commandLine.getErr().println("popw-coordinator: " + e.getMessage());
         return 1;
       }
@@ -141,6 +148,62 @@ public final class CoordinatorCli implements Callable<Integer> {
     public Integer call() {
       Map<String, String> values = SettingsLoader.describe(settings.config, System.getenv());
       values.forEach((k, v) -> System.out.printf("%-38s = %s%n", k, v.isEmpty() ? "\"\"" : v));
+      return 0;
+    }
+  }
+
+  @Command(name = "deploy", mixinStandardHelpOptions = true,
+      description = "Deploy DeviceRegistry and ProofBatchRegistry to an EVM chain, authorize a coordinator account on both,"
+          + " and print the [chain] settings to use.")
+  static final class Deploy implements Callable<Integer> {
+    @Option(names = "--rpc", required = true, paramLabel = "URL", description = "JSON-RPC endpoint of the chain.")
+    String rpc;
+
+    @Option(names = "--key", required = true, paramLabel = "FILE",
+        description = "The deployer's secp256k1 key file (mode 0600); it becomes the contracts' admin.")
+    Path key;
+
+    @Option(names = "--coordinator", paramLabel = "ADDRESS",
+        description = "Coordinator account to authorize. Default: the deployer's own address.")
+    String coordinator;
+
+    @Option(names = "--chain-id", defaultValue = "0", paramLabel = "ID",
+        description = "Refuse to deploy unless the node reports this chain id (0: any). Default: ${DEFAULT-VALUE}")
+    long chainId;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the addresses to this JSON file.")
+    Path out;
+
+    @Override
+    public Integer call() {
+      Credentials credentials = ChainKeys.load(key);
+      if (coordinator != null && !coordinator.matches("0x[0-9a-fA-F]{40}")) {
+        throw new SettingsException("--coordinator must be an address (0x + 40 hex digits), got '" + coordinator + "'");
+      }
+      try (EvmClient chain = EvmClient.connect(rpc, credentials, chainId)) {
+        System.out.printf("deploying from %s on chain %d (balance %s wei)...%n", chain.address(), chain.chainId(), chain.balance());
+        Deployment d = Deployment.deploy(chain, coordinator == null ? chain.address() : coordinator);
+        if (out != null) {
+          d.write(out);
+        }
+        System.out.printf("deployed. Put this in the coordinator's settings file:%n%n[chain]%nmode = \"rpc\"%nrpc_url = \"%s\"%n"
+            + "chain_id = %d%nkey_file = \"%s\"%ndevice_registry = \"%s\"%nbatch_registry = \"%s\"%n",
+            rpc, d.chainId(), key, d.deviceRegistry(), d.batchRegistry());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "chain-key", mixinStandardHelpOptions = true,
+      description = "Create a new secp256k1 account key file (mode 0600) for the coordinator and print its address.")
+  static final class ChainKey implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the key (never overwritten).")
+    Path out;
+
+    @Override
+    public Integer call() {
+      Credentials c = ChainKeys.generate(out);
+      System.out.println("wrote " + out + "; account address " + c.getAddress() + " (fund it with gas on your chain)");
       return 0;
     }
   }

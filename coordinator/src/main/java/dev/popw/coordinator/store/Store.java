@@ -372,6 +372,133 @@ public final class Store {
     }
   }
 
+  // ---------------------------------------------------------------- settlement
+
+  private static final String SETTLEMENT_COLUMNS = "batch_id, merkle_root, envelope_count, sealed_at, status, tx_hash, tx_nonce, tx_raw,"
+      + " block_number, submitted_at, confirmed_at, chain_id, settlement_note FROM batches";
+
+  /** A batch with its settlement state. */
+  public Optional<BatchSettlement> settlement(long batchId) {
+    List<BatchSettlement> l = settlements("SELECT " + SETTLEMENT_COLUMNS + " WHERE batch_id=?", batchId);
+    return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+  }
+
+  /** The oldest batch not yet CONFIRMED (nor FAILED): the next one settlement works on. */
+  public Optional<BatchSettlement> oldestUnsettled() {
+    List<BatchSettlement> l = settlements("SELECT " + SETTLEMENT_COLUMNS
+        + " WHERE status IN ('SEALED','SUBMITTED') ORDER BY batch_id LIMIT 1");
+    return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+  }
+
+  /** Batches in each settlement status. */
+  public Map<String, Long> settlementCounts() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT status, COUNT(*) FROM batches GROUP BY status ORDER BY status");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot count batches: " + e.getMessage(), e);
+    }
+  }
+
+  /** Records the signed commit transaction; called before it is broadcast, so it is never lost. */
+  public void markSubmitted(long batchId, String txHash, long nonce, String raw, long chainId, long now) {
+    update("UPDATE batches SET status='SUBMITTED', tx_hash=?, tx_nonce=?, tx_raw=?, chain_id=?, submitted_at=?, block_number=NULL"
+        + " WHERE batch_id=? AND status IN ('SEALED','SUBMITTED')",
+        hexBytes(txHash), nonce, hexBytes(raw), chainId, now, batchId);
+  }
+
+  /** The commit is in a block (not yet confirmed); {@code txHash} may differ if another tx committed it. */
+  public void markIncluded(long batchId, String txHash, long blockNumber) {
+    update("UPDATE batches SET status='SUBMITTED', tx_hash=?, block_number=? WHERE batch_id=? AND status IN ('SEALED','SUBMITTED')",
+        hexBytes(txHash), blockNumber, batchId);
+  }
+
+  public void markConfirmed(long batchId, long now) {
+    update("UPDATE batches SET status='CONFIRMED', confirmed_at=?, tx_raw=NULL WHERE batch_id=? AND status='SUBMITTED'", now, batchId);
+  }
+
+  public void markFailed(long batchId, String note) {
+    update("UPDATE batches SET status='FAILED', settlement_note=? WHERE batch_id=?", truncate(note), batchId);
+  }
+
+  /** Back to SEALED (the mined commit vanished in a reorg): it will be sent again. */
+  public void markUnsubmitted(long batchId, String note) {
+    update("UPDATE batches SET status='SEALED', tx_hash=NULL, tx_nonce=NULL, tx_raw=NULL, block_number=NULL, settlement_note=?"
+        + " WHERE batch_id=?", truncate(note), batchId);
+  }
+
+  /** Devices this coordinator has not yet attested on-chain, oldest first. */
+  public List<DeviceId> devicesToAttest(int limit) {
+    List<DeviceId> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT device_id FROM devices WHERE chain_status IS NULL AND status='ACTIVE' ORDER BY registered_at LIMIT ?")) {
+      ps.setInt(1, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(DeviceId.parse(rs.getString(1)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read devices: " + e.getMessage(), e);
+    }
+  }
+
+  /** Records the outcome of an on-chain attestation: ATTESTED or CONFLICT. */
+  public void markDeviceChain(DeviceId id, String status, String txHash, String note) {
+    update("UPDATE devices SET chain_status=?, chain_tx=?, chain_note=? WHERE device_id=?", status, txHash, truncate(note), id.toString());
+  }
+
+  /** {status, tx hash, note} of a device's on-chain attestation; status null when not yet. */
+  public String[] deviceChain(DeviceId id) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT chain_status, chain_tx, chain_note FROM devices WHERE device_id=?")) {
+      ps.setString(1, id.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new String[] {rs.getString(1), rs.getString(2), rs.getString(3)} : null;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read device " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  private List<BatchSettlement> settlements(String sql, Object... args) {
+    List<BatchSettlement> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new BatchSettlement(new SealedBatch(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getLong(4)),
+              rs.getString(5), hex(rs.getBytes(6)), (Long) rs.getObject(7, Long.class), hex(rs.getBytes(8)),
+              (Long) rs.getObject(9, Long.class), (Long) rs.getObject(10, Long.class), (Long) rs.getObject(11, Long.class),
+              (Long) rs.getObject(12, Long.class), rs.getString(13)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read batch settlement: " + e.getMessage(), e);
+    }
+  }
+
+  private static String hex(byte[] b) {
+    return b == null ? null : "0x" + dev.popw.internal.encoding.Hex.encode(b);
+  }
+
+  private static byte[] hexBytes(String hex) {
+    return dev.popw.internal.encoding.Hex.decode(hex.startsWith("0x") ? hex.substring(2) : hex);
+  }
+
+  private static String truncate(String s) {
+    return s == null || s.length() <= 500 ? s : s.substring(0, 497) + "...";
+  }
+
   private Optional<SealedBatch> queryBatch(String sql, Object arg) {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setObject(1, arg);
