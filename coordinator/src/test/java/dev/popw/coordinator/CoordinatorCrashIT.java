@@ -11,6 +11,7 @@ import dev.popw.coordinator.batch.MerkleTree;
 import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.coordinator.store.Database;
 import dev.popw.coordinator.store.Store;
+import dev.popw.coordinator.testing.ChildCoordinator;
 import dev.popw.envelope.EnvelopeSealer;
 import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.EvmAddress;
@@ -28,7 +29,6 @@ import dev.popw.transport.Transport;
 import dev.popw.transport.TransportListener;
 import dev.popw.transport.coap.CoapTransport;
 import dev.popw.transport.mqtt.MqttTransport;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,14 +61,14 @@ class CoordinatorCrashIT {
   @Test
   void sigkill_during_a_stream_loses_no_acknowledged_envelope_and_duplicates_none() throws Exception {
     int mqttPort = Mosquitto.freePort();
-    int coapPort = freeUdpPort();
+    int coapPort = ChildCoordinator.freeUdpPort();
     int apiPort = Mosquitto.freePort();
     Path config = tmp.resolve("coordinator.toml");
     Files.writeString(config, String.join("\n",
         "network_id = \"popw-test\"", "data_dir = \"" + tmp.resolve("data") + "\"", "bind_host = \"127.0.0.1\"",
         "[mqtt]", "port = " + mqttPort, "[coap]", "port = " + coapPort, "[api]", "port = " + apiPort,
         "[batch]", "max_envelopes = 50", "max_age_seconds = 1", ""));
-    Process coordinator = startCoordinator(config, apiPort);
+    Process coordinator = ChildCoordinator.start(config, apiPort);
     SoftwareSigner mqttDevice = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
     SoftwareSigner coapDevice = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
     for (SoftwareSigner s : List.of(mqttDevice, coapDevice)) {
@@ -96,7 +96,7 @@ class CoordinatorCrashIT {
         coap.pump(5);
         Thread.sleep(20);
       }
-      coordinator = startCoordinator(config, apiPort);
+      coordinator = ChildCoordinator.start(config, apiPort);
       long deadline = System.currentTimeMillis() + 60_000;
       while (!(mqtt.allAcked() && coap.allAcked()) && System.currentTimeMillis() < deadline) {
         mqtt.resendUnacked();
@@ -190,31 +190,6 @@ class CoordinatorCrashIT {
 
     boolean allAcked() {
       return acked.size() == sent.size();
-    }
-  }
-
-  private static Process startCoordinator(Path config, int apiPort) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.popw.coordinator.cli.CoordinatorCli",
-        "run", "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(config.resolveSibling("coordinator-" + System.nanoTime() + ".log").toFile()).start();
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      try (Socket s = new Socket("127.0.0.1", apiPort)) {
-        return p;
-      } catch (java.io.IOException e) {
-        Thread.sleep(100);
-      }
-      if (!p.isAlive()) {
-        break;
-      }
-    }
-    throw new AssertionError("coordinator did not start; see the logs in " + config.getParent());
-  }
-
-  private static int freeUdpPort() throws Exception {
-    try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

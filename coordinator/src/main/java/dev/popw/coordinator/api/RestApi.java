@@ -114,7 +114,13 @@ public final class RestApi implements AutoCloseable {
         if (chain == null) {
           error(ex, 404, "this coordinator does not settle on a chain (chain.mode = off)");
         } else {
-          json(ex, 200, JSON.valueToTree(chain));
+          ObjectNode n = JSON.createObjectNode();
+          n.put("chain_id", chain.chainId());
+          n.put("rpc_url", chain.rpcUrl());
+          n.put("device_registry", chain.deviceRegistry());
+          n.put("batch_registry", chain.batchRegistry());
+          n.put("committer", chain.committer());
+          json(ex, 200, n);
         }
       } else if (path.equals("/v1/batches") && method.equals("GET")) {
         ArrayNode items = JSON.createArrayNode();
