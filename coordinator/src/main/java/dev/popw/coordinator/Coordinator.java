@@ -63,7 +63,8 @@ public final class Coordinator implements AutoCloseable {
     this.metrics = new Metrics();
     batcher.onSealed(metrics::batchSealed);
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
-        .maxClockSkew(s.maxClockSkew()).freshness(s.freshness()).build(), clock, (r, nanos) -> {
+        .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
+        .acceptSimulated(s.acceptSimulated()).build(), clock, (r, nanos) -> {
           metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos);
           if (r.accepted()) {
             batcher.accepted();

@@ -36,14 +36,15 @@ public record CoordinatorSettings(
     Duration registrationWindow,
     int apiPort,
     int mqttPort,
-    dev.popw.coordinator.chain.ChainSettings chain) {
+    dev.popw.coordinator.chain.ChainSettings chain,
+    boolean acceptSimulated) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
     return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "0.0.0.0", null, "popw-coordinator-1", "popw",
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
-        dev.popw.coordinator.chain.ChainSettings.off());
+        dev.popw.coordinator.chain.ChainSettings.off(), true);
   }
 
   /** A builder starting from these settings. */
@@ -113,6 +114,7 @@ public record CoordinatorSettings(
     private int apiPort;
     private int mqttPort;
     private dev.popw.coordinator.chain.ChainSettings chain;
+    private boolean acceptSimulated;
 
     private Builder(CoordinatorSettings s) {
       this.networkId = s.networkId;
@@ -136,6 +138,7 @@ public record CoordinatorSettings(
       this.apiPort = s.apiPort;
       this.mqttPort = s.mqttPort;
       this.chain = s.chain;
+      this.acceptSimulated = s.acceptSimulated;
     }
 
     public Builder networkId(String v) {
@@ -243,8 +246,13 @@ public record CoordinatorSettings(
       return this;
     }
 
+    public Builder acceptSimulated(boolean v) {
+      this.acceptSimulated = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated);
     }
   }
 }

@@ -36,6 +36,10 @@ public final class SettingsLoader {
     }
   }
 
+  static {
+    KEYS.put("pipeline.accept_simulated", 'b');
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -102,6 +106,7 @@ public final class SettingsLoader {
     m.put("pipeline.freshness_seconds", Long.toString(d.freshness().toSeconds()));
     m.put("pipeline.registration_window_seconds", Long.toString(d.registrationWindow().toSeconds()));
     m.put("api.port", Integer.toString(d.apiPort()));
+    m.put("pipeline.accept_simulated", Boolean.toString(d.acceptSimulated()));
     var c = d.chain();
     m.put("chain.mode", c.mode());
     m.put("chain.rpc_url", c.rpcUrl());
@@ -147,6 +152,9 @@ public final class SettingsLoader {
       if (type == 'i' && !e.getValue().isIntegralNumber()) {
         throw new SettingsException("setting '" + key + "' in " + file + " must be an integer");
       }
+      if (type == 'b' && !e.getValue().isBoolean()) {
+        throw new SettingsException("setting '" + key + "' in " + file + " must be true or false");
+      }
       if (type == 's' && !e.getValue().isTextual()) {
         throw new SettingsException("setting '" + key + "' in " + file + " must be a string (in quotes)");
       }
@@ -190,6 +198,7 @@ public final class SettingsLoader {
         .registrationWindow(Duration.ofSeconds(integer(v, "pipeline.registration_window_seconds", 1, 86_400)))
         .apiPort(integer(v, "api.port", -1, 65_535))
         .chain(chain(v))
+        .acceptSimulated(bool(v, "pipeline.accept_simulated"))
         .build();
     String mqttUrl = s.mqttUrl();
     if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {
@@ -235,6 +244,14 @@ public final class SettingsLoader {
         devices, batches, integer(v, "chain.confirmations", 1, 1000), Duration.ofMillis(integer(v, "chain.poll_interval_ms", 10, 600_000)),
         Duration.ofSeconds(integer(v, "chain.resubmit_after_seconds", 5, 86_400)), v.get("chain.anvil").trim(),
         integer(v, "chain.dev_port", 0, 65_535));
+  }
+
+  private static boolean bool(Map<String, String> v, String key) {
+    String t = v.get(key).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!t.equals("true") && !t.equals("false")) {
+      throw new SettingsException("setting '" + key + "' (or " + envName(key) + ") must be true or false, got '" + v.get(key) + "'");
+    }
+    return Boolean.parseBoolean(t);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

@@ -157,6 +157,16 @@ public final class DeviceClient implements AutoCloseable {
     return submit(s -> s.seal(report), expiresAtMs);
   }
 
+  /**
+   * Seals and queues a telemetry whose payload (and {@code simulated} flag, for simulated
+   * sources) is set; a witness report expires as with {@link #submit(CoverageReport)}.
+   */
+  public CompletableFuture<SealedEnvelope> submit(dev.popw.proto.v1.Telemetry.Builder payload) {
+    long expires = payload.hasCoverage() && payload.getCoverage().getRole() == CoverageReport.Role.WITNESS
+        ? clock.millis() + witnessTtl.toMillis() : 0;
+    return submit(s -> s.seal(payload), expires);
+  }
+
   private CompletableFuture<SealedEnvelope> submit(Function<EnvelopeSealer, SealedEnvelope> seal, long expiresAtMs) {
     if (!running) {
       return CompletableFuture.failedFuture(new IllegalStateException("device client is closed"));

@@ -45,15 +45,26 @@ public final class EnvelopeSealer {
   }
 
   public SealedEnvelope seal(SensorReading reading) {
-    return seal(Telemetry.newBuilder().setSensor(reading));
+    return sealInternal(Telemetry.newBuilder().setSensor(reading));
   }
 
   public SealedEnvelope seal(CoverageReport report) {
-    return seal(Telemetry.newBuilder().setCoverage(report));
+    return sealInternal(Telemetry.newBuilder().setCoverage(report));
   }
 
   public SealedEnvelope seal(GpuReport report) {
-    return seal(Telemetry.newBuilder().setGpu(report));
+    return sealInternal(Telemetry.newBuilder().setGpu(report));
+  }
+
+  /**
+   * Seals a telemetry whose payload (and, if wanted, {@code simulated} flag) the caller has set;
+   * the sealer sets device id, sequence, time, chain and network.
+   */
+  public SealedEnvelope seal(Telemetry.Builder payload) {
+    if (payload.getPayloadCase() == Telemetry.PayloadCase.PAYLOAD_NOT_SET) {
+      throw new IllegalArgumentException("telemetry has no payload");
+    }
+    return sealInternal(payload);
   }
 
   /** The hash of the last sealed envelope (empty before the first). */
@@ -61,7 +72,7 @@ public final class EnvelopeSealer {
     return chainHead.toByteArray();
   }
 
-  private synchronized SealedEnvelope seal(Telemetry.Builder withPayload) {
+  private synchronized SealedEnvelope sealInternal(Telemetry.Builder withPayload) {
     Telemetry telemetry =
         withPayload
             .setDeviceId(deviceId)

@@ -346,6 +346,9 @@ public final class RestApi implements AutoCloseable {
     if ((e.flags() & AcceptedEnvelope.Flags.SEQUENCE_GAP) != 0) {
       flags.add("SEQUENCE_GAP");
     }
+    if ((e.flags() & AcceptedEnvelope.Flags.SIMULATED) != 0) {
+      flags.add("SIMULATED");
+    }
     if (e.batchId() != null) {
       n.put("batch_id", e.batchId());
     }

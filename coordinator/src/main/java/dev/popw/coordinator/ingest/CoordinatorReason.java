@@ -25,5 +25,7 @@ public enum CoordinatorReason {
   /** A payload value outside its physical or protocol bounds. */
   OUT_OF_BOUNDS,
   /** No payload. */
-  EMPTY_PAYLOAD
+  EMPTY_PAYLOAD,
+  /** Telemetry from a simulated source, and this coordinator is set to refuse it. */
+  SIMULATED
 }

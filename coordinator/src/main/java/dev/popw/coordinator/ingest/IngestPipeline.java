@@ -116,6 +116,13 @@ public final class IngestPipeline implements AutoCloseable {
       return reject(CoordinatorReason.EMPTY_PAYLOAD, "telemetry has no payload", deviceId, seq, hash, receivedAt, envelope, null);
     }
     int flags = 0;
+    if (t.getSimulated()) {
+      if (!config.acceptSimulated()) {
+        return reject(CoordinatorReason.SIMULATED, "telemetry from a simulated source; this coordinator accepts real hardware only",
+            deviceId, seq, hash, receivedAt, envelope, null);
+      }
+      flags |= AcceptedEnvelope.Flags.SIMULATED;
+    }
     long now = receivedAt;
     if (t.getTimestampMs() > now + config.maxClockSkew().toMillis()) {
       return reject(CoordinatorReason.FUTURE_TIMESTAMP, "device clock is " + (t.getTimestampMs() - now) + " ms ahead",

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /** Settings of the verification pipeline. Immutable; see {@link #builder(String)}. */
 public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration maxClockSkew, Duration freshness,
-    int sequenceWindow, int writeBatchSize, Duration writeBatchDelay, int verifyThreads) {
+    int sequenceWindow, int writeBatchSize, Duration writeBatchDelay, int verifyThreads, boolean acceptSimulated) {
 
   public static Builder builder(String networkId) {
     return new Builder(networkId);
@@ -22,6 +22,7 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
     private int writeBatchSize = 2000;
     private Duration writeBatchDelay = Duration.ofMillis(2);
     private int verifyThreads = Runtime.getRuntime().availableProcessors();
+    private boolean acceptSimulated = true;
 
     private Builder(String networkId) {
       this.networkId = Objects.requireNonNull(networkId, "networkId");
@@ -61,12 +62,18 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
       return this;
     }
 
+    /** Whether telemetry marked simulated is accepted (flagged) or rejected as SIMULATED. Default true. */
+    public Builder acceptSimulated(boolean v) {
+      this.acceptSimulated = v;
+      return this;
+    }
+
     public PipelineConfig build() {
       if (networkId.isBlank()) {
         throw new IllegalArgumentException("network id must not be blank");
       }
       return new PipelineConfig(networkId, maxEnvelopeBytes, maxClockSkew, freshness, sequenceWindow, writeBatchSize,
-          writeBatchDelay, Math.max(1, verifyThreads));
+          writeBatchDelay, Math.max(1, verifyThreads), acceptSimulated);
     }
   }
 }

@@ -12,6 +12,8 @@ public record AcceptedEnvelope(byte[] hash, String deviceId, long sequence, long
     public static final int CHAIN_GAP = 2;
     /** The previous sequence number has not been seen (yet). */
     public static final int SEQUENCE_GAP = 4;
+    /** From a simulated source (accepted because the coordinator allows simulated data). */
+    public static final int SIMULATED = 8;
 
     private Flags() {}
   }

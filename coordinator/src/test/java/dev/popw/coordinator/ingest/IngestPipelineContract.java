@@ -154,6 +154,26 @@ abstract class IngestPipelineContract {
   }
 
   @Test
+  void simulated_telemetry_is_flagged_or_refused_as_the_coordinator_is_set() {
+    Telemetry.Builder simulated = Telemetry.newBuilder().setSensor(SampleTelemetry.weather()).setSimulated(true);
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ED25519, true);
+      IngestResult r = f.submit(d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(simulated.clone()).bytes());
+      assertEquals(IngestStatus.ACCEPTED, r.status(), "accepted by default");
+      assertTrue((r.flags() & AcceptedEnvelope.Flags.SIMULATED) != 0, "and flagged");
+      IngestResult real = f.submit(d.sealer(2, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes());
+      assertEquals(0, real.flags() & AcceptedEnvelope.Flags.SIMULATED);
+    }
+    try (PipelineFixture f = new PipelineFixture(database(), PipelineConfig.builder(PipelineFixture.NETWORK).acceptSimulated(false).build())) {
+      Device d = f.device(KeyType.ECDSA_P256, true);
+      assertEquals(CoordinatorReason.SIMULATED.name(),
+          f.submit(d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(simulated.clone()).bytes()).reason());
+      assertEquals(IngestStatus.ACCEPTED,
+          f.submit(d.sealer(2, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes()).status());
+    }
+  }
+
+  @Test
   void a_resent_envelope_is_a_duplicate_and_other_content_under_the_same_number_is_equivocation() {
     try (PipelineFixture f = fixture(1024)) {
       Device d = f.device(KeyType.ECDSA_SECP256K1, true);

@@ -32,9 +32,13 @@ final class PipelineFixture implements AutoCloseable {
   final DeviceRegistry registry;
 
   PipelineFixture(Database db, int window) {
+    this(db, PipelineConfig.builder(NETWORK).sequenceWindow(window).build());
+  }
+
+  PipelineFixture(Database db, PipelineConfig config) {
     this.db = db;
     this.store = new Store(db);
-    this.pipeline = new IngestPipeline(store, PipelineConfig.builder(NETWORK).sequenceWindow(window).build(), clock);
+    this.pipeline = new IngestPipeline(store, config, clock);
     this.registry = new DeviceRegistry(store, pipeline, NETWORK, clock, Duration.ofMinutes(5));
   }
 

@@ -1,0 +1,255 @@
+package dev.popw.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.popw.agent.coverage.CoverageSource;
+import dev.popw.agent.gpu.GpuSource;
+import dev.popw.agent.gpu.NvidiaSmi;
+import dev.popw.agent.sensor.Bme280Source;
+import dev.popw.agent.sensor.Ds18b20Source;
+import dev.popw.agent.sim.SimulatedSource;
+import dev.popw.agent.source.Source;
+import dev.popw.client.DeviceClient;
+import dev.popw.client.DeviceStatus;
+import dev.popw.identity.DeviceSigner;
+import dev.popw.identity.DeviceSigners;
+import dev.popw.internal.encoding.Hex;
+import dev.popw.proto.v1.Telemetry;
+import dev.popw.transport.Transport;
+import dev.popw.transport.coap.CoapTransport;
+import dev.popw.transport.mqtt.MqttTransport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running agent: the device key, a {@link DeviceClient} (durable outbox + transport) and the
+ * enabled sources. It writes {@code status.json} into the state directory every few seconds for
+ * {@code popw-agent status}. {@link #close()} stops the sources, then tries for up to {@code
+ * flushTimeout} to deliver what is queued; anything left stays in the outbox for the next start.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  public static final String STATUS_FILE = "status.json";
+
+  private final DeviceSigner signer;
+  private final DeviceClient client;
+  private final List<Source> sources;
+  private final ScheduledExecutorService scheduler;
+  private final Path stateDir;
+  private final Duration flushTimeout;
+  private final AtomicLong produced = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final long startedAt = System.currentTimeMillis();
+  private volatile boolean closed;
+
+  private Agent(DeviceSigner signer, DeviceClient client, List<Source> sources, Path stateDir, Duration flushTimeout) {
+    this.signer = signer;
+    this.client = client;
+    this.sources = sources;
+    this.stateDir = stateDir;
+    this.flushTimeout = flushTimeout;
+    this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "popw-agent-source");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Starts the agent from its settings.
+   *
+   * @throws AgentSettingsException for a bad setting; {@link dev.popw.identity.SignerException} for a key problem
+   */
+  public static Agent start(AgentSettings s) {
+    DeviceSigner signer = DeviceSigners.open(s.path("key_file").toString());
+    List<Source> sources = sources(s, signer.deviceId().toBytes());
+    if (sources.isEmpty()) {
+      signer.close();
+      throw new AgentSettingsException("no source is enabled: enable at least one [sources.*] section in the settings file"
+          + " (for a try-out: POPW_SOURCES_SIMULATED_SENSOR=true)");
+    }
+    return start(s, signer, transport(s), sources, Duration.ofSeconds(10));
+  }
+
+  /** Starts with explicit parts (tests, embedding). */
+  public static Agent start(AgentSettings s, DeviceSigner signer, Transport transport, List<Source> sources, Duration flushTimeout) {
+    Path state = s.path("state_dir");
+    DeviceClient client = DeviceClient.builder().signer(signer).transport(transport).stateDirectory(state)
+        .networkId(s.string("network_id")).outboxMaxBytes(s.integer("outbox.max_megabytes", 1, 1_000_000) * 1024 * 1024).build();
+    Agent a = new Agent(signer, client, sources, state, flushTimeout);
+    for (Source src : sources) {
+      try {
+        src.start(a::submit, a.scheduler);
+      } catch (RuntimeException e) {
+        a.close();
+        throw new AgentSettingsException("source " + src.name() + " cannot start: " + e.getMessage());
+      }
+    }
+    a.scheduler.scheduleAtFixedRate(a::writeStatus, 0, 5, TimeUnit.SECONDS);
+    LOG.info("popw-agent running as {} ({}), sources: {}; delivering to {}", signer.deviceId(), signer.keyType(),
+        String.join(", ", sources.stream().map(Source::name).toList()), transport.describe());
+    return a;
+  }
+
+  /** The transport the settings name. */
+  public static Transport transport(AgentSettings s) {
+    String url = s.string("transport.url").trim();
+    if (url.startsWith("tcp://") || url.startsWith("ssl://")) {
+      MqttTransport.Builder b = MqttTransport.builder().serverUri(url).reconnectBackoff(Duration.ofMillis(500), reconnectMax(s));
+      if (!s.string("transport.ca_file").isBlank()) {
+        b.caCertificates(s.path("transport.ca_file"));
+      }
+      return b.build();
+    }
+    if (url.startsWith("coap://") || url.startsWith("coaps://")) {
+      CoapTransport.Builder b = CoapTransport.builder().uri(url.contains("/v1/") ? url : url.replaceAll("/+$", "") + "/v1/telemetry")
+          .retryBackoff(Duration.ofMillis(500), reconnectMax(s));
+      if (url.startsWith("coaps://")) {
+        String identity = s.string("transport.psk_identity");
+        if (identity.isBlank() || s.string("transport.psk_file").isBlank()) {
+          throw new AgentSettingsException("transport.url is coaps://, so transport.psk_identity and transport.psk_file must be set");
+        }
+        try {
+          dev.popw.identity.KeyFiles.checkPermissions(s.path("transport.psk_file"));
+          b.psk(identity, Hex.decode(Files.readString(s.path("transport.psk_file")).trim()));
+        } catch (IOException | IllegalArgumentException e) {
+          throw new AgentSettingsException("cannot read the PSK from " + s.string("transport.psk_file") + ": " + e.getMessage());
+        }
+      }
+      return b.build();
+    }
+    throw new AgentSettingsException("transport.url must start with tcp://, ssl://, coap:// or coaps://, got '" + url + "'");
+  }
+
+  private static Duration reconnectMax(AgentSettings s) {
+    return s.seconds("transport.reconnect_max_seconds", 1, 3600);
+  }
+
+  /** The sources the settings enable. */
+  public static List<Source> sources(AgentSettings s, byte[] deviceIdBytes) {
+    List<Source> out = new ArrayList<>();
+    if (s.bool("sources.bme280.enabled")) {
+      out.add(Bme280Source.onPi((int) s.integer("sources.bme280.bus", 0, 255), (int) s.integer("sources.bme280.address", 0x03, 0x77),
+          s.seconds("sources.bme280.interval_seconds", 1, 86_400)));
+    }
+    if (s.bool("sources.ds18b20.enabled")) {
+      out.add(new Ds18b20Source(s.path("sources.ds18b20.devices_dir"), s.seconds("sources.ds18b20.interval_seconds", 1, 86_400)));
+    }
+    if (s.bool("sources.gpu.enabled")) {
+      out.add(new GpuSource(new NvidiaSmi(s.string("sources.gpu.nvidia_smi")), s.seconds("sources.gpu.interval_seconds", 1, 86_400)));
+    }
+    if (s.bool("sources.coverage.enabled")) {
+      out.add(new CoverageSource(s.string("sources.coverage.bind_host"), (int) s.integer("sources.coverage.port", 0, 65_535),
+          s.seconds("sources.coverage.beacon_interval_seconds", 10, 30 * 86_400L),
+          s.seconds("sources.coverage.beacon_jitter_seconds", 0, 30 * 86_400L),
+          new CoverageSource.BeaconRadio(s.number("sources.coverage.frequency_mhz"), s.string("sources.coverage.data_rate"),
+              (int) s.integer("sources.coverage.power_dbm", -10, 36)), deviceIdBytes, Clock.systemUTC()));
+    }
+    Duration sim = s.seconds("sources.simulated.interval_seconds", 1, 86_400);
+    for (SimulatedSource.Kind k : SimulatedSource.Kind.values()) {
+      if (s.bool("sources.simulated." + k.name().toLowerCase(java.util.Locale.ROOT))) {
+        out.add(new SimulatedSource(k, sim, Clock.systemUTC()));
+      }
+    }
+    return out;
+  }
+
+  private void submit(Telemetry.Builder t) {
+    if (closed) {
+      return;
+    }
+    try {
+      client.submit(t).whenComplete((e, err) -> {
+        if (err != null) {
+          refused.incrementAndGet();
+          LOG.warn("telemetry not queued: {}", err.getMessage());
+        } else {
+          produced.incrementAndGet();
+        }
+      });
+    } catch (RuntimeException e) {
+      refused.incrementAndGet();
+      LOG.warn("telemetry not queued: {}", e.getMessage());
+    }
+  }
+
+  public DeviceClient client() {
+    return client;
+  }
+
+  public List<Source> sources() {
+    return sources;
+  }
+
+  /** Writes status.json atomically. */
+  void writeStatus() {
+    try {
+      DeviceStatus st = client.status();
+      ObjectMapper m = new ObjectMapper();
+      ObjectNode n = m.createObjectNode();
+      n.put("pid", ProcessHandle.current().pid());
+      n.put("running", !closed);
+      n.put("updated_at_ms", System.currentTimeMillis());
+      n.put("started_at_ms", startedAt);
+      n.put("device_id", signer.deviceId().toString());
+      n.put("transport", st.transport());
+      n.put("connected", st.connected());
+      n.put("queued", st.queued());
+      n.put("produced", produced.get());
+      n.put("acknowledged", st.acknowledged());
+      n.put("rejected", st.rejected());
+      n.put("dropped", st.dropped());
+      n.put("expired", st.expired());
+      st.lastError().ifPresent(e -> n.put("last_error", e));
+      ObjectNode src = n.putObject("sources");
+      for (Source s : sources) {
+        src.put(s.name(), s.status());
+      }
+      Path tmp = stateDir.resolve(STATUS_FILE + ".tmp");
+      Files.writeString(tmp, m.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+      Files.move(tmp, stateDir.resolve(STATUS_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot write status: {}", e.toString());
+    }
+  }
+
+  /** Stops the sources, delivers what is queued (up to the flush timeout), and closes. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    for (Source s : sources) {
+      s.close();
+    }
+    scheduler.shutdown();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
+    boolean empty = client.drain(flushTimeout);
+    long left = client.status().queued();
+    writeStatus();
+    client.close();
+    signer.close();
+    if (empty) {
+      LOG.info("popw-agent stopped; outbox flushed");
+    } else {
+      LOG.warn("popw-agent stopped with {} envelope(s) still queued; they are on disk and go out after the next start", left);
+    }
+  }
+}
