@@ -372,6 +372,18 @@ public final class Store {
     }
   }
 
+  /** The stored bytes of an accepted envelope (the signed envelope as the device sent it). */
+  public Optional<byte[]> envelopeBytes(byte[] hash) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT envelope FROM envelopes WHERE envelope_hash=?")) {
+      ps.setBytes(1, hash);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelope: " + e.getMessage(), e);
+    }
+  }
+
   // ---------------------------------------------------------------- settlement
 
   private static final String SETTLEMENT_COLUMNS = "batch_id, merkle_root, envelope_count, sealed_at, status, tx_hash, tx_nonce, tx_raw,"
