@@ -1,0 +1,463 @@
+package dev.popw.examples.demo;
+
+import dev.popw.agent.Agent;
+import dev.popw.agent.AgentSettings;
+import dev.popw.coordinator.Coordinator;
+import dev.popw.coordinator.CoordinatorSettings;
+import dev.popw.coordinator.api.RestApi;
+import dev.popw.coordinator.chain.ChainSettings;
+import dev.popw.coordinator.chain.DevChain;
+import dev.popw.coordinator.chain.EvmClient;
+import dev.popw.coordinator.chain.ProofBatchRegistryContract;
+import dev.popw.coordinator.store.BatchSettlement;
+import dev.popw.coordinator.store.EnvelopeRow;
+import dev.popw.identity.EvmAddress;
+import dev.popw.identity.KeyFiles;
+import dev.popw.identity.KeyType;
+import dev.popw.identity.SoftwareSigner;
+import dev.popw.internal.encoding.Hex;
+import dev.popw.proto.v1.DeviceKind;
+import dev.popw.proto.v1.Receipt;
+import dev.popw.proto.v1.SignedEnvelope;
+import dev.popw.registration.Registrations;
+import dev.popw.transport.Acknowledgement;
+import dev.popw.transport.TransportListener;
+import dev.popw.transport.coap.CoapTransport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole system on one machine, for real: a coordinator in dev mode (embedded MQTT broker,
+ * embedded database, a local anvil chain with the contracts deployed), three simulated devices
+ * registered through the coordinator's API and attested on-chain, telemetry over MQTT and CoAP,
+ * a few bad envelopes rejected with their reasons, batches sealed and committed on-chain, and one
+ * envelope's inclusion checked by the contract itself. Prints a summary; exits non-zero if any
+ * step fails.
+ */
+@Command(name = "popw demo", mixinStandardHelpOptions = true, version = "popw demo 0.1.0",
+    description = "Runs the whole system on this machine: the coordinator in dev mode (local anvil chain), three simulated"
+        + " devices over MQTT and CoAP, batches settled on-chain, one inclusion verified by the contract. Takes under a minute.")
+public final class Demo implements Callable<Integer> {
+  static final String NETWORK = "popw-devnet";
+  static final EvmAddress OWNER = EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = "popw-demo-data",
+      description = "Where the demo keeps its keys, databases and chain (emptied first). Default: ${DEFAULT-VALUE}")
+  Path data;
+
+  @Option(names = "--seconds", paramLabel = "N", defaultValue = "15",
+      description = "How long the devices send telemetry. Default: ${DEFAULT-VALUE}")
+  int seconds;
+
+  @Option(names = "--verbose", description = "Show the coordinator's and agents' logs.")
+  boolean verbose;
+
+  /** What the demo did, for the summary and for tests. */
+  public record Summary(Map<String, Long> acceptedByDevice, long duplicates, Map<String, Long> rejections, List<BatchSettlement> batches,
+      boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations) {}
+
+  /** One simulated device of the demo. */
+  record DeviceSpec(String name, KeyType keyType, DeviceKind kind, String transport, String source) {}
+
+  static final List<DeviceSpec> DEVICES = List.of(
+      new DeviceSpec("weather-station", KeyType.ED25519, DeviceKind.SENSOR, "mqtt", "sensor"),
+      new DeviceSpec("gpu-node", KeyType.ECDSA_SECP256K1, DeviceKind.GPU, "mqtt", "gpu"),
+      new DeviceSpec("coverage-hotspot", KeyType.ECDSA_P256, DeviceKind.COVERAGE, "coap", "coverage"));
+
+  public static void main(String[] args) {
+    boolean verbose = List.of(args).contains("--verbose");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    System.exit(new CommandLine(new Demo()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    try {
+      run(data, Duration.ofSeconds(Math.max(3, seconds)), System.out);
+      return 0;
+    } catch (DemoException e) {
+      System.out.println();
+      System.out.println("demo FAILED: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** A step failed; the message says which and why. */
+  public static final class DemoException extends Exception {
+    DemoException(String message) {
+      super(message);
+    }
+
+    DemoException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** Runs the scenario; everything it starts is stopped before it returns. */
+  public static Summary run(Path data, Duration sendFor, PrintStream out) throws DemoException {
+    long t0 = System.nanoTime();
+    Steps steps = new Steps(out, 7);
+    steps.begin("Preparing " + data.toAbsolutePath());
+    clean(data);
+    Path anvil;
+    try {
+      anvil = DevChain.findAnvil("");
+    } catch (RuntimeException e) {
+      throw new DemoException(e.getMessage());
+    }
+    steps.done("anvil " + anvil);
+
+    steps.begin("Starting the coordinator in dev mode (embedded MQTT broker and database, local chain, contracts)");
+    int mqttPort = freeTcpPort();
+    int coapPort = freeUdpPort();
+    int apiPort = freeTcpPort();
+    CoordinatorSettings cs = CoordinatorSettings.defaults().withNetwork(NETWORK).withDataDirectory(data.resolve("coordinator"))
+        .withEmbeddedMqtt(mqttPort).withCoap("127.0.0.1", coapPort, -1, Map.of()).withApiPort(apiPort)
+        .withBatch(10_000, Duration.ofSeconds(4))
+        .withChain(new ChainSettings("dev", "", 0, null, "", "", 1, Duration.ofMillis(200), Duration.ofMinutes(3), anvil.toString(), 0));
+    Coordinator coordinator;
+    try {
+      coordinator = Coordinator.start(cs);
+    } catch (RuntimeException e) {
+      throw new DemoException("the coordinator did not start: " + e.getMessage(), e);
+    }
+    List<Agent> agents = new ArrayList<>();
+    try {
+      RestApi.ChainInfo chain = coordinator.chainInfo();
+      steps.done(String.format("MQTT tcp/%d, CoAP udp/%d, API http://127.0.0.1:%d, chain %d at %s%n"
+          + "      DeviceRegistry %s, ProofBatchRegistry %s", mqttPort, coapPort, apiPort, chain.chainId(), chain.rpcUrl(),
+          chain.deviceRegistry(), chain.batchRegistry()));
+
+      steps.begin("Registering three devices with the coordinator (each signs its own registration)");
+      Map<String, String> ids = new LinkedHashMap<>();
+      for (DeviceSpec d : DEVICES) {
+        Path dir = data.resolve(d.name());
+        SoftwareSigner key = KeyFiles.generate(d.keyType(), dir.resolve("device.key"));
+        ids.put(d.name(), key.deviceId().toString());
+        register(apiPort, key, d.kind());
+        key.close();
+        out.printf("      %-17s %-16s %-5s %-9s %s%n", d.name(), d.keyType(), d.transport(), d.kind().name().toLowerCase(), shortId(ids.get(d.name())));
+      }
+      Map<String, String> attestations = new LinkedHashMap<>();
+      await(() -> ids.values().stream().allMatch(id -> "ATTESTED".equals(coordinator.store().deviceChain(dev.popw.identity.DeviceId.parse(id))[0])),
+          Duration.ofSeconds(60), "the coordinator attests the devices on-chain", out);
+      for (Map.Entry<String, String> e : ids.entrySet()) {
+        attestations.put(e.getKey(), coordinator.store().deviceChain(dev.popw.identity.DeviceId.parse(e.getValue()))[1]);
+      }
+      steps.done("all three attested in DeviceRegistry for owner " + OWNER);
+
+      steps.begin("Running the three device agents for " + sendFor.toSeconds() + " s (simulated sources, one reading per second each)");
+      for (DeviceSpec d : DEVICES) {
+        agents.add(startAgent(data.resolve(d.name()), d, mqttPort, coapPort, apiPort));
+      }
+      long end = System.nanoTime() + sendFor.toNanos();
+      while (System.nanoTime() < end) {
+        sleep(Math.min(3000, Math.max(0, (end - System.nanoTime()) / 1_000_000)));
+        out.printf("      %3d s: accepted %s; batches sealed %d, confirmed %d%n", sendFor.toSeconds() - (end - System.nanoTime()) / 1_000_000_000,
+            accepted(coordinator, ids), coordinator.store().batches(0, 10_000).size(),
+            coordinator.store().settlementCounts().getOrDefault(BatchSettlement.CONFIRMED, 0L));
+      }
+      for (Agent a : agents) {
+        a.close(); // SIGTERM path: stop sources, flush the outbox
+      }
+      agents.clear();
+      steps.done("agents stopped; outboxes flushed");
+
+      steps.begin("Sending three bad envelopes over CoAP: a tampered one, an unregistered device's, and a replay");
+      misbehave(coordinator, ids.get("weather-station"), coapPort, out);
+      steps.done("");
+
+      steps.begin("Sealing the last batch and waiting for every batch to be confirmed on-chain");
+      coordinator.batcher().sealAll();
+      await(() -> {
+        Map<String, Long> c = coordinator.store().settlementCounts();
+        return !c.isEmpty() && c.keySet().stream().allMatch(BatchSettlement.CONFIRMED::equals);
+      }, Duration.ofSeconds(60), "every batch is confirmed", out);
+      List<BatchSettlement> batches = new ArrayList<>();
+      for (var b : coordinator.store().batches(0, 10_000)) {
+        batches.add(coordinator.store().settlement(b.id()).orElseThrow());
+      }
+      batches.sort(Comparator.comparingLong(s -> s.batch().id()));
+      for (BatchSettlement b : batches) {
+        out.printf("      batch %-3d %5d envelopes  root %s  %s  tx %s  block %d%n", b.batch().id(), b.batch().envelopeCount(),
+            abbrev("0x" + Hex.encode(b.batch().merkleRoot())), b.status(), abbrev(b.txHash()), b.blockNumber());
+      }
+      steps.done(batches.size() + " batches committed to ProofBatchRegistry, one transaction each");
+
+      steps.begin("Checking one envelope's inclusion on-chain, from its receipt, through the contract");
+      boolean[] verdict = verifyInclusion(coordinator, apiPort, ids.get("coverage-hotspot"), out);
+      if (!verdict[0]) {
+        throw new DemoException("the contract did not confirm the envelope's inclusion");
+      }
+      if (verdict[1]) {
+        throw new DemoException("the contract accepted a forged proof");
+      }
+      steps.done("");
+
+      Map<String, Long> acceptedBy = new LinkedHashMap<>();
+      Map<String, Long> rejections = new TreeMap<>();
+      for (Map.Entry<String, String> e : ids.entrySet()) {
+        acceptedBy.put(e.getKey(), coordinator.store().countAccepted(e.getValue()));
+        coordinator.store().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      }
+      coordinator.store().rejectionCounts(intruderId).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      Summary summary = new Summary(acceptedBy, duplicates, rejections, batches, verdict[0], !verdict[1], attestations);
+      printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
+      return summary;
+    } catch (RuntimeException | IOException e) {
+      throw new DemoException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DemoException("interrupted");
+    } finally {
+      for (Agent a : agents) {
+        a.close();
+      }
+      coordinator.close();
+    }
+  }
+
+  // The two results of misbehave() that the summary needs; set once per run (the demo is single-threaded).
+  private static String intruderId = "";
+  private static long duplicates;
+
+  private static void misbehave(Coordinator c, String victimId, int coapPort, PrintStream out) throws IOException, InterruptedException {
+    EnvelopeRow row = c.store().envelopesOf(victimId, 0, 1).get(0);
+    byte[] original = c.store().envelopeBytes(row.hash()).orElseThrow();
+    SignedEnvelope env = SignedEnvelope.parseFrom(original);
+    byte[] telemetry = env.getTelemetry().toByteArray();
+    telemetry[telemetry.length - 1] ^= 0x01; // one bit of the payload changed after signing
+    byte[] tampered = env.toBuilder().setTelemetry(com.google.protobuf.ByteString.copyFrom(telemetry)).build().toByteArray();
+
+    SoftwareSigner stranger = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+    intruderId = stranger.deviceId().toString();
+    byte[] unregistered = dev.popw.envelope.EnvelopeSealer.builder().signer(stranger).sequence(new java.util.concurrent.atomic.AtomicLong(1)::getAndIncrement)
+        .networkId(NETWORK).build().seal(dev.popw.proto.v1.SensorReading.newBuilder().addMeasurements(
+            dev.popw.proto.v1.Measurement.newBuilder().setQuantity(dev.popw.proto.v1.Quantity.TEMPERATURE).setValue(20)
+                .setUnit(dev.popw.proto.v1.Unit.CELSIUS)).build()).bytes();
+
+    String[][] cases = {{"tampered copy of a weather-station envelope", "t"}, {"envelope from an unregistered device", "u"},
+        {"replay of an accepted weather-station envelope", "r"}};
+    byte[][] payloads = {tampered, unregistered, original};
+    for (int i = 0; i < cases.length; i++) {
+      CoapTransport coap = CoapTransport.builder().uri("coap://127.0.0.1:" + coapPort + "/v1/telemetry").build();
+      try {
+        coap.start(i == 1 ? stranger.deviceId() : dev.popw.identity.DeviceId.parse(victimId), TransportListener.NONE);
+        Acknowledgement ack = coap.send(payloads[i], dev.popw.envelope.Envelopes.hash(SignedEnvelope.parseFrom(payloads[i])
+            .getTelemetry().toByteArray())).get(15, TimeUnit.SECONDS);
+        Receipt r = ack.receipt().orElseThrow();
+        if (r.getStatus() == Receipt.Status.DUPLICATE) {
+          duplicates++;
+        }
+        String reason = r.getReason().isEmpty() || r.getReason().equals(r.getStatus().name()) ? "" : " " + r.getReason();
+        out.printf("      %-48s -> %s%s%n", cases[i][0], r.getStatus(), reason);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IOException("no receipt for the " + cases[i][0] + ": " + e.getMessage(), e);
+      } finally {
+        coap.close();
+      }
+    }
+    stranger.close();
+  }
+
+  /** Fetches the envelope's receipt from the API and asks the contract; returns {verified, forgedAccepted}. */
+  private static boolean[] verifyInclusion(Coordinator c, int apiPort, String deviceId, PrintStream out) throws IOException, InterruptedException {
+    EnvelopeRow row = c.store().envelopesOf(deviceId, 0, 1).get(0);
+    String hashHex = Hex.encode(row.hash());
+    HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + apiPort + "/v1/envelopes/" + hashHex + "/receipt")).build(), HttpResponse.BodyHandlers.ofByteArray());
+    if (resp.statusCode() != 200) {
+      throw new IOException("GET /v1/envelopes/" + hashHex + "/receipt answered " + resp.statusCode());
+    }
+    Receipt r = Receipt.parseFrom(resp.body());
+    List<byte[]> proof = r.getMerkleProofList().stream().map(com.google.protobuf.ByteString::toByteArray).toList();
+    String registry = "0x" + Hex.encode(r.getBatchRegistry().toByteArray());
+    String committer = "0x" + Hex.encode(r.getCommitter().toByteArray());
+    out.printf("      receipt of envelope %s (coverage-hotspot, sequence %d):%n", abbrev("0x" + hashHex), row.sequence());
+    out.printf("        batch %d (%s), root %s, %d proof hashes, tx %s in block %d on chain %d%n", r.getBatchId(), r.getBatchStatus(),
+        abbrev("0x" + Hex.encode(r.getMerkleRoot().toByteArray())), proof.size(),
+        abbrev("0x" + Hex.encode(r.getTxHash().toByteArray())), r.getBlockNumber(), r.getChainId());
+    // A separate client with a throwaway account: anyone can ask the contract.
+    try (EvmClient reader = EvmClient.connect(c.chainInfo().rpcUrl(), Credentials.create(Keys.createEcKeyPair()), r.getChainId())) {
+      ProofBatchRegistryContract contract = new ProofBatchRegistryContract(reader, registry);
+      boolean ok = contract.verifyEnvelope(committer, r.getBatchId(), row.hash(), proof);
+      List<byte[]> forged = new ArrayList<>(proof);
+      boolean forgedOk;
+      if (forged.isEmpty()) {
+        byte[] other = row.hash().clone();
+        other[0] ^= 1;
+        forgedOk = contract.verifyEnvelope(committer, r.getBatchId(), other, proof);
+      } else {
+        byte[] s = forged.get(0).clone();
+        s[31] ^= 1;
+        forged.set(0, s);
+        forgedOk = contract.verifyEnvelope(committer, r.getBatchId(), row.hash(), forged);
+      }
+      out.printf("        ProofBatchRegistry(%s).verifyEnvelope(...) = %s; with one proof bit flipped = %s%n", abbrev(registry), ok, forgedOk);
+      return new boolean[] {ok, forgedOk};
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException(e);
+    }
+  }
+
+  private static void printSummary(Summary s, Map<String, String> ids, PrintStream out, long seconds) {
+    out.println();
+    out.println("Summary");
+    out.println("  devices (owner " + OWNER + ")");
+    for (DeviceSpec d : DEVICES) {
+      out.printf("    %-17s %-16s over %-4s accepted %4d   on-chain attestation tx %s%n", d.name(), d.keyType(), d.transport(),
+          s.acceptedByDevice().get(d.name()), abbrev(s.attestations().get(d.name())));
+    }
+    long total = s.acceptedByDevice().values().stream().mapToLong(Long::longValue).sum();
+    out.printf("  envelopes: %d accepted, %d duplicate (stored once), %d rejected%s%n", total, s.duplicates(),
+        s.rejections().values().stream().mapToLong(Long::longValue).sum(),
+        s.rejections().isEmpty() ? "" : " " + s.rejections().toString().replace("=", ": "));
+    out.printf("  batches: %d, all CONFIRMED on-chain (%s)%n", s.batches().size(),
+        String.join(", ", s.batches().stream().map(b -> "#" + b.batch().id() + " tx " + abbrev(b.txHash())).toList()));
+    out.printf("  inclusion: verified by the contract = %s; forged proof refused = %s%n", s.inclusionVerified(), s.forgedProofRefused());
+    out.printf("  done in %d s; everything stopped.%n", seconds);
+  }
+
+  private static String accepted(Coordinator c, Map<String, String> ids) {
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, String> e : ids.entrySet()) {
+      parts.add(e.getKey() + " " + c.store().countAccepted(e.getValue()));
+    }
+    return String.join(", ", parts);
+  }
+
+  private static void register(int apiPort, SoftwareSigner key, DeviceKind kind) throws IOException, InterruptedException {
+    byte[] signed = Registrations.sign(key, OWNER, kind, null, NETWORK, Clock.systemUTC());
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/devices"))
+        .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(signed)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 201) {
+      throw new IOException("registration refused: " + r.body());
+    }
+  }
+
+  private static Agent startAgent(Path dir, DeviceSpec d, int mqttPort, int coapPort, int apiPort) throws IOException {
+    Path cfg = dir.resolve("agent.toml");
+    Files.writeString(cfg, String.join("\n", "network_id = \"" + NETWORK + "\"", "key_file = \"" + dir.resolve("device.key") + "\"",
+        "state_dir = \"" + dir.resolve("state") + "\"", "kind = \"" + d.kind().name().toLowerCase() + "\"", "[transport]",
+        "url = \"" + (d.transport().equals("mqtt") ? "tcp://127.0.0.1:" + mqttPort : "coap://127.0.0.1:" + coapPort) + "\"",
+        "reconnect_max_seconds = 2", "[coordinator]", "api_url = \"http://127.0.0.1:" + apiPort + "\"",
+        "[sources.simulated]", d.source() + " = true", "interval_seconds = 1", ""));
+    return Agent.start(AgentSettings.load(cfg, Map.of()));
+  }
+
+  private static void clean(Path data) throws DemoException {
+    try {
+      if (Files.exists(data)) {
+        if (!Files.exists(data.resolve(".popw-demo"))) {
+          throw new DemoException(data + " exists and is not a demo folder; choose another with --data");
+        }
+        try (Stream<Path> walk = Files.walk(data)) {
+          for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+      Files.createDirectories(data);
+      Files.writeString(data.resolve(".popw-demo"), "made by ./popw demo; emptied by the next run\n");
+    } catch (IOException e) {
+      throw new DemoException("cannot prepare " + data + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void await(BooleanSupplier condition, Duration timeout, String what, PrintStream out) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lastDot = System.nanoTime();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+      }
+      if (System.nanoTime() - lastDot > 2_000_000_000L) {
+        out.println("      ... waiting until " + what);
+        lastDot = System.nanoTime();
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static void sleep(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+  }
+
+  static String shortId(String did) {
+    return did.length() > 24 ? did.substring(0, 16) + "…" + did.substring(did.length() - 6) : did;
+  }
+
+  static String abbrev(String hex) {
+    return hex == null ? "-" : hex.length() > 14 ? hex.substring(0, 10) + "…" + hex.substring(hex.length() - 4) : hex;
+  }
+
+  private static int freeTcpPort() throws DemoException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new DemoException("no free TCP port: " + e.getMessage());
+    }
+  }
+
+  private static int freeUdpPort() throws DemoException {
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new DemoException("no free UDP port: " + e.getMessage());
+    }
+  }
+
+  /** Numbered progress lines with timings. */
+  static final class Steps {
+    private final PrintStream out;
+    private final int total;
+    private int n;
+    private long started;
+
+    Steps(PrintStream out, int total) {
+      this.out = out;
+      this.total = total;
+    }
+
+    void begin(String what) {
+      n++;
+      started = System.nanoTime();
+      out.printf("[%d/%d] %s%n", n, total, what);
+    }
+
+    void done(String result) {
+      double s = (System.nanoTime() - started) / 1e9;
+      out.printf("      ok (%.1f s)%s%n", s, result.isEmpty() ? "" : ": " + result);
+    }
+  }
+}
