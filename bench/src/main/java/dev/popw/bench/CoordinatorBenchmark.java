@@ -51,7 +51,8 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * verification times the cores), accepted-and-persisted msgs/s, their ratio, and p50/p99 from
  * sending to the acknowledgement.
  *
- * <p>Usage: {@code bench/run coordinator [--envelopes N] [--devices N] [--postgres JDBC_URL]}.
+ * <p>Usage: {@code bench/run coordinator [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]
+ * [--batch N]}.
  * The load generator runs on the same machine and shares its cores with the coordinator.
  */
 public final class CoordinatorBenchmark {
@@ -63,13 +64,16 @@ public final class CoordinatorBenchmark {
     int envelopes = 60_000;
     int devices = 200;
     String postgres = "jdbc:postgresql://127.0.0.1:5432/test";
+    List<String> transports = List.of("mqtt", "coap");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--envelopes" -> envelopes = Integer.parseInt(args[i + 1]);
         case "--devices" -> devices = Integer.parseInt(args[i + 1]);
         case "--postgres" -> postgres = args[i + 1];
+        case "--transports" -> transports = List.of(args[i + 1].split(","));
+        case "--batch" -> batch = Integer.parseInt(args[i + 1]);
         default -> {
-          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none]");
+          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap] [--batch N]");
           System.exit(2);
         }
       }
@@ -89,18 +93,20 @@ public final class CoordinatorBenchmark {
         System.out.printf("%npostgresql: skipped (%s not reachable)%n", postgres);
         continue;
       }
-      for (String transport : List.of("mqtt", "coap")) {
-        run(db, transport, signers, envelopes, ceiling, postgres);
+      for (String transport : transports) {
+        run(db, transport, signers, envelopes, ceiling, postgres, batch);
       }
     }
   }
 
-  private static void run(String db, String transport, List<SoftwareSigner> signers, int total, double ceiling, String pgUrl) throws Exception {
+  private static int batch = 10_000;
+
+  private static void run(String db, String transport, List<SoftwareSigner> signers, int total, double ceiling, String pgUrl, int batchSize) throws Exception {
     Path dir = Files.createTempDirectory("popw-bench-coordinator");
     String schema = "popw_bench_" + System.nanoTime();
     CoordinatorSettings s = CoordinatorSettings.defaults().withNetwork("popw-bench").withDataDirectory(dir)
-        .withEmbeddedMqtt(transport.equals("mqtt") ? 0 : -1).withCoap("127.0.0.1", transport.equals("coap") ? 0 : -1, -1, Map.of())
-        .withApiPort(-1).withBatch(10_000, Duration.ofSeconds(60));
+        .withEmbeddedMqtt(transport.startsWith("mqtt") ? 0 : -1).withCoap("127.0.0.1", transport.equals("coap") ? 0 : -1, -1, Map.of())
+        .withApiPort(-1).withBatch(batchSize, Duration.ofSeconds(60));
     if (db.equals("postgresql")) {
       s = s.withPostgres(pgUrl, "postgres", "", schema);
     }
@@ -125,7 +131,68 @@ public final class CoordinatorBenchmark {
       long[] latency = new long[total];
       long start;
       long elapsed;
-      if (transport.equals("mqtt")) {
+      if (transport.equals("direct")) {
+        // No transport: the pipeline alone (verification, checks, storage), 2,048 in flight.
+        Semaphore window = new Semaphore(2048);
+        CountDownLatch done = new CountDownLatch(total);
+        start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+          window.acquire();
+          int idx = i;
+          long sent = System.nanoTime();
+          c.pipeline().submit(envelopes[i], null).whenComplete((r, e) -> {
+            latency[idx] = e == null ? System.nanoTime() - sent : -1;
+            if (e == null && r.accepted()) {
+              c.batcher().accepted();
+            }
+            window.release();
+            done.countDown();
+          });
+        }
+        done.await(10, TimeUnit.MINUTES);
+        elapsed = System.nanoTime() - start;
+      } else if (transport.equals("mqtt-lean")) {
+        // The same load over MQTT with minimal publishers instead of Paho clients (see LeanMqttPublisher).
+        int clients = 8;
+        CountDownLatch done = new CountDownLatch(total);
+        long[] sentAt = new long[total];
+        List<LeanMqttPublisher> conns = new ArrayList<>();
+        for (int k = 0; k < clients; k++) {
+          conns.add(new LeanMqttPublisher("127.0.0.1", c.mqttPort(), "lean-" + k, 256, idx -> {
+            if (idx < 0) {
+              latency[-1 - idx] = -1;
+            } else {
+              latency[idx] = System.nanoTime() - sentAt[idx];
+            }
+            done.countDown();
+          }));
+        }
+        byte[][] topicBytes = new byte[total][];
+        for (int i = 0; i < total; i++) {
+          topicBytes[i] = topics[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        start = System.nanoTime();
+        Thread[] senders = new Thread[clients];
+        for (int k = 0; k < clients; k++) {
+          int kk = k;
+          senders[k] = new Thread(() -> {
+            try {
+              for (int i = kk; i < total; i += clients) {
+                sentAt[i] = System.nanoTime();
+                conns.get(kk).publish(topicBytes[i], envelopes[i], i);
+              }
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
+          senders[k].start();
+        }
+        done.await(10, TimeUnit.MINUTES);
+        elapsed = System.nanoTime() - start;
+        for (LeanMqttPublisher p : conns) {
+          p.close();
+        }
+      } else if (transport.equals("mqtt")) {
         int clients = 8;
         List<MqttAsyncClient> conns = new ArrayList<>();
         for (int k = 0; k < clients; k++) {

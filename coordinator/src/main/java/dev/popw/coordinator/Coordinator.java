@@ -64,12 +64,8 @@ public final class Coordinator implements AutoCloseable {
     batcher.onSealed(metrics::batchSealed);
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
-        .acceptSimulated(s.acceptSimulated()).build(), clock, (r, nanos) -> {
-          metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos);
-          if (r.accepted()) {
-            batcher.accepted();
-          }
-        });
+        .acceptSimulated(s.acceptSimulated()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
+        batcher.assigner());
     metrics.queueDepth(pipeline::writeQueueDepth);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
     if (s.mqttUrl() != null) {

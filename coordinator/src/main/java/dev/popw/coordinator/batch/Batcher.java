@@ -36,9 +36,11 @@ public final class Batcher implements AutoCloseable {
     }
   };
   private final Thread thread;
+  private final BatchAssigner assigner;
   private volatile java.util.function.IntConsumer onSealed = n -> {};
   private volatile boolean running = true;
   private long acceptedSinceSeal;
+  private long lastSealed;
 
   public Batcher(Store store, Settlement settlement, Clock clock, int maxEnvelopes, Duration maxAge) {
     if (maxEnvelopes < 1) {
@@ -49,9 +51,31 @@ public final class Batcher implements AutoCloseable {
     this.clock = clock;
     this.maxEnvelopes = maxEnvelopes;
     this.maxAge = maxAge;
+    this.lastSealed = store.maxSealedBatchId();
+    long open = Math.max(lastSealed + 1, store.maxAssignedBatchId());
+    int adopted = store.adoptUnassigned(open);
+    if (adopted > 0) {
+      LOG.info("{} envelopes without a batch id joined batch {}", adopted, open);
+    }
+    this.assigner = new BatchAssigner(open, (int) Math.min(Integer.MAX_VALUE, store.countInBatch(open)), maxEnvelopes, this::full);
     this.thread = new Thread(this::run, "popw-batcher");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** What the ingest pipeline's database writer uses to give envelopes their batch ids. */
+  public BatchAssigner assigner() {
+    return assigner;
+  }
+
+  private void full() {
+    lock.lock();
+    try {
+      acceptedSinceSeal = Math.max(acceptedSinceSeal, maxEnvelopes);
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Called with the size of each sealed batch (metrics). */
@@ -112,16 +136,28 @@ public final class Batcher implements AutoCloseable {
     return seal(false);
   }
 
-  /** Seals only full batches (the count trigger); a remainder waits for the timer. */
+  /**
+   * Seals every closed batch not sealed yet, in id order; unless {@code fullOnly}, first closes the
+   * open batch (the timer and {@link #sealAll}). Waits for the writer to commit the batches' rows.
+   */
   private synchronized List<SealedBatch> seal(boolean fullOnly) {
     List<SealedBatch> sealed = new java.util.ArrayList<>();
-    while (true) {
-      List<byte[]> hashes = store.unbatchedHashes(maxEnvelopes);
-      if (hashes.isEmpty() || (fullOnly && hashes.size() < maxEnvelopes)) {
-        return sealed;
+    long upTo = fullOnly ? assigner.highestClosed() : assigner.close();
+    try {
+      assigner.awaitCommitted(upTo);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return sealed;
+    }
+    for (long id = lastSealed + 1; id <= upTo; id++) {
+      List<byte[]> hashes = store.batchHashes(id);
+      if (hashes.isEmpty()) {
+        lastSealed = id; // every write for it failed; the id stays unused
+        continue;
       }
       MerkleTree tree = MerkleTree.of(hashes);
-      SealedBatch batch = store.sealBatch(tree.root(), hashes, clock.millis());
+      SealedBatch batch = store.insertBatch(id, tree.root(), hashes.size(), clock.millis());
+      lastSealed = id;
       synchronized (trees) {
         trees.put(batch.id(), tree);
       }
@@ -129,6 +165,7 @@ public final class Batcher implements AutoCloseable {
       onSealed.accept(batch.envelopeCount());
       sealed.add(batch);
     }
+    return sealed;
   }
 
   /** The Merkle proof of an envelope, once its batch is sealed. */

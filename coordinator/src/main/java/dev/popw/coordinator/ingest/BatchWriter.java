@@ -23,14 +23,16 @@ final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
   private final Store store;
+  private final dev.popw.coordinator.batch.BatchAssigner batches;
   private final int batchSize;
   private final long delayNanos;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
 
-  BatchWriter(Store store, int batchSize, Duration delay) {
+  BatchWriter(Store store, int batchSize, Duration delay, dev.popw.coordinator.batch.BatchAssigner batches) {
     this.store = store;
+    this.batches = batches;
     this.batchSize = batchSize;
     this.delayNanos = delay.toNanos();
     this.thread = new Thread(this::run, "popw-db-writer");
@@ -94,12 +96,19 @@ final class BatchWriter implements AutoCloseable {
         rejected.add(p.rejected);
       }
     }
+    long[] ids = batches == null ? null : batches.begin(accepted.size());
     try {
-      store.persist(accepted, rejected);
+      store.persist(accepted, ids, rejected);
+      if (batches != null) {
+        batches.end();
+      }
       for (Pending p : batch) {
         p.done.complete(null);
       }
     } catch (RuntimeException e) {
+      if (batches != null) {
+        batches.end();
+      }
       LOG.error("database write of {} envelopes failed; devices will resend them: {}", batch.size(), e.getMessage());
       for (Pending p : batch) {
         p.done.completeExceptionally(e);

@@ -50,6 +50,15 @@ public final class IngestPipeline implements AutoCloseable {
 
   /** @param listener told about every committed decision (metrics; the batcher counts accepted ones) */
   public IngestPipeline(Store store, PipelineConfig config, Clock clock, PipelineListener listener) {
+    this(store, config, clock, listener, null);
+  }
+
+  /**
+   * @param batches gives each accepted envelope its batch id as it is written ({@link
+   *     dev.popw.coordinator.batch.Batcher#assigner()}); null writes envelopes without one
+   */
+  public IngestPipeline(Store store, PipelineConfig config, Clock clock, PipelineListener listener,
+      dev.popw.coordinator.batch.BatchAssigner batches) {
     this.listener = listener;
     this.store = store;
     this.config = config;
@@ -60,7 +69,7 @@ public final class IngestPipeline implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay());
+    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay(), batches);
   }
 
   /**

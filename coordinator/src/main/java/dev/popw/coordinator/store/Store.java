@@ -115,13 +115,23 @@ public final class Store {
     }
   }
 
-  /** Writes accepted envelopes and rejections in one transaction. */
+  /** Writes accepted envelopes and rejections in one transaction, with no batch assigned. */
   public void persist(List<AcceptedEnvelope> accepted, List<RejectionRecord> rejected) {
+    persist(accepted, null, rejected);
+  }
+
+  /**
+   * Writes accepted envelopes (each with its batch id, or none when {@code batchIds} is null) and
+   * rejections in one transaction.
+   */
+  public void persist(List<AcceptedEnvelope> accepted, long[] batchIds, List<RejectionRecord> rejected) {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       if (!accepted.isEmpty()) {
         try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO envelopes (envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, envelope) VALUES (?,?,?,?,?,?,?,?)")) {
+            "INSERT INTO envelopes (envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, envelope, batch_id)"
+                + " VALUES (?,?,?,?,?,?,?,?,?)")) {
+          int i = 0;
           for (AcceptedEnvelope a : accepted) {
             ps.setBytes(1, a.hash());
             ps.setString(2, a.deviceId());
@@ -131,6 +141,12 @@ public final class Store {
             ps.setInt(6, a.payloadKind());
             ps.setInt(7, a.flags());
             ps.setBytes(8, a.envelope());
+            if (batchIds == null) {
+              ps.setNull(9, Types.BIGINT);
+            } else {
+              ps.setLong(9, batchIds[i]);
+            }
+            i++;
             ps.addBatch();
           }
           ps.executeBatch();
@@ -218,13 +234,14 @@ public final class Store {
 
   /** One page of a device's accepted envelopes, newest first. */
   public List<EnvelopeRow> envelopesOf(String deviceId, int offset, int limit) {
-    return envelopeRows("SELECT envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, batch_id FROM envelopes"
-        + " WHERE device_id=? ORDER BY sequence DESC LIMIT ? OFFSET ?", deviceId, limit, offset);
+    return envelopeRows("SELECT e.envelope_hash, e.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind, e.flags, b.batch_id"
+        + " FROM envelopes e LEFT JOIN batches b ON b.batch_id = e.batch_id WHERE e.device_id=? ORDER BY e.sequence DESC LIMIT ? OFFSET ?",
+        deviceId, limit, offset);
   }
 
   public Optional<EnvelopeRow> envelope(byte[] hash) {
-    List<EnvelopeRow> rows = envelopeRows("SELECT envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, batch_id FROM envelopes"
-        + " WHERE envelope_hash=?", hash);
+    List<EnvelopeRow> rows = envelopeRows("SELECT e.envelope_hash, e.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind,"
+        + " e.flags, b.batch_id FROM envelopes e LEFT JOIN batches b ON b.batch_id = e.batch_id WHERE e.envelope_hash=?", hash);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
   }
 
@@ -296,52 +313,51 @@ public final class Store {
 
   // ---------------------------------------------------------------- batches
 
-  /** Hashes of accepted envelopes not yet in a batch, oldest first. */
-  public List<byte[]> unbatchedHashes(int limit) {
-    List<byte[]> out = new ArrayList<>();
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE batch_id IS NULL ORDER BY received_at LIMIT ?")) {
-      ps.setInt(1, limit);
+  /** Stores a sealed batch whose envelopes already carry its id. */
+  public SealedBatch insertBatch(long id, byte[] root, int count, long now) {
+    update("INSERT INTO batches (batch_id, merkle_root, envelope_count, sealed_at, status) VALUES (?,?,?,?,'SEALED')", id, root, count, now);
+    return new SealedBatch(id, root, count, now);
+  }
+
+  /** The highest sealed batch id, 0 when none. */
+  public long maxSealedBatchId() {
+    return scalar("SELECT COALESCE(MAX(batch_id), 0) FROM batches");
+  }
+
+  /** The highest batch id any envelope carries, 0 when none. */
+  public long maxAssignedBatchId() {
+    return scalar("SELECT COALESCE(MAX(batch_id), 0) FROM envelopes");
+  }
+
+  /** Envelopes carrying a batch id. */
+  public long countInBatch(long id) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM envelopes WHERE batch_id=?")) {
+      ps.setLong(1, id);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getBytes(1));
-        }
+        rs.next();
+        return rs.getLong(1);
       }
-      return out;
     } catch (SQLException e) {
-      throw new StoreException("cannot read unbatched envelopes: " + e.getMessage(), e);
+      throw new StoreException("cannot count batch " + id + ": " + e.getMessage(), e);
     }
   }
 
-  /** Stores a new batch (next id) and marks its envelopes, in one transaction. */
-  public SealedBatch sealBatch(byte[] root, List<byte[]> hashes, long now) {
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      long id;
-      try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(batch_id), 0) + 1 FROM batches"); ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        id = rs.getLong(1);
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO batches (batch_id, merkle_root, envelope_count, sealed_at, status) VALUES (?,?,?,?,'SEALED')")) {
-        ps.setLong(1, id);
-        ps.setBytes(2, root);
-        ps.setInt(3, hashes.size());
-        ps.setLong(4, now);
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE envelopes SET batch_id=? WHERE envelope_hash=?")) {
-        for (byte[] h : hashes) {
-          ps.setLong(1, id);
-          ps.setBytes(2, h);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-      c.commit();
-      return new SealedBatch(id, root, hashes.size(), now);
+  /** Gives envelopes written without a batch id (by an older version) the id of the open batch. */
+  public int adoptUnassigned(long openBatchId) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE envelopes SET batch_id=? WHERE batch_id IS NULL")) {
+      ps.setLong(1, openBatchId);
+      return ps.executeUpdate();
     } catch (SQLException e) {
-      throw new StoreException("cannot seal a batch: " + e.getMessage(), e);
+      throw new StoreException("cannot assign unbatched envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  private long scalar(String sql) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new StoreException("database query failed: " + e.getMessage(), e);
     }
   }
 

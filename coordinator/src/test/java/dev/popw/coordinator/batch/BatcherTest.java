@@ -39,7 +39,7 @@ class BatcherTest {
     try (Database db = TestDatabases.h2(dir)) {
       Store store = new Store(db);
       Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10, Duration.ofHours(1));
-      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.onAccepted(batcher::accepted));
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.NONE, batcher.assigner());
       DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
       registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
@@ -77,7 +77,7 @@ class BatcherTest {
     try (Database db = TestDatabases.h2(dir)) {
       Store store = new Store(db);
       Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10_000, Duration.ofMillis(200));
-      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.onAccepted(batcher::accepted));
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.NONE, batcher.assigner());
       DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
       registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
@@ -88,6 +88,48 @@ class BatcherTest {
       assertEquals(1, batcher.proof(h).orElseThrow().batch().envelopeCount());
       pipeline.close();
       batcher.close();
+    }
+  }
+
+  @Test
+  void an_open_batch_survives_a_restart_and_envelopes_without_a_batch_id_are_adopted() {
+    try (Database db = TestDatabases.h2(dir)) {
+      Store store = new Store(db);
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      EnvelopeSealer sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
+      List<byte[]> hashes = new ArrayList<>();
+      // An older coordinator (no batch ids at write time) stored 3 envelopes.
+      IngestPipeline old = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC());
+      new DeviceRegistry(store, old, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5)).register(Registrations.sign(signer,
+          EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC()));
+      for (int i = 0; i < 3; i++) {
+        hashes.add(old.submit(sealer.seal(SampleTelemetry.weather()).bytes(), null).join().envelopeHash());
+      }
+      old.close();
+      // This version: 4 more go into the open batch, then the coordinator stops before sealing.
+      Batcher first = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10, Duration.ofHours(1));
+      IngestPipeline p1 = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.NONE, first.assigner());
+      for (int i = 0; i < 4; i++) {
+        hashes.add(p1.submit(sealer.seal(SampleTelemetry.weather()).bytes(), null).join().envelopeHash());
+      }
+      p1.close();
+      first.close();
+      assertTrue(store.batch(1).isEmpty());
+      // After a restart, 5 more fill the same batch: it seals by count with all 10 (7 + 3 of the new ones).
+      Batcher second = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10, Duration.ofHours(1));
+      IngestPipeline p2 = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.NONE, second.assigner());
+      for (int i = 0; i < 5; i++) {
+        hashes.add(p2.submit(sealer.seal(SampleTelemetry.weather()).bytes(), null).join().envelopeHash());
+      }
+      Await.until(Duration.ofSeconds(10), () -> store.batch(1).isPresent(), () -> "the full batch was not sealed");
+      assertEquals(10, store.batch(1).orElseThrow().envelopeCount());
+      assertEquals(List.of(2L), second.sealAll().stream().map(b -> (long) b.envelopeCount()).toList());
+      for (byte[] h : hashes) {
+        InclusionProof p = second.proof(h).orElseThrow();
+        assertTrue(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), h));
+      }
+      p2.close();
+      second.close();
     }
   }
 }
