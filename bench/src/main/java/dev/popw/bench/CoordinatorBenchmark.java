@@ -105,7 +105,7 @@ public final class CoordinatorBenchmark {
     Path dir = Files.createTempDirectory("popw-bench-coordinator");
     String schema = "popw_bench_" + System.nanoTime();
     CoordinatorSettings s = CoordinatorSettings.defaults().withNetwork("popw-bench").withDataDirectory(dir)
-        .withEmbeddedMqtt(transport.startsWith("mqtt") ? 0 : -1).withCoap("127.0.0.1", transport.equals("coap") ? 0 : -1, -1, Map.of())
+        .withEmbeddedMqtt(transport.startsWith("mqtt") ? 0 : -1).withCoap("127.0.0.1", transport.startsWith("coap") ? 0 : -1, -1, Map.of())
         .withApiPort(-1).withBatch(batchSize, Duration.ofSeconds(60));
     if (db.equals("postgresql")) {
       s = s.withPostgres(pgUrl, "postgres", "", schema);
@@ -192,6 +192,43 @@ public final class CoordinatorBenchmark {
         for (LeanMqttPublisher p : conns) {
           p.close();
         }
+      } else if (transport.equals("coap-lean")) {
+        // The same load over CoAP with minimal clients instead of Californium's (see LeanCoapClient).
+        int clients = 8;
+        CountDownLatch done = new CountDownLatch(total);
+        long[] sentAt = new long[total];
+        List<LeanCoapClient> conns = new ArrayList<>();
+        for (int k = 0; k < clients; k++) {
+          conns.add(new LeanCoapClient(new java.net.InetSocketAddress("127.0.0.1", c.coapPort()), 256, idx -> {
+            if (idx < 0) {
+              latency[-1 - idx] = -1;
+            } else {
+              latency[idx] = System.nanoTime() - sentAt[idx];
+            }
+            done.countDown();
+          }));
+        }
+        start = System.nanoTime();
+        Thread[] senders = new Thread[clients];
+        for (int k = 0; k < clients; k++) {
+          int kk = k;
+          senders[k] = new Thread(() -> {
+            try {
+              for (int i = kk; i < total; i += clients) {
+                sentAt[i] = System.nanoTime();
+                conns.get(kk).post(envelopes[i], i);
+              }
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
+          senders[k].start();
+        }
+        if (!done.await(3, TimeUnit.MINUTES)) {
+          System.out.printf("  coap-lean: %d responses missing (datagrams lost; this client does not retransmit)%n", done.getCount());
+        }
+        elapsed = System.nanoTime() - start;
+        conns.forEach(LeanCoapClient::close);
       } else if (transport.equals("mqtt")) {
         int clients = 8;
         List<MqttAsyncClient> conns = new ArrayList<>();

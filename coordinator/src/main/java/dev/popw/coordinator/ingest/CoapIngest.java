@@ -19,8 +19,10 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
 
 /**
  * The coordinator's CoAP endpoint: {@code POST /v1/telemetry} with a {@code SignedEnvelope}. The
- * request is acknowledged at once, and a separate response carries the {@code Receipt} once the
- * envelope is committed: {@code 2.01 Created} when accepted, {@code 2.03
+ * response carries the {@code Receipt} once the envelope is committed, piggybacked on the
+ * acknowledgement when that takes less than {@link #ACCEPT_AFTER_MS} (the usual case: two
+ * datagrams per envelope); otherwise the request is acknowledged then and a separate response
+ * follows, so the device does not retransmit while the database works. {@code 2.01 Created} when accepted, {@code 2.03
  * Valid} for a duplicate, {@code 4.00 Bad Request} with the reason when rejected, {@code 5.03} when
  * the database failed (the device sends again). Plain UDP, and DTLS with pre-shared keys and
  * Connection ID when keys are configured.
@@ -32,7 +34,16 @@ public final class CoapIngest implements AutoCloseable {
     DtlsConfig.register();
   }
 
+  /** How long a response may take before the request is acknowledged on its own (clients retransmit after 2-3 s). */
+  static final long ACCEPT_AFTER_MS = 500;
+
   private final CoapServer server;
+  private final java.util.concurrent.ScheduledExecutorService acceptTimer =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "popw-coap-accept");
+        t.setDaemon(true);
+        return t;
+      });
   private final CoapEndpoint plain;
   private final CoapEndpoint secure;
 
@@ -42,7 +53,13 @@ public final class CoapIngest implements AutoCloseable {
    * @param pskKeys identity -> secret for DTLS; required when securePort is not -1
    */
   public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock) {
-    Configuration cfg = Configuration.createStandardWithoutFile();
+    Configuration cfg = Configuration.createStandardWithoutFile()
+        // Bursts from many devices: larger socket buffers drop fewer datagrams, two receivers and
+        // senders keep the socket drained while the protocol stage works.
+        .set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, 4 * 1024 * 1024)
+        .set(UdpConfig.UDP_SEND_BUFFER_SIZE, 4 * 1024 * 1024)
+        .set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 2)
+        .set(UdpConfig.UDP_SENDER_THREAD_COUNT, 2);
     server = new CoapServer(cfg);
     if (plainPort >= 0) {
       plain = new CoapEndpoint.Builder().setConfiguration(cfg).setInetSocketAddress(new InetSocketAddress(bindHost, plainPort)).build();
@@ -68,10 +85,18 @@ public final class CoapIngest implements AutoCloseable {
     v1.add(new CoapResource("telemetry") {
       @Override
       public void handlePOST(CoapExchange exchange) {
-        // Acknowledge at once, answer when committed (a separate response): the device does not
-        // retransmit while the database works. Devices bound their wait (CoapTransport.responseTimeout).
-        exchange.accept();
+        // Answer when committed, piggybacked if that is quick; acknowledge on its own if it is not,
+        // so the device does not retransmit while the database works (a separate response follows).
+        java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> accept = acceptTimer.schedule(() -> {
+          if (answered.compareAndSet(false, true)) {
+            exchange.accept();
+          }
+        }, ACCEPT_AFTER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         pipeline.submit(exchange.getRequestPayload(), null).whenComplete((r, err) -> {
+          if (answered.compareAndSet(false, true)) {
+            accept.cancel(false);
+          }
           if (err != null) {
             exchange.respond(CoAP.ResponseCode.SERVICE_UNAVAILABLE, "database unavailable; send again later");
             return;
@@ -105,5 +130,6 @@ public final class CoapIngest implements AutoCloseable {
   @Override
   public void close() {
     server.destroy();
+    acceptTimer.shutdownNow();
   }
 }
