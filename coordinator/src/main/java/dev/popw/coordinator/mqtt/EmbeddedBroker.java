@@ -88,6 +88,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            // PUBACKs leave after the database commit, from the writer thread; one flush (syscall)
+            // for a burst of them instead of one each.
+            ch.pipeline().addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
             ch.pipeline().addLast("idle", new IdleStateHandler(90, 0, 0, TimeUnit.SECONDS));
             ch.pipeline().addLast("decoder", new MqttDecoder(MAX_MESSAGE_BYTES));
             ch.pipeline().addLast("encoder", MqttEncoder.INSTANCE);
