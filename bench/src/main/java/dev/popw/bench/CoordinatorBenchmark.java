@@ -172,21 +172,7 @@ public final class CoordinatorBenchmark {
           topicBytes[i] = topics[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
         start = System.nanoTime();
-        Thread[] senders = new Thread[clients];
-        for (int k = 0; k < clients; k++) {
-          int kk = k;
-          senders[k] = new Thread(() -> {
-            try {
-              for (int i = kk; i < total; i += clients) {
-                sentAt[i] = System.nanoTime();
-                conns.get(kk).publish(topicBytes[i], envelopes[i], i);
-              }
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
-          senders[k].start();
-        }
+        sendFromThreads(clients, total, sentAt, (k, i) -> conns.get(k).publish(topicBytes[i], envelopes[i], i));
         done.await(10, TimeUnit.MINUTES);
         elapsed = System.nanoTime() - start;
         for (LeanMqttPublisher p : conns) {
@@ -209,21 +195,7 @@ public final class CoordinatorBenchmark {
           }));
         }
         start = System.nanoTime();
-        Thread[] senders = new Thread[clients];
-        for (int k = 0; k < clients; k++) {
-          int kk = k;
-          senders[k] = new Thread(() -> {
-            try {
-              for (int i = kk; i < total; i += clients) {
-                sentAt[i] = System.nanoTime();
-                conns.get(kk).post(envelopes[i], i);
-              }
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
-          senders[k].start();
-        }
+        sendFromThreads(clients, total, sentAt, (k, i) -> conns.get(k).post(envelopes[i], i));
         if (!done.await(3, TimeUnit.MINUTES)) {
           System.out.printf("  coap-lean: %d responses missing (datagrams lost; this client does not retransmit)%n", done.getCount());
         }
@@ -321,6 +293,27 @@ public final class CoordinatorBenchmark {
           st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }
       }
+    }
+  }
+
+  /** Sends envelope i from client i % clients, one thread per client, stamping the send time. */
+  private interface IndexedSend {
+    void send(int client, int index) throws Exception;
+  }
+
+  private static void sendFromThreads(int clients, int total, long[] sentAt, IndexedSend send) {
+    for (int k = 0; k < clients; k++) {
+      int kk = k;
+      new Thread(() -> {
+        try {
+          for (int i = kk; i < total; i += clients) {
+            sentAt[i] = System.nanoTime();
+            send.send(kk, i);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, "bench-sender-" + k).start();
     }
   }
 
