@@ -146,7 +146,9 @@ public final class Coordinator implements AutoCloseable {
           // already failing; the settings error below is what the operator needs
         }
       }
-      throw new SettingsException(e.getMessage());
+      String hint = e instanceof ChainException ce && ce.retryable() && c.chainId() == 0
+          ? "; set chain.chain_id to let the coordinator start while the chain is down" : "";
+      throw new SettingsException(e.getMessage() + hint);
     }
     chainInfo = new RestApi.ChainInfo(client.chainId(), client.url(), deployment.deviceRegistry(), deployment.batchRegistry(),
         client.address());

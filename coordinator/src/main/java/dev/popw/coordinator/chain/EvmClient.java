@@ -74,8 +74,7 @@ public final class EvmClient implements AutoCloseable {
         return new EvmClient(url, web3j, credentials, expectedChainId);
       }
       web3j.shutdown();
-      throw new ChainException("cannot reach the chain at " + url + " (" + e.getMessage() + "); set chain.chain_id to start"
-          + " the coordinator while the chain is down", e, true);
+      throw new ChainException("cannot reach the chain at " + url + " (" + e.getMessage() + ")", e, true);
     }
     if (expectedChainId != 0 && id != expectedChainId) {
       web3j.shutdown();

@@ -82,7 +82,11 @@ public final class Demo implements Callable<Integer> {
 
   /** What the demo did, for the summary and for tests. */
   public record Summary(Map<String, Long> acceptedByDevice, long duplicates, Map<String, Long> rejections, List<BatchSettlement> batches,
-      boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations) {}
+      boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations, InclusionCheck inclusion) {}
+
+  /** What the device's receipt said and what the contract answered. */
+  public record InclusionCheck(boolean verified, boolean forgedAccepted, String receiptBatchStatus, String receiptTxHash,
+      long receiptBlock) {}
 
   /** One simulated device of the demo. */
   record DeviceSpec(String name, KeyType keyType, DeviceKind kind, String transport, String source) {}
@@ -214,11 +218,11 @@ public final class Demo implements Callable<Integer> {
       steps.done(batches.size() + " batches committed to ProofBatchRegistry, one transaction each");
 
       steps.begin("Checking one envelope's inclusion on-chain, from its receipt, through the contract");
-      boolean[] verdict = verifyInclusion(coordinator, apiPort, ids.get("coverage-hotspot"), out);
-      if (!verdict[0]) {
+      InclusionCheck verdict = verifyInclusion(coordinator, apiPort, ids.get("coverage-hotspot"), out);
+      if (!verdict.verified()) {
         throw new DemoException("the contract did not confirm the envelope's inclusion");
       }
-      if (verdict[1]) {
+      if (verdict.forgedAccepted()) {
         throw new DemoException("the contract accepted a forged proof");
       }
       steps.done("");
@@ -230,7 +234,8 @@ public final class Demo implements Callable<Integer> {
         coordinator.store().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       }
       coordinator.store().rejectionCounts(intruderId).forEach((k, v) -> rejections.merge(k, v, Long::sum));
-      Summary summary = new Summary(acceptedBy, duplicates, rejections, batches, verdict[0], !verdict[1], attestations);
+      Summary summary = new Summary(acceptedBy, duplicates, rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
+          attestations, verdict);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
       return summary;
     } catch (RuntimeException | IOException e) {
@@ -289,8 +294,9 @@ public final class Demo implements Callable<Integer> {
     stranger.close();
   }
 
-  /** Fetches the envelope's receipt from the API and asks the contract; returns {verified, forgedAccepted}. */
-  private static boolean[] verifyInclusion(Coordinator c, int apiPort, String deviceId, PrintStream out) throws IOException, InterruptedException {
+  /** Fetches the envelope's receipt from the API and asks the contract. */
+  private static InclusionCheck verifyInclusion(Coordinator c, int apiPort, String deviceId, PrintStream out)
+      throws IOException, InterruptedException {
     EnvelopeRow row = c.store().envelopesOf(deviceId, 0, 1).get(0);
     String hashHex = Hex.encode(row.hash());
     HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -323,7 +329,7 @@ public final class Demo implements Callable<Integer> {
         forgedOk = contract.verifyEnvelope(committer, r.getBatchId(), row.hash(), forged);
       }
       out.printf("        ProofBatchRegistry(%s).verifyEnvelope(...) = %s; with one proof bit flipped = %s%n", abbrev(registry), ok, forgedOk);
-      return new boolean[] {ok, forgedOk};
+      return new InclusionCheck(ok, forgedOk, r.getBatchStatus().name(), "0x" + Hex.encode(r.getTxHash().toByteArray()), r.getBlockNumber());
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException(e);
     }

@@ -48,6 +48,10 @@ class DemoIT {
     }
     assertEquals(s.acceptedByDevice().values().stream().mapToLong(Long::longValue).sum(), inBatches, "every accepted envelope is in a batch");
     assertTrue(s.inclusionVerified());
+    // The device's receipt carries the settlement: status, transaction and block of its batch's commit.
+    assertEquals("CONFIRMED", s.inclusion().receiptBatchStatus());
+    assertTrue(s.batches().stream().anyMatch(b -> b.txHash().equals(s.inclusion().receiptTxHash())
+        && b.blockNumber() == s.inclusion().receiptBlock()), "the receipt names a real commit: " + s.inclusion());
     assertTrue(s.forgedProofRefused());
     assertTrue(text.contains("[7/7]") && text.contains("Summary"), text);
   }
