@@ -43,7 +43,10 @@ public final class EnvelopeVerifier {
 
   private final int maxEnvelopeBytes;
   private final int keyCacheSize;
-  private final Map<KeyType, ConcurrentHashMap<ByteString, VerifyingKey>> keyCache = new EnumMap<>(KeyType.class);
+  private final Map<KeyType, ConcurrentHashMap<ByteString, CachedKey>> keyCache = new EnumMap<>(KeyType.class);
+
+  /** A decoded key with its device id, whose printable form is then computed once per device, not per envelope. */
+  private record CachedKey(VerifyingKey key, DeviceId id) {}
 
   private EnvelopeVerifier(Builder b) {
     this.maxEnvelopeBytes = b.maxEnvelopeBytes;
@@ -126,7 +129,8 @@ public final class EnvelopeVerifier {
     } catch (InvalidProtocolBufferException e) {
       return VerificationResult.reject(Reason.MALFORMED, "telemetry does not parse: " + e.getMessage(), keyType, publicKey, telemetryBytes, null);
     }
-    VerifyingKey key = decodeKey(keyType, env.getPublicKey());
+    CachedKey cached = decodeKey(keyType, env.getPublicKey());
+    VerifyingKey key = cached == null ? null : cached.key();
     if (key == null) {
       return VerificationResult.reject(
           Reason.BAD_PUBLIC_KEY, "public key is not a canonical " + keyType.label() + " key", keyType, publicKey, telemetryBytes, telemetry);
@@ -139,7 +143,8 @@ public final class EnvelopeVerifier {
     SignatureCheck check = key.verify(message, 0, message.length, env.getSignature().toByteArray());
     switch (check) {
       case VALID:
-        return VerificationResult.ok(keyType, publicKey, telemetryBytes, telemetry);
+        return cached.id() == null ? VerificationResult.ok(keyType, publicKey, telemetryBytes, telemetry)
+            : VerificationResult.ok(keyType, publicKey, telemetryBytes, telemetry, cached.id());
       case NON_CANONICAL:
         return VerificationResult.reject(
             Reason.NON_CANONICAL_SIGNATURE,
@@ -150,22 +155,26 @@ public final class EnvelopeVerifier {
     }
   }
 
-  private VerifyingKey decodeKey(KeyType type, ByteString encoded) {
+  private CachedKey decodeKey(KeyType type, ByteString encoded) {
     if (keyCacheSize == 0) {
-      return Schemes.decodePublicKey(type, encoded.toByteArray());
+      VerifyingKey k = Schemes.decodePublicKey(type, encoded.toByteArray());
+      return k == null ? null : new CachedKey(k, null);
     }
-    ConcurrentHashMap<ByteString, VerifyingKey> cache = keyCache.get(type);
-    VerifyingKey key = cache.get(encoded);
-    if (key == null) {
-      key = Schemes.decodePublicKey(type, encoded.toByteArray());
-      if (key != null) {
-        if (cache.size() >= keyCacheSize) {
-          cache.clear(); // crude but bounded; a coordinator with more devices than this sets a larger size
-        }
-        cache.put(encoded, key);
+    ConcurrentHashMap<ByteString, CachedKey> cache = keyCache.get(type);
+    CachedKey cached = cache.get(encoded);
+    if (cached == null) {
+      byte[] raw = encoded.toByteArray();
+      VerifyingKey key = Schemes.decodePublicKey(type, raw);
+      if (key == null) {
+        return null;
       }
+      cached = new CachedKey(key, DeviceId.of(type, raw));
+      if (cache.size() >= keyCacheSize) {
+        cache.clear(); // crude but bounded; a coordinator with more devices than this sets a larger size
+      }
+      cache.put(encoded, cached);
     }
-    return key;
+    return cached;
   }
 
   private static boolean matchesDeviceId(KeyType type, ByteString publicKey, ByteString deviceId) {

@@ -42,6 +42,13 @@ public final class VerificationResult {
     return new VerificationResult(Reason.OK, Reason.OK.description(), keyType, publicKey, telemetryBytes, telemetry);
   }
 
+  /** As {@link #ok}, with the device id already known (the verifier caches it with the decoded key). */
+  static VerificationResult ok(KeyType keyType, byte[] publicKey, ByteString telemetryBytes, Telemetry telemetry, DeviceId id) {
+    VerificationResult r = ok(keyType, publicKey, telemetryBytes, telemetry);
+    r.deviceId = id;
+    return r;
+  }
+
   public Reason reason() {
     return reason;
   }
