@@ -13,6 +13,7 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final boolean postgres;
+  private java.sql.Connection ownerLock;
 
   private Database(HikariDataSource ds, boolean postgres) {
     this.dataSource = ds;
@@ -30,9 +31,40 @@ public final class Database implements AutoCloseable {
     return open(url, "sa", "", null, false);
   }
 
-  /** PostgreSQL, optionally in a schema of its own (created if missing). */
+  /**
+   * PostgreSQL, optionally in a schema of its own (created if missing). The coordinator holds a
+   * session advisory lock on the schema for as long as it runs: one coordinator per database
+   * schema, because the batch ids it hands out and its duplicate checks assume it is the only
+   * writer (several coordinators on one database is the later scale-out work). The lock goes with
+   * the connection, so a killed coordinator does not keep it.
+   *
+   * @throws StoreException if another coordinator already uses the schema
+   */
   public static Database postgres(String jdbcUrl, String user, String password, String schema) {
-    return open(jdbcUrl, user, password, schema, true);
+    Database db = open(jdbcUrl, user, password, schema, true);
+    try {
+      java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
+      if (schema != null) {
+        c.setSchema(schema);
+      }
+      boolean locked;
+      try (var st = c.createStatement();
+          var rs = st.executeQuery("SELECT pg_try_advisory_lock(hashtext(current_schema() || ':popw-coordinator'))")) {
+        rs.next();
+        locked = rs.getBoolean(1);
+      }
+      if (!locked) {
+        c.close();
+        db.close();
+        throw new StoreException("another coordinator already uses this database" + (schema == null ? "" : " schema '" + schema + "'")
+            + "; several coordinators on one database are not supported yet: give each its own database or schema");
+      }
+      db.ownerLock = c;
+    } catch (java.sql.SQLException e) {
+      db.close();
+      throw new StoreException("cannot lock the database for this coordinator: " + e.getMessage(), e);
+    }
+    return db;
   }
 
   private static Database open(String url, String user, String password, String schema, boolean postgres) {
@@ -82,6 +114,13 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    if (ownerLock != null) {
+      try {
+        ownerLock.close();
+      } catch (java.sql.SQLException e) {
+        // closing anyway; the server drops the lock with the session
+      }
+    }
     dataSource.close();
   }
 }
