@@ -146,8 +146,11 @@ public final class Mosquitto implements AutoCloseable {
     boolean root = "root".equals(System.getProperty("user.name"));
     if (root && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
       System.err.println("mosquitto not found: installing the Debian package (apt-get install mosquitto)");
+      // Not inheritIO: the test JVM's stdin/stdout are the test runner's channel, which apt's output would corrupt.
+      Path log = Files.createTempFile("popw-apt", ".log");
       Process p = new ProcessBuilder("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto")
-          .inheritIO().start();
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      p.getOutputStream().close();
       if (p.waitFor(600, TimeUnit.SECONDS) && p.exitValue() == 0 && Files.isExecutable(Path.of("/usr/sbin/mosquitto"))) {
         return "/usr/sbin/mosquitto";
       }

@@ -52,11 +52,16 @@ public final class Anvil {
   private static void install() {
     Path dir = contractsDir();
     try {
-      Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile()).inheritIO().start();
+      // Not inheritIO: the test JVM's stdin/stdout are the test runner's channel, which npm's output would corrupt.
+      Path log = Files.createTempFile("popw-npm-ci", ".log");
+      System.err.println("installing the pinned chain tools: npm ci in " + dir + " (log: " + log + ")");
+      Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      p.getOutputStream().close();
       if (p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0) {
         return;
       }
-      unavailable("'npm ci' in " + dir + " failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+      unavailable("'npm ci' in " + dir + " failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + "): " + Files.readString(log));
     } catch (IOException e) {
       unavailable("anvil is not installed and npm is not available (" + e.getMessage() + "); install Node.js 20+");
     } catch (InterruptedException e) {

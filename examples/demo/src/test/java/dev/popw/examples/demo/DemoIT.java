@@ -69,7 +69,10 @@ class DemoIT {
       String why = "anvil is not installed and 'npm ci' in contracts/ failed";
       if (dir != null) {
         try {
-          Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.resolve("contracts").toFile()).inheritIO().start();
+          // Not inheritIO: the test JVM's stdin/stdout are the test runner's channel.
+          Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.resolve("contracts").toFile())
+              .redirectErrorStream(true).redirectOutput(Files.createTempFile("popw-npm-ci", ".log").toFile()).start();
+          p.getOutputStream().close();
           if (p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0) {
             DevChain.findAnvil("");
             return;
