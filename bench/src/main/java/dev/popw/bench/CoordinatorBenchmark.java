@@ -142,9 +142,6 @@ public final class CoordinatorBenchmark {
           long sent = System.nanoTime();
           c.pipeline().submit(envelopes[i], null).whenComplete((r, e) -> {
             latency[idx] = e == null ? System.nanoTime() - sent : -1;
-            if (e == null && r.accepted()) {
-              c.batcher().accepted();
-            }
             window.release();
             done.countDown();
           });

@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Seals accepted envelopes into batches, by count or by time, whichever comes first: builds the
- * Merkle tree, stores the batch and each envelope's batch id in one transaction, then hands the
- * batch to the {@link Settlement}. Also answers proof queries, rebuilding a batch's tree from the
+ * Seals accepted envelopes into batches, by count or by time, whichever comes first. Envelopes
+ * carry their batch id from the moment they are written ({@link BatchAssigner}, which also tells
+ * the batcher when a batch is full); sealing builds the Merkle tree, stores the batch row, then
+ * hands the batch to the {@link Settlement}. Also answers proof queries, rebuilding a batch's tree from the
  * database (a few recent trees are cached).
  */
 public final class Batcher implements AutoCloseable {
@@ -39,7 +40,7 @@ public final class Batcher implements AutoCloseable {
   private final BatchAssigner assigner;
   private volatile java.util.function.IntConsumer onSealed = n -> {};
   private volatile boolean running = true;
-  private long acceptedSinceSeal;
+  private boolean batchFull;
   private long lastSealed;
 
   public Batcher(Store store, Settlement settlement, Clock clock, int maxEnvelopes, Duration maxAge) {
@@ -71,7 +72,7 @@ public final class Batcher implements AutoCloseable {
   private void full() {
     lock.lock();
     try {
-      acceptedSinceSeal = Math.max(acceptedSinceSeal, maxEnvelopes);
+      batchFull = true;
       wake.signalAll();
     } finally {
       lock.unlock();
@@ -83,18 +84,6 @@ public final class Batcher implements AutoCloseable {
     this.onSealed = listener;
   }
 
-  /** Tells the batcher that an envelope was accepted, so it can seal early when a batch is full. */
-  public void accepted() {
-    lock.lock();
-    try {
-      if (++acceptedSinceSeal >= maxEnvelopes) {
-        wake.signalAll();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
   private void run() {
     long nextTimed = System.nanoTime() + maxAge.toNanos();
     while (running) {
@@ -103,11 +92,11 @@ public final class Batcher implements AutoCloseable {
         lock.lock();
         try {
           long wait = nextTimed - System.nanoTime();
-          while (running && acceptedSinceSeal < maxEnvelopes && wait > 0) {
+          while (running && !batchFull && wait > 0) {
             wait = wake.awaitNanos(wait);
           }
-          full = acceptedSinceSeal >= maxEnvelopes;
-          acceptedSinceSeal = 0;
+          full = batchFull;
+          batchFull = false;
         } finally {
           lock.unlock();
         }

@@ -1,6 +1,6 @@
 package dev.popw.coordinator.ingest;
 
-/** Told about every decision once it is committed (metrics, the batcher). Must be quick. */
+/** Told about every decision once it is committed (metrics). Must be quick. */
 @FunctionalInterface
 public interface PipelineListener {
   /**
@@ -8,15 +8,6 @@ public interface PipelineListener {
    * @param nanos time from receiving the bytes to the committed decision
    */
   void decided(IngestResult result, long nanos);
-
-  /** A listener that runs {@code action} for each accepted envelope. */
-  static PipelineListener onAccepted(Runnable action) {
-    return (r, n) -> {
-      if (r.accepted()) {
-        action.run();
-      }
-    };
-  }
 
   PipelineListener NONE = (r, n) -> {};
 }

@@ -50,7 +50,6 @@ final class ChainFixture {
     for (int i = 0; i < n; i++) {
       SealedEnvelope e = devices.get(i % devices.size()).sealer().seal(SampleTelemetry.weather());
       if (c.pipeline().submit(e.bytes(), null).join().accepted()) {
-        c.batcher().accepted();
         out.add(e);
       }
     }

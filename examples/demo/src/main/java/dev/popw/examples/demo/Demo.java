@@ -197,7 +197,7 @@ public final class Demo implements Callable<Integer> {
       steps.done("agents stopped; outboxes flushed");
 
       steps.begin("Sending three bad envelopes over CoAP: a tampered one, an unregistered device's, and a replay");
-      misbehave(coordinator, ids.get("weather-station"), coapPort, out);
+      Misbehaviour bad = misbehave(coordinator, ids.get("weather-station"), coapPort, out);
       steps.done("");
 
       steps.begin("Sealing the last batch and waiting for every batch to be confirmed on-chain");
@@ -233,8 +233,8 @@ public final class Demo implements Callable<Integer> {
         acceptedBy.put(e.getKey(), coordinator.store().countAccepted(e.getValue()));
         coordinator.store().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       }
-      coordinator.store().rejectionCounts(intruderId).forEach((k, v) -> rejections.merge(k, v, Long::sum));
-      Summary summary = new Summary(acceptedBy, duplicates, rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
+      coordinator.store().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
       return summary;
@@ -251,11 +251,11 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
-  // The two results of misbehave() that the summary needs; set once per run (the demo is single-threaded).
-  private static String intruderId = "";
-  private static long duplicates;
+  /** What the bad envelopes step leaves for the summary: the unregistered device's id and the duplicates answered. */
+  private record Misbehaviour(String intruderId, long duplicates) {}
 
-  private static void misbehave(Coordinator c, String victimId, int coapPort, PrintStream out) throws IOException, InterruptedException {
+  private static Misbehaviour misbehave(Coordinator c, String victimId, int coapPort, PrintStream out) throws IOException, InterruptedException {
+    long duplicates = 0;
     EnvelopeRow row = c.store().envelopesOf(victimId, 0, 1).get(0);
     byte[] original = c.store().envelopeBytes(row.hash()).orElseThrow();
     SignedEnvelope env = SignedEnvelope.parseFrom(original);
@@ -264,7 +264,7 @@ public final class Demo implements Callable<Integer> {
     byte[] tampered = env.toBuilder().setTelemetry(com.google.protobuf.ByteString.copyFrom(telemetry)).build().toByteArray();
 
     SoftwareSigner stranger = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-    intruderId = stranger.deviceId().toString();
+    String intruderId = stranger.deviceId().toString();
     byte[] unregistered = dev.popw.envelope.EnvelopeSealer.builder().signer(stranger).sequence(new java.util.concurrent.atomic.AtomicLong(1)::getAndIncrement)
         .networkId(NETWORK).build().seal(dev.popw.proto.v1.SensorReading.newBuilder().addMeasurements(
             dev.popw.proto.v1.Measurement.newBuilder().setQuantity(dev.popw.proto.v1.Quantity.TEMPERATURE).setValue(20)
@@ -292,6 +292,7 @@ public final class Demo implements Callable<Integer> {
       }
     }
     stranger.close();
+    return new Misbehaviour(intruderId, duplicates);
   }
 
   /** Fetches the envelope's receipt from the API and asks the contract. */
