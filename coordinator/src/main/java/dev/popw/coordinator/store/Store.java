@@ -12,11 +12,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
-/** The coordinator's persistent state, over JDBC. Thread-safe. */
+/**
+ * The coordinator's persistent state, over JDBC. Thread-safe.
+ *
+ * <p>Envelope rows name their device by its number ({@code devices.device_no}), are keyed by
+ * their write order ({@code ordinal}) and are found by hash through {@code hash_key}; see the V3
+ * migration for why. The device numbers are cached (they never change) and the next ordinal is
+ * kept in memory: one coordinator writes to a database (H2 is embedded; PostgreSQL is locked per
+ * schema, see {@link Database#postgres}).
+ */
 public final class Store {
   private final DataSource ds;
+  private final Map<String, Integer> deviceNumbers = new ConcurrentHashMap<>();
+  private long nextOrdinal = -1; // guarded by this
 
   public Store(Database db) {
     this.ds = db.dataSource();
@@ -25,7 +36,7 @@ public final class Store {
   // ---------------------------------------------------------------- devices
 
   /** Inserts or replaces a device's registration (a re-registration may change owner or place). */
-  public void upsertDevice(DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now, byte[] signedRegistration) {
+  public synchronized void upsertDevice(DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now, byte[] signedRegistration) {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement del = c.prepareStatement("UPDATE devices SET owner_address=?, kind=?, status='ACTIVE', latitude=?, longitude=?, h3_cell=?, registration=? WHERE device_id=?")) {
@@ -38,7 +49,8 @@ public final class Store {
         del.setString(7, id.toString());
         if (del.executeUpdate() == 0) {
           try (PreparedStatement ins = c.prepareStatement(
-              "INSERT INTO devices (device_id, key_type, public_key, owner_address, kind, status, latitude, longitude, h3_cell, registered_at, registration) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?)")) {
+              "INSERT INTO devices (device_id, key_type, public_key, owner_address, kind, status, latitude, longitude, h3_cell, registered_at, registration,"
+                  + " device_no) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?,(SELECT COALESCE(MAX(device_no), 0) + 1 FROM devices))")) {
             ins.setString(1, id.toString());
             ins.setInt(2, id.keyType().wireValue());
             ins.setBytes(3, id.publicKey());
@@ -57,6 +69,36 @@ public final class Store {
     } catch (SQLException e) {
       throw new StoreException("cannot store device " + id + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The number envelope rows name this device by, or null if it is not registered. */
+  private Integer deviceNumber(String deviceId) {
+    Integer n = deviceNumbers.get(deviceId);
+    if (n != null) {
+      return n;
+    }
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT device_no FROM devices WHERE device_id=?")) {
+      ps.setString(1, deviceId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        n = rs.getInt(1);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read device " + deviceId + ": " + e.getMessage(), e);
+    }
+    deviceNumbers.put(deviceId, n);
+    return n;
+  }
+
+  /** The first 8 bytes of an envelope hash as a number: the indexed lookup key. */
+  static long hashKey(byte[] hash) {
+    long k = 0;
+    for (int i = 0; i < 8 && i < hash.length; i++) {
+      k = (k << 8) | (hash[i] & 0xff);
+    }
+    return k;
   }
 
   public void setActive(DeviceId id, boolean active) {
@@ -87,8 +129,12 @@ public final class Store {
   public Map<Long, byte[]> recentSequences(String deviceId, int limit) {
     Map<Long, byte[]> out = new LinkedHashMap<>();
     try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT sequence, envelope_hash FROM envelopes WHERE device_id=? ORDER BY sequence DESC LIMIT ?")) {
-      ps.setString(1, deviceId);
+        PreparedStatement ps = c.prepareStatement("SELECT sequence, envelope_hash FROM envelopes WHERE device_no=? ORDER BY sequence DESC LIMIT ?")) {
+      Integer no = deviceNumber(deviceId);
+      if (no == null) {
+        return out;
+      }
+      ps.setInt(1, no);
       ps.setInt(2, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -104,8 +150,12 @@ public final class Store {
   /** The hash of the accepted envelope with this sequence number, if any. */
   public Optional<byte[]> acceptedHash(String deviceId, long sequence) {
     try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE device_id=? AND sequence=?")) {
-      ps.setString(1, deviceId);
+        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE device_no=? AND sequence=?")) {
+      Integer no = deviceNumber(deviceId);
+      if (no == null) {
+        return Optional.empty();
+      }
+      ps.setInt(1, no);
       ps.setLong(2, sequence);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
@@ -124,33 +174,43 @@ public final class Store {
    * Writes accepted envelopes (each with its batch id, or none when {@code batchIds} is null) and
    * rejections in one transaction.
    */
-  public void persist(List<AcceptedEnvelope> accepted, long[] batchIds, List<RejectionRecord> rejected) {
+  public synchronized void persist(List<AcceptedEnvelope> accepted, long[] batchIds, List<RejectionRecord> rejected) {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       if (!accepted.isEmpty()) {
+        if (nextOrdinal < 0) {
+          nextOrdinal = scalar("SELECT COALESCE(MAX(ordinal), 0) FROM envelopes") + 1;
+        }
         try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO envelopes (envelope_hash, device_id, sequence, device_time, received_at, payload_kind, flags, envelope, batch_id)"
-                + " VALUES (?,?,?,?,?,?,?,?,?)")) {
+            "INSERT INTO envelopes (ordinal, device_no, sequence, hash_key, envelope_hash, device_time, received_at, payload_kind, flags,"
+                + " envelope, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
           int i = 0;
           for (AcceptedEnvelope a : accepted) {
-            ps.setBytes(1, a.hash());
-            ps.setString(2, a.deviceId());
+            Integer no = deviceNumber(a.deviceId());
+            if (no == null) {
+              throw new StoreException("cannot persist an envelope of " + a.deviceId() + ": the device is not registered", null);
+            }
+            ps.setLong(1, nextOrdinal + i);
+            ps.setInt(2, no);
             ps.setLong(3, a.sequence());
-            ps.setLong(4, a.deviceTime());
-            ps.setLong(5, a.receivedAt());
-            ps.setInt(6, a.payloadKind());
-            ps.setInt(7, a.flags());
-            ps.setBytes(8, a.envelope());
+            ps.setLong(4, hashKey(a.hash()));
+            ps.setBytes(5, a.hash());
+            ps.setLong(6, a.deviceTime());
+            ps.setLong(7, a.receivedAt());
+            ps.setInt(8, a.payloadKind());
+            ps.setInt(9, a.flags());
+            ps.setBytes(10, a.envelope());
             if (batchIds == null) {
-              ps.setNull(9, Types.BIGINT);
+              ps.setNull(11, Types.BIGINT);
             } else {
-              ps.setLong(9, batchIds[i]);
+              ps.setLong(11, batchIds[i]);
             }
             i++;
             ps.addBatch();
           }
           ps.executeBatch();
         }
+        nextOrdinal += accepted.size(); // a failed transaction leaves a gap: ordinals order rows, they need not be dense
       }
       if (!rejected.isEmpty()) {
         try (PreparedStatement ps = c.prepareStatement(
@@ -219,8 +279,12 @@ public final class Store {
   public List<long[]> acceptedSequences(String deviceId) {
     List<long[]> out = new ArrayList<>();
     try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT sequence, flags FROM envelopes WHERE device_id=? ORDER BY sequence")) {
-      ps.setString(1, deviceId);
+        PreparedStatement ps = c.prepareStatement("SELECT sequence, flags FROM envelopes WHERE device_no=? ORDER BY sequence")) {
+      Integer no = deviceNumber(deviceId);
+      if (no == null) {
+        return out;
+      }
+      ps.setInt(1, no);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new long[] {rs.getLong(1), rs.getLong(2)});
@@ -234,20 +298,29 @@ public final class Store {
 
   /** One page of a device's accepted envelopes, newest first. */
   public List<EnvelopeRow> envelopesOf(String deviceId, int offset, int limit) {
-    return envelopeRows("SELECT e.envelope_hash, e.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind, e.flags, b.batch_id"
-        + " FROM envelopes e LEFT JOIN batches b ON b.batch_id = e.batch_id WHERE e.device_id=? ORDER BY e.sequence DESC LIMIT ? OFFSET ?",
-        deviceId, limit, offset);
+    Integer no = deviceNumber(deviceId);
+    if (no == null) {
+      return List.of();
+    }
+    return envelopeRows("SELECT e.envelope_hash, d.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind, e.flags, b.batch_id"
+        + " FROM envelopes e JOIN devices d ON d.device_no = e.device_no LEFT JOIN batches b ON b.batch_id = e.batch_id"
+        + " WHERE e.device_no=? ORDER BY e.sequence DESC LIMIT ? OFFSET ?", no, limit, offset);
   }
 
   public Optional<EnvelopeRow> envelope(byte[] hash) {
-    List<EnvelopeRow> rows = envelopeRows("SELECT e.envelope_hash, e.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind,"
-        + " e.flags, b.batch_id FROM envelopes e LEFT JOIN batches b ON b.batch_id = e.batch_id WHERE e.envelope_hash=?", hash);
+    List<EnvelopeRow> rows = envelopeRows("SELECT e.envelope_hash, d.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind,"
+        + " e.flags, b.batch_id FROM envelopes e JOIN devices d ON d.device_no = e.device_no LEFT JOIN batches b ON b.batch_id = e.batch_id"
+        + " WHERE e.hash_key=? AND e.envelope_hash=?", hashKey(hash), hash);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
   }
 
   public long countAccepted(String deviceId) {
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM envelopes WHERE device_id=?")) {
-      ps.setString(1, deviceId);
+    Integer no = deviceNumber(deviceId);
+    if (no == null) {
+      return 0;
+    }
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM envelopes WHERE device_no=?")) {
+      ps.setInt(1, no);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
@@ -363,8 +436,8 @@ public final class Store {
 
   /** The batch an envelope was sealed into, if any. */
   public Optional<SealedBatch> batchOf(byte[] envelopeHash) {
-    return queryBatch("SELECT b.batch_id, b.merkle_root, b.envelope_count, b.sealed_at FROM batches b JOIN envelopes e ON e.batch_id = b.batch_id WHERE e.envelope_hash=?",
-        envelopeHash);
+    return queryBatch("SELECT b.batch_id, b.merkle_root, b.envelope_count, b.sealed_at FROM batches b JOIN envelopes e ON e.batch_id = b.batch_id"
+        + " WHERE e.hash_key=? AND e.envelope_hash=?", hashKey(envelopeHash), envelopeHash);
   }
 
   public Optional<SealedBatch> batch(long id) {
@@ -390,8 +463,10 @@ public final class Store {
 
   /** The stored bytes of an accepted envelope (the signed envelope as the device sent it). */
   public Optional<byte[]> envelopeBytes(byte[] hash) {
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT envelope FROM envelopes WHERE envelope_hash=?")) {
-      ps.setBytes(1, hash);
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope FROM envelopes WHERE hash_key=? AND envelope_hash=?")) {
+      ps.setLong(1, hashKey(hash));
+      ps.setBytes(2, hash);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
       }
@@ -527,9 +602,11 @@ public final class Store {
     return s == null || s.length() <= 500 ? s : s.substring(0, 497) + "...";
   }
 
-  private Optional<SealedBatch> queryBatch(String sql, Object arg) {
+  private Optional<SealedBatch> queryBatch(String sql, Object... args) {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setObject(1, arg);
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
