@@ -72,8 +72,9 @@ public final class CoordinatorBenchmark {
         case "--postgres" -> postgres = args[i + 1];
         case "--transports" -> transports = List.of(args[i + 1].split(","));
         case "--batch" -> batch = Integer.parseInt(args[i + 1]);
+        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         default -> {
-          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap] [--batch N]");
+          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap] [--batch N] [--warmup N]");
           System.exit(2);
         }
       }
@@ -100,8 +101,10 @@ public final class CoordinatorBenchmark {
   }
 
   private static int batch = 10_000;
+  private static int warmup = 30_000;
 
-  private static void run(String db, String transport, List<SoftwareSigner> signers, int total, double ceiling, String pgUrl, int batchSize) throws Exception {
+  private static void run(String db, String transport, List<SoftwareSigner> signers, int measuredCount, double ceiling, String pgUrl, int batchSize) throws Exception {
+    int total = warmup + measuredCount;
     Path dir = Files.createTempDirectory("popw-bench-coordinator");
     String schema = "popw_bench_" + System.nanoTime();
     CoordinatorSettings s = CoordinatorSettings.defaults().withNetwork("popw-bench").withDataDirectory(dir)
@@ -128,159 +131,27 @@ public final class CoordinatorBenchmark {
           topics[i] = "popw/v1/devices/" + signers.get(d).deviceId() + "/telemetry";
         }
       });
-      long[] latency = new long[total];
-      long start;
-      long elapsed;
-      if (transport.equals("direct")) {
-        // No transport: the pipeline alone (verification, checks, storage), 2,048 in flight.
-        Semaphore window = new Semaphore(2048);
-        CountDownLatch done = new CountDownLatch(total);
-        start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-          window.acquire();
-          int idx = i;
-          long sent = System.nanoTime();
-          c.pipeline().submit(envelopes[i], null).whenComplete((r, e) -> {
-            latency[idx] = e == null ? System.nanoTime() - sent : -1;
-            window.release();
-            done.countDown();
-          });
-        }
-        done.await(10, TimeUnit.MINUTES);
-        elapsed = System.nanoTime() - start;
-      } else if (transport.equals("mqtt-lean")) {
-        // The same load over MQTT with minimal publishers instead of Paho clients (see LeanMqttPublisher).
-        int clients = 8;
-        CountDownLatch done = new CountDownLatch(total);
-        long[] sentAt = new long[total];
-        List<LeanMqttPublisher> conns = new ArrayList<>();
-        for (int k = 0; k < clients; k++) {
-          conns.add(new LeanMqttPublisher("127.0.0.1", c.mqttPort(), "lean-" + k, 256, idx -> {
-            if (idx < 0) {
-              latency[-1 - idx] = -1;
-            } else {
-              latency[idx] = System.nanoTime() - sentAt[idx];
-            }
-            done.countDown();
-          }));
-        }
-        byte[][] topicBytes = new byte[total][];
-        for (int i = 0; i < total; i++) {
-          topicBytes[i] = topics[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        start = System.nanoTime();
-        sendFromThreads(clients, total, sentAt, (k, i) -> conns.get(k).publish(topicBytes[i], envelopes[i], i));
-        done.await(10, TimeUnit.MINUTES);
-        elapsed = System.nanoTime() - start;
-        for (LeanMqttPublisher p : conns) {
-          p.close();
-        }
-      } else if (transport.equals("coap-lean")) {
-        // The same load over CoAP with minimal clients instead of Californium's (see LeanCoapClient).
-        int clients = 8;
-        CountDownLatch done = new CountDownLatch(total);
-        long[] sentAt = new long[total];
-        List<LeanCoapClient> conns = new ArrayList<>();
-        for (int k = 0; k < clients; k++) {
-          conns.add(new LeanCoapClient(new java.net.InetSocketAddress("127.0.0.1", c.coapPort()), 256, idx -> {
-            if (idx < 0) {
-              latency[-1 - idx] = -1;
-            } else {
-              latency[idx] = System.nanoTime() - sentAt[idx];
-            }
-            done.countDown();
-          }));
-        }
-        start = System.nanoTime();
-        sendFromThreads(clients, total, sentAt, (k, i) -> conns.get(k).post(envelopes[i], i));
-        if (!done.await(3, TimeUnit.MINUTES)) {
-          System.out.printf("  coap-lean: %d responses missing (datagrams lost; this client does not retransmit)%n", done.getCount());
-        }
-        elapsed = System.nanoTime() - start;
-        conns.forEach(LeanCoapClient::close);
-      } else if (transport.equals("mqtt")) {
-        int clients = 8;
-        List<MqttAsyncClient> conns = new ArrayList<>();
-        for (int k = 0; k < clients; k++) {
-          MqttAsyncClient m = new MqttAsyncClient("tcp://127.0.0.1:" + c.mqttPort(), "bench-" + k, new MemoryPersistence());
-          m.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
-          conns.add(m);
-        }
-        Semaphore[] windows = new Semaphore[clients];
-        Arrays.setAll(windows, k -> new Semaphore(256));
-        CountDownLatch done = new CountDownLatch(total);
-        start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-          int k = i % clients;
-          windows[k].acquire();
-          MqttMessage msg = new MqttMessage(envelopes[i]);
-          msg.setQos(1);
-          int idx = i;
-          long sent = System.nanoTime();
-          conns.get(k).publish(topics[i], msg, null, new MqttActionListener() {
-            @Override
-            public void onSuccess(IMqttToken token) {
-              latency[idx] = System.nanoTime() - sent;
-              windows[k].release();
-              done.countDown();
-            }
-
-            @Override
-            public void onFailure(IMqttToken token, Throwable e) {
-              latency[idx] = -1;
-              windows[k].release();
-              done.countDown();
-            }
-          });
-        }
-        done.await(10, TimeUnit.MINUTES);
-        elapsed = System.nanoTime() - start;
-        for (MqttAsyncClient m : conns) {
-          try {
-            m.disconnect().waitForCompletion(2_000);
-            m.close();
-          } catch (MqttException e) {
-            // closing
-          }
-        }
-      } else {
-        int clients = 4;
-        List<CoapTransport> conns = new ArrayList<>();
-        for (int k = 0; k < clients; k++) {
-          CoapTransport t = CoapTransport.builder().uri("coap://127.0.0.1:" + c.coapPort() + "/v1/telemetry").inFlightWindow(64).build();
-          t.start(signers.get(k).deviceId(), TransportListener.NONE);
-          conns.add(t);
-        }
-        Semaphore[] windows = new Semaphore[clients];
-        Arrays.setAll(windows, k -> new Semaphore(64));
-        CountDownLatch done = new CountDownLatch(total);
-        byte[] noHash = new byte[32];
-        start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-          int k = i % clients;
-          windows[k].acquire();
-          int idx = i;
-          long sent = System.nanoTime();
-          CompletableFuture<Acknowledgement> f = conns.get(k).send(envelopes[i], noHash);
-          f.whenComplete((a, e) -> {
-            latency[idx] = e == null ? System.nanoTime() - sent : -1;
-            windows[k].release();
-            done.countDown();
-          });
-        }
-        done.await(10, TimeUnit.MINUTES);
-        elapsed = System.nanoTime() - start;
-        conns.forEach(CoapTransport::close);
+      // Warm-up through the same transport (JIT, caches, database pages), then the measured run.
+      int measured = total - warmup;
+      if (warmup > 0) {
+        drive(transport, c, signers, envelopes, topics, 0, warmup);
       }
-      long accepted = c.pipeline().outcomeCounts().getOrDefault("ACCEPTED", 0L);
+      long acceptedBefore = c.pipeline().outcomeCounts().getOrDefault("ACCEPTED", 0L);
+      CpuProfile cpu = CpuProfile.start();
+      Drive d = drive(transport, c, signers, envelopes, topics, warmup, total);
+      String cpuReport = cpu.report(measured);
+      long[] latency = d.latency;
+      long elapsed = d.elapsed;
+      long accepted = c.pipeline().outcomeCounts().getOrDefault("ACCEPTED", 0L) - acceptedBefore;
       long failed = Arrays.stream(latency).filter(l -> l < 0).count();
       long[] ok = Arrays.stream(latency).filter(l -> l > 0).sorted().toArray();
       double rate = accepted / (elapsed / 1e9);
-      System.out.printf("%n%s + %s database: %,d envelopes from %d devices%n", transport, db, total, signers.size());
+      System.out.printf("%n%s + %s database: %,d envelopes from %d devices (after a warm-up of %,d)%n", transport, db, measured, signers.size(), warmup);
       System.out.printf("  accepted and persisted: %,d in %.2f s = %,.0f msgs/s (ratio to crypto ceiling %.2f)%n",
           accepted, elapsed / 1e9, rate, rate / ceiling);
       System.out.printf("  ingest -> acknowledgement: p50 %.1f ms, p99 %.1f ms (%d failed)%n",
           ok.length == 0 ? 0 : ok[ok.length / 2] / 1e6, ok.length == 0 ? 0 : ok[(int) (ok.length * 0.99)] / 1e6, failed);
+      System.out.print(cpuReport);
     } finally {
       try (Stream<Path> w = Files.walk(dir)) {
         w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -293,17 +164,170 @@ public final class CoordinatorBenchmark {
     }
   }
 
+  private record Drive(long[] latency, long elapsed) {}
+
+  /** Sends envelopes [from, to) over one transport and waits for every acknowledgement. */
+  private static Drive drive(String transport, Coordinator c, List<SoftwareSigner> signers, byte[][] envelopes, String[] topics,
+      int from, int to) throws Exception {
+    long[] latency = new long[to];
+    int count = to - from;
+    long start;
+    long elapsed;
+    if (transport.equals("direct")) {
+      // No transport: the pipeline alone (verification, checks, storage), 2,048 in flight.
+      Semaphore window = new Semaphore(2048);
+      CountDownLatch done = new CountDownLatch(count);
+      start = System.nanoTime();
+      for (int i = from; i < to; i++) {
+        window.acquire();
+        int idx = i;
+        long sent = System.nanoTime();
+        c.pipeline().submit(envelopes[i], null).whenComplete((r, e) -> {
+          latency[idx] = e == null ? System.nanoTime() - sent : -1;
+          window.release();
+          done.countDown();
+        });
+      }
+      done.await(10, TimeUnit.MINUTES);
+      elapsed = System.nanoTime() - start;
+    } else if (transport.equals("mqtt-lean")) {
+      // The same load over MQTT with minimal publishers instead of Paho clients (see LeanMqttPublisher).
+      int clients = 8;
+      CountDownLatch done = new CountDownLatch(count);
+      long[] sentAt = new long[to];
+      List<LeanMqttPublisher> conns = new ArrayList<>();
+      for (int k = 0; k < clients; k++) {
+        conns.add(new LeanMqttPublisher("127.0.0.1", c.mqttPort(), "lean-" + k, 256, idx -> {
+          if (idx < 0) {
+            latency[-1 - idx] = -1;
+          } else {
+            latency[idx] = System.nanoTime() - sentAt[idx];
+          }
+          done.countDown();
+        }));
+      }
+      byte[][] topicBytes = new byte[to][];
+      for (int i = from; i < to; i++) {
+        topicBytes[i] = topics[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      }
+      start = System.nanoTime();
+      sendFromThreads(clients, from, to, sentAt, (k, i) -> conns.get(k).publish(topicBytes[i], envelopes[i], i));
+      done.await(10, TimeUnit.MINUTES);
+      elapsed = System.nanoTime() - start;
+      for (LeanMqttPublisher p : conns) {
+        p.close();
+      }
+    } else if (transport.equals("coap-lean")) {
+      // The same load over CoAP with minimal clients instead of Californium's (see LeanCoapClient).
+      int clients = 8;
+      CountDownLatch done = new CountDownLatch(count);
+      long[] sentAt = new long[to];
+      List<LeanCoapClient> conns = new ArrayList<>();
+      for (int k = 0; k < clients; k++) {
+        conns.add(new LeanCoapClient(new java.net.InetSocketAddress("127.0.0.1", c.coapPort()), 256, idx -> {
+          if (idx < 0) {
+            latency[-1 - idx] = -1;
+          } else {
+            latency[idx] = System.nanoTime() - sentAt[idx];
+          }
+          done.countDown();
+        }));
+      }
+      start = System.nanoTime();
+      sendFromThreads(clients, from, to, sentAt, (k, i) -> conns.get(k).post(envelopes[i], i));
+      if (!done.await(3, TimeUnit.MINUTES)) {
+        System.out.printf("  coap-lean: %d responses missing (datagrams lost; this client does not retransmit)%n", done.getCount());
+      }
+      elapsed = System.nanoTime() - start;
+      conns.forEach(LeanCoapClient::close);
+    } else if (transport.equals("mqtt")) {
+      int clients = 8;
+      List<MqttAsyncClient> conns = new ArrayList<>();
+      for (int k = 0; k < clients; k++) {
+        MqttAsyncClient m = new MqttAsyncClient("tcp://127.0.0.1:" + c.mqttPort(), "bench-" + k, new MemoryPersistence());
+        m.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+        conns.add(m);
+      }
+      Semaphore[] windows = new Semaphore[clients];
+      Arrays.setAll(windows, k -> new Semaphore(256));
+      CountDownLatch done = new CountDownLatch(count);
+      start = System.nanoTime();
+      for (int i = from; i < to; i++) {
+        int k = i % clients;
+        windows[k].acquire();
+        MqttMessage msg = new MqttMessage(envelopes[i]);
+        msg.setQos(1);
+        int idx = i;
+        long sent = System.nanoTime();
+        conns.get(k).publish(topics[i], msg, null, new MqttActionListener() {
+          @Override
+          public void onSuccess(IMqttToken token) {
+            latency[idx] = System.nanoTime() - sent;
+            windows[k].release();
+            done.countDown();
+          }
+
+          @Override
+          public void onFailure(IMqttToken token, Throwable e) {
+            latency[idx] = -1;
+            windows[k].release();
+            done.countDown();
+          }
+        });
+      }
+      done.await(10, TimeUnit.MINUTES);
+      elapsed = System.nanoTime() - start;
+      for (MqttAsyncClient m : conns) {
+        try {
+          m.disconnect().waitForCompletion(2_000);
+          m.close();
+        } catch (MqttException e) {
+          // closing
+        }
+      }
+    } else {
+      int clients = 4;
+      List<CoapTransport> conns = new ArrayList<>();
+      for (int k = 0; k < clients; k++) {
+        CoapTransport t = CoapTransport.builder().uri("coap://127.0.0.1:" + c.coapPort() + "/v1/telemetry").inFlightWindow(64).build();
+        t.start(signers.get(k).deviceId(), TransportListener.NONE);
+        conns.add(t);
+      }
+      Semaphore[] windows = new Semaphore[clients];
+      Arrays.setAll(windows, k -> new Semaphore(64));
+      CountDownLatch done = new CountDownLatch(count);
+      byte[] noHash = new byte[32];
+      start = System.nanoTime();
+      for (int i = from; i < to; i++) {
+        int k = i % clients;
+        windows[k].acquire();
+        int idx = i;
+        long sent = System.nanoTime();
+        CompletableFuture<Acknowledgement> f = conns.get(k).send(envelopes[i], noHash);
+        f.whenComplete((a, e) -> {
+          latency[idx] = e == null ? System.nanoTime() - sent : -1;
+          windows[k].release();
+          done.countDown();
+        });
+      }
+      done.await(10, TimeUnit.MINUTES);
+      elapsed = System.nanoTime() - start;
+      conns.forEach(CoapTransport::close);
+    }
+    return new Drive(Arrays.copyOfRange(latency, from, to), elapsed);
+  }
+
   /** Sends envelope i from client i % clients, one thread per client, stamping the send time. */
   private interface IndexedSend {
     void send(int client, int index) throws Exception;
   }
 
-  private static void sendFromThreads(int clients, int total, long[] sentAt, IndexedSend send) {
+  private static void sendFromThreads(int clients, int from, int to, long[] sentAt, IndexedSend send) {
     for (int k = 0; k < clients; k++) {
       int kk = k;
       new Thread(() -> {
         try {
-          for (int i = kk; i < total; i += clients) {
+          for (int i = from + kk; i < to; i += clients) {
             sentAt[i] = System.nanoTime();
             send.send(kk, i);
           }
