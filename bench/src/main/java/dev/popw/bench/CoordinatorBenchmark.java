@@ -61,7 +61,7 @@ public final class CoordinatorBenchmark {
   private CoordinatorBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int envelopes = 60_000;
+    int envelopes = 150_000;
     int devices = 200;
     String postgres = "jdbc:postgresql://127.0.0.1:5432/test";
     List<String> transports = List.of("mqtt", "coap");
@@ -101,7 +101,7 @@ public final class CoordinatorBenchmark {
   }
 
   private static int batch = 10_000;
-  private static int warmup = 30_000;
+  private static int warmup = 100_000;
 
   private static void run(String db, String transport, List<SoftwareSigner> signers, int measuredCount, double ceiling, String pgUrl, int batchSize) throws Exception {
     int total = warmup + measuredCount;
