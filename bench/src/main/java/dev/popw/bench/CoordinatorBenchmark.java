@@ -51,7 +51,7 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * verification times the cores), accepted-and-persisted msgs/s, their ratio, and p50/p99 from
  * sending to the acknowledgement.
  *
- * <p>Usage: {@code bench/run coordinator [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]
+ * <p>Usage: {@code bench/run coordinator [--envelopes N] [--warmup N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]
  * [--batch N]}.
  * The load generator runs on the same machine and shares its cores with the coordinator.
  */

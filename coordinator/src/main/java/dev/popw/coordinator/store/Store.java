@@ -188,7 +188,7 @@ public final class Store {
           for (AcceptedEnvelope a : accepted) {
             Integer no = deviceNumber(a.deviceId());
             if (no == null) {
-              throw new StoreException("cannot persist an envelope of " + a.deviceId() + ": the device is not registered", null);
+              throw new StoreException("cannot persist an envelope of " + a.deviceId() + ": the device is not registered");
             }
             ps.setLong(1, nextOrdinal + i);
             ps.setInt(2, no);
