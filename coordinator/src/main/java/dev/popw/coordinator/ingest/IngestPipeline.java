@@ -148,12 +148,24 @@ public final class IngestPipeline implements AutoCloseable {
     if (outOfBounds.isPresent()) {
       return reject(CoordinatorReason.OUT_OF_BOUNDS, outOfBounds.get(), deviceId, seq, hash, receivedAt, envelope, null);
     }
+    CompletableFuture<Void> written;
     synchronized (state) {
       byte[] existing = state.hashOf(seq);
       if (existing != null) {
         if (Arrays.equals(existing, hash)) {
-          return CompletableFuture.completedFuture(
-              new IngestResult(IngestStatus.DUPLICATE, "DUPLICATE", "already accepted", deviceId, seq, hash, 0));
+          IngestResult duplicate = new IngestResult(IngestStatus.DUPLICATE, "DUPLICATE", "already accepted", deviceId, seq, hash, 0);
+          CompletableFuture<Void> pending = state.pending.get(seq);
+          if (pending == null) {
+            return CompletableFuture.completedFuture(duplicate);
+          }
+          // The first copy is not committed yet: answering now would acknowledge an envelope that a
+          // failed write could still lose. The copy is answered after the commit, or fails with it.
+          return pending.handle((ok, err) -> {
+            if (err != null) {
+              throw new IllegalStateException("database write of the first copy failed", err);
+            }
+            return duplicate;
+          });
         }
         return reject(CoordinatorReason.EQUIVOCATION, "sequence " + seq + " was accepted with other content",
             deviceId, seq, hash, receivedAt, envelope, existing);
@@ -165,12 +177,15 @@ public final class IngestPipeline implements AutoCloseable {
         flags |= AcceptedEnvelope.Flags.CHAIN_GAP;
       }
       state.reserve(seq, hash);
+      written = new CompletableFuture<>();
+      state.pending.put(seq, written);
     }
     int finalFlags = flags;
     AcceptedEnvelope row = new AcceptedEnvelope(hash, deviceId, seq, t.getTimestampMs(), receivedAt,
         t.getPayloadCase().getNumber(), flags, envelope);
     return writer.write(row).handle((ok, err) -> {
       synchronized (state) {
+        state.pending.remove(seq);
         if (err != null) {
           state.release(seq, hash); // not stored: the resend must not look like a duplicate
         } else {
@@ -178,8 +193,10 @@ public final class IngestPipeline implements AutoCloseable {
         }
       }
       if (err != null) {
+        written.completeExceptionally(err);
         throw new IllegalStateException("database write failed", err);
       }
+      written.complete(null);
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });
   }
@@ -262,6 +279,8 @@ public final class IngestPipeline implements AutoCloseable {
     final String id;
     final TreeMap<Long, byte[]> recent = new TreeMap<>();
     final Map<Long, byte[]> belowWindow = new java.util.HashMap<>();
+    /** Accepted sequence numbers whose write has not committed yet, with the write's outcome. */
+    final Map<Long, CompletableFuture<Void>> pending = new java.util.HashMap<>();
 
     DeviceState(DeviceRecord record, int window) {
       this.record = record;

@@ -193,6 +193,27 @@ abstract class IngestPipelineContract {
   }
 
   @Test
+  void a_copy_that_arrives_before_the_first_is_committed_is_answered_only_after_the_commit() {
+    try (PipelineFixture f = fixture(1024)) {
+      Device d = f.device(KeyType.ED25519, true);
+      List<CompletableFuture<String>> answers = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        byte[] e = d.sealer.seal(SampleTelemetry.weather()).bytes();
+        // Two copies at once: whichever is checked second finds the first not yet committed. When
+        // it is answered, the envelope must already be stored (a device drops what is answered).
+        for (int copy = 0; copy < 2; copy++) {
+          answers.add(f.pipeline.submit(e, null).thenApply(r -> r.status() == IngestStatus.DUPLICATE
+              ? (f.store.envelope(r.envelopeHash()).isPresent() ? "DUPLICATE after the commit" : "DUPLICATE before the commit")
+              : r.status().name()));
+        }
+      }
+      Map<String, Long> counts = new java.util.TreeMap<>();
+      answers.forEach(a -> counts.merge(a.join(), 1L, Long::sum));
+      assertEquals(Map.of("ACCEPTED", 100L, "DUPLICATE after the commit", 100L), counts);
+    }
+  }
+
+  @Test
   void duplicates_are_found_below_the_memory_window_and_after_a_restart() {
     Database db = database();
     PipelineFixture f = new PipelineFixture(db, 4);
