@@ -149,6 +149,7 @@ public final class IngestPipeline implements AutoCloseable {
       return reject(CoordinatorReason.OUT_OF_BOUNDS, outOfBounds.get(), deviceId, seq, hash, receivedAt, envelope, null);
     }
     CompletableFuture<Void> written;
+    int finalFlags;
     synchronized (state) {
       byte[] existing = state.hashOf(seq);
       if (existing != null) {
@@ -177,13 +178,13 @@ public final class IngestPipeline implements AutoCloseable {
         flags |= AcceptedEnvelope.Flags.CHAIN_GAP;
       }
       state.reserve(seq, hash);
-      written = new CompletableFuture<>();
+      finalFlags = flags;
+      // Queued under the device's lock, so a copy checked next finds the write to wait for.
+      written = writer.write(new AcceptedEnvelope(hash, deviceId, seq, t.getTimestampMs(), receivedAt,
+          t.getPayloadCase().getNumber(), flags, envelope));
       state.pending.put(seq, written);
     }
-    int finalFlags = flags;
-    AcceptedEnvelope row = new AcceptedEnvelope(hash, deviceId, seq, t.getTimestampMs(), receivedAt,
-        t.getPayloadCase().getNumber(), flags, envelope);
-    return writer.write(row).handle((ok, err) -> {
+    return written.handle((ok, err) -> {
       synchronized (state) {
         state.pending.remove(seq);
         if (err != null) {
@@ -193,10 +194,8 @@ public final class IngestPipeline implements AutoCloseable {
         }
       }
       if (err != null) {
-        written.completeExceptionally(err);
         throw new IllegalStateException("database write failed", err);
       }
-      written.complete(null);
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });
   }
@@ -279,7 +278,7 @@ public final class IngestPipeline implements AutoCloseable {
     final String id;
     final TreeMap<Long, byte[]> recent = new TreeMap<>();
     final Map<Long, byte[]> belowWindow = new java.util.HashMap<>();
-    /** Accepted sequence numbers whose write has not committed yet, with the write's outcome. */
+    /** Accepted sequence numbers whose write has not committed yet, with the write (BatchWriter's future). */
     final Map<Long, CompletableFuture<Void>> pending = new java.util.HashMap<>();
 
     DeviceState(DeviceRecord record, int window) {
