@@ -48,10 +48,19 @@ public final class Coordinator implements AutoCloseable {
   private final RestApi api;
   private final CoapIngest coap;
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final dev.popw.coordinator.store.VerdictStore verdicts;
+  private final dev.popw.coordinator.epoch.EpochManager epochs;
+  private final List<CoordinatorListener> listeners;
   private DevChain devChain;
   private RestApi.ChainInfo chainInfo;
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
+    this(s, clock, dev.popw.coordinator.validation.Validators.defaults(s.sensorRules()), List.of(), true);
+  }
+
+  private Coordinator(CoordinatorSettings s, Clock clock, dev.popw.coordinator.validation.Validators validators,
+      List<CoordinatorListener> listeners, boolean closeEpochs) {
+    this.listeners = List.copyOf(listeners);
     this.settings = s;
     this.database = s.postgresUrl() != null
         ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
@@ -61,7 +70,18 @@ public final class Coordinator implements AutoCloseable {
     this.settlement = settlement(s, clock);
     this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
     this.metrics = new Metrics();
-    batcher.onSealed(metrics::batchSealed);
+    batcher.onSealed(b -> {
+      metrics.batchSealed(b.envelopeCount());
+      tell(l -> l.batchSealed(b));
+    });
+    settlement.onConfirmed(id -> tell(l -> l.batchConfirmed(id)));
+    this.verdicts = new dev.popw.coordinator.store.VerdictStore(database);
+    this.epochs = new dev.popw.coordinator.epoch.EpochManager(verdicts, validators, s.epochs(), clock);
+    epochs.onClosed(e -> {
+      metrics.epochClosed(e.epoch(), verdicts.countsByKind(e.epoch()));
+      tell(l -> l.epochClosed(e));
+    });
+
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
         .acceptSimulated(s.acceptSimulated()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
@@ -98,7 +118,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.apiPort() >= 0) {
       try {
-        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo);
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock);
       } catch (java.io.IOException e) {
         close();
         throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());
@@ -106,6 +126,9 @@ public final class Coordinator implements AutoCloseable {
       api.start();
     } else {
       api = null;
+    }
+    if (closeEpochs) {
+      epochs.start(Math.max(50, Math.min(1_000, s.epochs().length().toMillis() / 10)));
     }
     LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
         database.isPostgres() ? "postgresql" : "embedded",
@@ -178,6 +201,80 @@ public final class Coordinator implements AutoCloseable {
     return new Coordinator(settings, clock);
   }
 
+  /** A coordinator assembled from parts: settings, then the clock, validators and listeners to replace or add. */
+  public static Builder builder(CoordinatorSettings settings) {
+    return new Builder(settings);
+  }
+
+  /** Assembles a {@link Coordinator}; every part not given gets its default. */
+  public static final class Builder {
+    private final CoordinatorSettings settings;
+    private Clock clock = Clock.systemUTC();
+    private dev.popw.coordinator.validation.Validators validators;
+    private final List<CoordinatorListener> listeners = new ArrayList<>();
+    private boolean closeEpochs = true;
+
+    private Builder(CoordinatorSettings settings) {
+      this.settings = java.util.Objects.requireNonNull(settings, "settings");
+      this.validators = dev.popw.coordinator.validation.Validators.defaults(settings.sensorRules());
+    }
+
+    /** The clock for receipt times, batch ages, epochs and settlement (default: system UTC). */
+    public Builder clock(Clock clock) {
+      this.clock = java.util.Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Replaces the default validator of the validator's kind. */
+    public Builder validator(dev.popw.coordinator.validation.WorkValidator validator) {
+      this.validators = validators.with(java.util.Objects.requireNonNull(validator, "validator"));
+      return this;
+    }
+
+    public Builder listener(CoordinatorListener listener) {
+      listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Whether a background thread closes epochs as the clock passes them (default true); without
+     * it, {@link Coordinator#epochs()}{@code .tick()} closes them (tests with an injected clock).
+     */
+    public Builder closeEpochsAutomatically(boolean on) {
+      this.closeEpochs = on;
+      return this;
+    }
+
+    /**
+     * Starts the coordinator.
+     *
+     * @throws SettingsException if a port, the database or the chain cannot be used
+     */
+    public Coordinator start() {
+      return new Coordinator(settings, clock, validators, listeners, closeEpochs);
+    }
+  }
+
+  private void tell(java.util.function.Consumer<CoordinatorListener> event) {
+    for (CoordinatorListener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        LOG.warn("a coordinator listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** Epochs and verdicts. */
+  public dev.popw.coordinator.epoch.EpochManager epochs() {
+    return epochs;
+  }
+
+  /** The work layer's tables. */
+  public dev.popw.coordinator.store.VerdictStore verdicts() {
+    return verdicts;
+  }
+
   public CoordinatorSettings settings() {
     return settings;
   }
@@ -207,7 +304,9 @@ public final class Coordinator implements AutoCloseable {
     java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
     h.put("status", "ok");
     h.put("network_id", settings.networkId());
-    h.put("mqtt", settings.mqttUrl() == null ? "off" : mqttConnected() ? "connected" : "disconnected");
+    h.put("mqtt", broker != null ? "embedded broker on port " + broker.port()
+        : settings.mqttUrl() == null ? "off" : mqttConnected() ? "connected" : "disconnected");
+    h.put("epoch", epochs.currentEpoch());
     h.put("coap_port", coapPort());
     h.put("write_queue_depth", pipeline.writeQueueDepth());
     h.put("settlement", settlement.name());
@@ -257,6 +356,9 @@ public final class Coordinator implements AutoCloseable {
       coap.close();
     }
     pipeline.close();
+    if (epochs != null) {
+      epochs.close();
+    }
     batcher.close();
     settlement.close();
     for (AutoCloseable c : closeables) {

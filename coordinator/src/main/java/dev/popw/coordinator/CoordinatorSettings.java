@@ -37,14 +37,17 @@ public record CoordinatorSettings(
     int apiPort,
     int mqttPort,
     dev.popw.coordinator.chain.ChainSettings chain,
-    boolean acceptSimulated) {
+    boolean acceptSimulated,
+    dev.popw.coordinator.epoch.EpochSchedule epochs,
+    dev.popw.coordinator.validation.sensor.SensorRules sensorRules) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
-    return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "0.0.0.0", null, "popw-coordinator-1", "popw",
+    return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "0.0.0.0", null, "popw-coordinator-1", "",
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
-        dev.popw.coordinator.chain.ChainSettings.off(), true);
+        dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
+        dev.popw.coordinator.validation.sensor.SensorRules.defaults());
   }
 
   /** A builder starting from these settings. */
@@ -82,6 +85,11 @@ public record CoordinatorSettings(
     return toBuilder().apiPort(port).build();
   }
 
+  /** Epochs of this length, closed {@code closeDelay} after their end. */
+  public CoordinatorSettings withEpochs(Duration length, Duration closeDelay) {
+    return toBuilder().epochs(new dev.popw.coordinator.epoch.EpochSchedule(length, closeDelay)).build();
+  }
+
   public CoordinatorSettings withBatch(int maxEnvelopes, Duration maxAge) {
     return toBuilder().batchMaxEnvelopes(maxEnvelopes).batchMaxAge(maxAge).build();
   }
@@ -115,6 +123,8 @@ public record CoordinatorSettings(
     private int mqttPort;
     private dev.popw.coordinator.chain.ChainSettings chain;
     private boolean acceptSimulated;
+    private dev.popw.coordinator.epoch.EpochSchedule epochs;
+    private dev.popw.coordinator.validation.sensor.SensorRules sensorRules;
 
     private Builder(CoordinatorSettings s) {
       this.networkId = s.networkId;
@@ -139,6 +149,8 @@ public record CoordinatorSettings(
       this.mqttPort = s.mqttPort;
       this.chain = s.chain;
       this.acceptSimulated = s.acceptSimulated;
+      this.epochs = s.epochs;
+      this.sensorRules = s.sensorRules;
     }
 
     public Builder networkId(String v) {
@@ -251,8 +263,20 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** Epoch length and close delay. */
+    public Builder epochs(dev.popw.coordinator.epoch.EpochSchedule v) {
+      this.epochs = v;
+      return this;
+    }
+
+    /** The sensor validator's published parameters. */
+    public Builder sensorRules(dev.popw.coordinator.validation.sensor.SensorRules v) {
+      this.sensorRules = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules);
     }
   }
 }

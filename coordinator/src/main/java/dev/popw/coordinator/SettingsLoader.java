@@ -38,6 +38,20 @@ public final class SettingsLoader {
 
   static {
     KEYS.put("pipeline.accept_simulated", 'b');
+    KEYS.put("epoch.length_seconds", 'i');
+    KEYS.put("epoch.close_delay_seconds", 'i');
+    for (String k : new String[] {"jump_window_seconds", "stuck_after_seconds", "expected_interval_seconds", "min_neighbours"}) {
+      KEYS.put("validation.sensor." + k, 'i');
+    }
+    KEYS.put("validation.sensor.max_location_distance_m", 'd');
+    KEYS.put("validation.sensor.neighbour_radius_m", 'd');
+    for (dev.popw.coordinator.validation.sensor.QuantityRule r : dev.popw.coordinator.validation.sensor.SensorRules.defaults()
+        .quantities().values()) {
+      for (String k : new String[] {"min", "max", "max_jump", "max_deviation"}) {
+        KEYS.put("validation.sensor." + r.key() + "." + k, 'd');
+      }
+      KEYS.put("validation.sensor." + r.key() + ".stuck_check", 'b');
+    }
   }
 
   private SettingsLoader() {}
@@ -119,6 +133,23 @@ public final class SettingsLoader {
     m.put("chain.resubmit_after_seconds", Long.toString(c.resubmitAfter().toSeconds()));
     m.put("chain.anvil", c.anvil());
     m.put("chain.dev_port", Integer.toString(c.devPort()));
+    m.put("epoch.length_seconds", Long.toString(d.epochs().length().toSeconds()));
+    m.put("epoch.close_delay_seconds", Long.toString(d.epochs().closeDelay().toSeconds()));
+    var sr = d.sensorRules();
+    m.put("validation.sensor.jump_window_seconds", Long.toString(sr.jumpWindow().toSeconds()));
+    m.put("validation.sensor.stuck_after_seconds", Long.toString(sr.stuckAfter().toSeconds()));
+    m.put("validation.sensor.expected_interval_seconds", Long.toString(sr.expectedInterval().toSeconds()));
+    m.put("validation.sensor.min_neighbours", Integer.toString(sr.minNeighbours()));
+    m.put("validation.sensor.max_location_distance_m", Double.toString(sr.maxLocationDistanceM()));
+    m.put("validation.sensor.neighbour_radius_m", Double.toString(sr.neighbourRadiusM()));
+    for (var r : sr.quantities().values()) {
+      String k = "validation.sensor." + r.key() + ".";
+      m.put(k + "min", Double.toString(r.min()));
+      m.put(k + "max", Double.toString(r.max()));
+      m.put(k + "max_jump", Double.toString(r.maxJump()));
+      m.put(k + "max_deviation", Double.toString(r.maxDeviation()));
+      m.put(k + "stuck_check", Boolean.toString(r.stuckCheck()));
+    }
     return m;
   }
 
@@ -152,13 +183,16 @@ public final class SettingsLoader {
       if (type == 'i' && !e.getValue().isIntegralNumber()) {
         throw new SettingsException("setting '" + key + "' in " + file + " must be an integer");
       }
+      if (type == 'd' && !e.getValue().isNumber()) {
+        throw new SettingsException("setting '" + key + "' in " + file + " must be a number");
+      }
       if (type == 'b' && !e.getValue().isBoolean()) {
         throw new SettingsException("setting '" + key + "' in " + file + " must be true or false");
       }
       if (type == 's' && !e.getValue().isTextual()) {
         throw new SettingsException("setting '" + key + "' in " + file + " must be a string (in quotes)");
       }
-      out.put(key, e.getValue().asText());
+      out.put(key, type == 'd' ? Double.toString(e.getValue().asDouble()) : e.getValue().asText());
     }
   }
 
@@ -199,7 +233,15 @@ public final class SettingsLoader {
         .apiPort(integer(v, "api.port", -1, 65_535))
         .chain(chain(v))
         .acceptSimulated(bool(v, "pipeline.accept_simulated"))
+        .epochs(epochs(v))
+        .sensorRules(sensorRules(v))
         .build();
+    if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
+      throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
+          + " devices' envelopes among coordinators, and a coordinator with its own database answers NOT_REGISTERED for devices"
+          + " registered elsewhere (the device drops them) and settles a resend twice. Leave mqtt.shared_group empty; several"
+          + " coordinators on one database are not supported yet");
+    }
     String mqttUrl = s.mqttUrl();
     if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {
       throw new SettingsException("mqtt.url must start with tcp:// or ssl://, got '" + mqttUrl + "'");
@@ -244,6 +286,48 @@ public final class SettingsLoader {
         devices, batches, integer(v, "chain.confirmations", 1, 1000), Duration.ofMillis(integer(v, "chain.poll_interval_ms", 10, 600_000)),
         Duration.ofSeconds(integer(v, "chain.resubmit_after_seconds", 5, 86_400)), v.get("chain.anvil").trim(),
         integer(v, "chain.dev_port", 0, 65_535));
+  }
+
+  private static dev.popw.coordinator.epoch.EpochSchedule epochs(Map<String, String> v) {
+    try {
+      return new dev.popw.coordinator.epoch.EpochSchedule(Duration.ofSeconds(integer(v, "epoch.length_seconds", 1, 365 * 86_400)),
+          Duration.ofSeconds(integer(v, "epoch.close_delay_seconds", 0, 86_400)));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
+  }
+
+  private static dev.popw.coordinator.validation.sensor.SensorRules sensorRules(Map<String, String> v) {
+    var r = dev.popw.coordinator.validation.sensor.SensorRules.defaults();
+    try {
+      r = r.withTiming(Duration.ofSeconds(integer(v, "validation.sensor.jump_window_seconds", 1, 86_400)),
+          Duration.ofSeconds(integer(v, "validation.sensor.stuck_after_seconds", 60, 30 * 86_400)),
+          Duration.ofSeconds(integer(v, "validation.sensor.expected_interval_seconds", 1, 86_400)));
+      r = r.withPlaces(decimal(v, "validation.sensor.max_location_distance_m", 0, 40_000_000),
+          decimal(v, "validation.sensor.neighbour_radius_m", 1, 40_000_000), integer(v, "validation.sensor.min_neighbours", 1, 1000));
+      for (var q : dev.popw.coordinator.validation.sensor.SensorRules.defaults().quantities().values()) {
+        String k = "validation.sensor." + q.key() + ".";
+        r = r.withQuantity(q.quantity(), decimal(v, k + "min", -1e12, 1e12), decimal(v, k + "max", -1e12, 1e12),
+            decimal(v, k + "max_jump", 0, 1e12), decimal(v, k + "max_deviation", 0, 1e12), bool(v, k + "stuck_check"));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
+    return r;
+  }
+
+  private static double decimal(Map<String, String> v, String key, double min, double max) {
+    String text = v.get(key).trim();
+    double d;
+    try {
+      d = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      throw new SettingsException("setting '" + key + "' (or " + envName(key) + ") must be a number, got '" + text + "'");
+    }
+    if (!(d >= min && d <= max)) {
+      throw new SettingsException("setting '" + key + "' must be between " + min + " and " + max + ", got " + text);
+    }
+    return d;
   }
 
   private static boolean bool(Map<String, String> v, String key) {

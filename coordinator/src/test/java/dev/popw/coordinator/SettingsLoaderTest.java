@@ -75,4 +75,35 @@ class SettingsLoaderTest {
     assertEquals(2, CoordinatorCli.execute("run", "--no-such-option"));
     assertEquals(0, CoordinatorCli.execute("run", "--help"));
   }
+
+  /**
+   * The documented several-coordinator setup lost data: with a shared subscription and a database
+   * per coordinator, coordinators answered NOT_REGISTERED for devices registered elsewhere. The
+   * default is now a plain subscription, and the unsafe combination is refused.
+   */
+  @Test
+  void a_shared_subscription_with_the_embedded_database_is_refused() {
+    assertEquals("", SettingsLoader.load(null, Map.of()).mqttSharedGroup(), "no shared subscription unless configured");
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> SettingsLoader.load(null, Map.of("POPW_MQTT_SHARED_GROUP", "popw", "POPW_MQTT_URL", "tcp://127.0.0.1:1883")));
+    assertTrue(e.getMessage().contains("NOT_REGISTERED"), e.getMessage());
+    assertEquals("popw", SettingsLoader.load(null, Map.of("POPW_MQTT_SHARED_GROUP", "popw", "POPW_DATABASE_POSTGRES_URL",
+        "jdbc:postgresql://127.0.0.1:5432/test")).mqttSharedGroup());
+  }
+
+  @Test
+  void epochs_and_sensor_thresholds_are_settings() throws Exception {
+    Path f = dir.resolve("v.toml");
+    Files.writeString(f, "[epoch]\nlength_seconds = 3600\n[validation.sensor]\nstuck_after_seconds = 7200\n"
+        + "[validation.sensor.temperature]\nmax_jump = 1.5\n");
+    CoordinatorSettings s = SettingsLoader.load(f, Map.of("POPW_VALIDATION_SENSOR_TEMPERATURE_MAX", "55"));
+    assertEquals(Duration.ofHours(1), s.epochs().length());
+    assertEquals(Duration.ofHours(2), s.sensorRules().stuckAfter());
+    var t = s.sensorRules().rule(dev.popw.proto.v1.Quantity.TEMPERATURE);
+    assertEquals(1.5, t.maxJump());
+    assertEquals(55.0, t.max());
+    SettingsException bad = assertThrows(SettingsException.class,
+        () -> SettingsLoader.load(null, Map.of("POPW_VALIDATION_SENSOR_TEMPERATURE_MIN", "70")));
+    assertTrue(bad.getMessage().contains("above max"), bad.getMessage());
+  }
 }

@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  *   <li>{@code popw_envelopes_total{outcome}}: ACCEPTED, DUPLICATE or the rejection reason;
  *   <li>{@code popw_ingest_seconds}: from receipt of the bytes to the committed decision;
  *   <li>{@code popw_batch_envelopes}: sizes of sealed batches;
- *   <li>{@code popw_write_queue_depth}: decisions waiting for the database.
+ *   <li>{@code popw_write_queue_depth}: decisions waiting for the database;
+ *   <li>{@code popw_verdicts_total{kind,status,reason}}: verdicts of closed epochs;
+ *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed.
  * </ul>
  */
 public final class Metrics {
@@ -26,10 +28,15 @@ public final class Metrics {
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
   private final Timer ingest;
   private final DistributionSummary batchSize;
+  private final Counter epochsClosed;
+  private final java.util.concurrent.atomic.AtomicLong lastEpoch = new java.util.concurrent.atomic.AtomicLong(-1);
 
   public Metrics() {
     ingest = Timer.builder("popw.ingest").description("time from receiving an envelope to its committed decision")
         .publishPercentiles(0.5, 0.99).register(registry);
+    epochsClosed = Counter.builder("popw.epochs.closed").description("epochs closed").register(registry);
+    Gauge.builder("popw.epoch.last.closed", lastEpoch, java.util.concurrent.atomic.AtomicLong::get)
+        .description("the last closed epoch, -1 before the first").register(registry);
     batchSize = DistributionSummary.builder("popw.batch.envelopes").description("envelopes per sealed batch").register(registry);
   }
 
@@ -37,6 +44,17 @@ public final class Metrics {
     outcomes.computeIfAbsent(outcome, o -> Counter.builder("popw.envelopes").tag("outcome", o)
         .description("envelopes by outcome").register(registry)).increment();
     ingest.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Counts a closed epoch's verdicts. */
+  public void epochClosed(long epoch, java.util.Map<dev.popw.coordinator.validation.WorkKind, java.util.Map<String, Long>> byKind) {
+    byKind.forEach((kind, counts) -> counts.forEach((statusReason, n) -> {
+      String[] sr = statusReason.split("/", 2);
+      Counter.builder("popw.verdicts").tag("kind", kind.name()).tag("status", sr[0]).tag("reason", sr[1])
+          .description("verdicts of closed epochs").register(registry).increment(n);
+    }));
+    epochsClosed.increment();
+    lastEpoch.set(epoch);
   }
 
   public void batchSealed(int envelopes) {

@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  *   GET  /metrics                          Prometheus
  *   GET  /health                           liveness, and whether MQTT ingest is connected
  * </pre>
+ *
+ * and the work layer's endpoints (verdicts, epochs): {@link WorkRoutes}.
  */
 public final class RestApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
@@ -64,10 +66,19 @@ public final class RestApi implements AutoCloseable {
   public record ChainInfo(long chainId, String rpcUrl, String deviceRegistry, String batchRegistry, String committer) {}
 
   private final ChainInfo chain;
+  private final WorkRoutes work;
 
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
       Supplier<Map<String, Object>> health, ChainInfo chain) throws IOException {
+    this(host, port, store, registry, batcher, metrics, health, chain, null, null);
+  }
+
+  /** With the work layer's endpoints ({@link WorkRoutes}) when {@code epochs} is not null. */
+  public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
+      Supplier<Map<String, Object>> health, ChainInfo chain, dev.popw.coordinator.epoch.EpochManager epochs,
+      java.time.Clock clock) throws IOException {
     this.chain = chain;
+    this.work = epochs == null ? null : new WorkRoutes(epochs, clock);
     this.store = store;
     this.registry = registry;
     this.batcher = batcher;
@@ -139,6 +150,8 @@ public final class RestApi implements AutoCloseable {
         } else {
           json(ex, 200, batchJson(b.get()));
         }
+      } else if (work != null && work.handle(ex, method, p, q)) {
+        return;
       } else {
         error(ex, 404, "no such endpoint: " + method + " " + path);
       }
@@ -181,6 +194,9 @@ public final class RestApi implements AutoCloseable {
     ObjectNode n = deviceJson(r.get());
     n.put("accepted", store.countAccepted(id));
     n.set("rejections", JSON.valueToTree(store.rejectionCounts(id)));
+    if (work != null) {
+      work.decorateDevice(n, id);
+    }
     json(ex, 200, n);
   }
 
@@ -235,7 +251,7 @@ public final class RestApi implements AutoCloseable {
     send(ex, 200, "application/x-protobuf", r.build().toByteArray());
   }
 
-  private static byte[] envelopeHash(String hashHex) {
+  static byte[] envelopeHash(String hashHex) {
     byte[] hash;
     try {
       hash = Hex.decode(hashHex);
@@ -267,6 +283,9 @@ public final class RestApi implements AutoCloseable {
         n.set("batch", batchJson(proof.get().batch()));
         ArrayNode siblings = n.putArray("merkle_proof");
         proof.get().proof().forEach(s -> siblings.add("0x" + Hex.encode(s)));
+      }
+      if (work != null) {
+        n.set("verdict", work.verdictOf(hash));
       }
       json(ex, 200, n);
       return;
@@ -343,9 +362,6 @@ public final class RestApi implements AutoCloseable {
     if ((e.flags() & AcceptedEnvelope.Flags.CHAIN_GAP) != 0) {
       flags.add("CHAIN_GAP");
     }
-    if ((e.flags() & AcceptedEnvelope.Flags.SEQUENCE_GAP) != 0) {
-      flags.add("SEQUENCE_GAP");
-    }
     if ((e.flags() & AcceptedEnvelope.Flags.SIMULATED) != 0) {
       flags.add("SIMULATED");
     }
@@ -399,11 +415,11 @@ public final class RestApi implements AutoCloseable {
     return m;
   }
 
-  private static String decode(String s) {
+  static String decode(String s) {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
-  private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
+  static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
     String v = q.get(name);
     if (v == null) {
       return dflt;
@@ -419,11 +435,11 @@ public final class RestApi implements AutoCloseable {
     }
   }
 
-  private static void json(HttpExchange ex, int status, Object body) throws IOException {
+  static void json(HttpExchange ex, int status, Object body) throws IOException {
     send(ex, status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
   }
 
-  private static void error(HttpExchange ex, int status, String message) throws IOException {
+  static void error(HttpExchange ex, int status, String message) throws IOException {
     json(ex, status, Map.of("error", message));
   }
 
@@ -440,7 +456,7 @@ public final class RestApi implements AutoCloseable {
     server.stop(0);
   }
 
-  private static final class BadRequest extends RuntimeException {
+  static final class BadRequest extends RuntimeException {
     BadRequest(String message) {
       super(message);
     }

@@ -38,7 +38,7 @@ public final class Batcher implements AutoCloseable {
   };
   private final Thread thread;
   private final BatchAssigner assigner;
-  private volatile java.util.function.IntConsumer onSealed = n -> {};
+  private volatile java.util.function.Consumer<SealedBatch> onSealed = b -> {};
   private volatile boolean running = true;
   private boolean batchFull;
   private long lastSealed;
@@ -79,21 +79,24 @@ public final class Batcher implements AutoCloseable {
     }
   }
 
-  /** Called with the size of each sealed batch (metrics). */
-  public void onSealed(java.util.function.IntConsumer listener) {
+  /** Called with each sealed batch (metrics, events). */
+  public void onSealed(java.util.function.Consumer<SealedBatch> listener) {
     this.onSealed = listener;
   }
 
+  /** How often the sealing thread looks at the clock for the age limit (the clock decides, not this). */
+  private static final long CLOCK_POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+
   private void run() {
-    long nextTimed = System.nanoTime() + maxAge.toNanos();
+    long nextTimed = clock.millis() + maxAge.toMillis();
     while (running) {
       try {
         boolean full;
         lock.lock();
         try {
-          long wait = nextTimed - System.nanoTime();
-          while (running && !batchFull && wait > 0) {
-            wait = wake.awaitNanos(wait);
+          while (running && !batchFull && clock.millis() < nextTimed) {
+            wake.awaitNanos(Math.min(CLOCK_POLL_NANOS, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+                Math.max(1, nextTimed - clock.millis()))));
           }
           full = batchFull;
           batchFull = false;
@@ -107,7 +110,7 @@ public final class Batcher implements AutoCloseable {
           seal(true);
         } else {
           seal(false);
-          nextTimed = System.nanoTime() + maxAge.toNanos();
+          nextTimed = clock.millis() + maxAge.toMillis();
         }
       } catch (InterruptedException e) {
         if (running) {
@@ -151,7 +154,7 @@ public final class Batcher implements AutoCloseable {
         trees.put(batch.id(), tree);
       }
       settlement.submit(batch);
-      onSealed.accept(batch.envelopeCount());
+      onSealed.accept(batch);
       sealed.add(batch);
     }
     return sealed;

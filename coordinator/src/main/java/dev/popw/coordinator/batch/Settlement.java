@@ -11,6 +11,9 @@ public interface Settlement extends AutoCloseable {
   /** A short name for logs and the API: {@code database}, {@code evm}. */
   String name();
 
+  /** Called with a batch id when its commit is confirmed (only settlements that confirm call it). */
+  default void onConfirmed(java.util.function.LongConsumer listener) {}
+
   @Override
   default void close() {}
 }

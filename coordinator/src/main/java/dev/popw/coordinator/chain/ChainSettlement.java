@@ -54,6 +54,7 @@ public final class ChainSettlement implements Settlement {
   private final ChainSettings settings;
   private final String networkId;
   private final Clock clock;
+  private volatile java.util.function.LongConsumer confirmed = id -> {};
   private final Thread worker;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
@@ -61,6 +62,11 @@ public final class ChainSettlement implements Settlement {
   private volatile boolean wake;
   private volatile String lastError;
   private volatile boolean reachable = true;
+
+  @Override
+  public void onConfirmed(java.util.function.LongConsumer listener) {
+    this.confirmed = listener;
+  }
 
   public ChainSettlement(Store store, EvmClient chain, Deployment deployment, ChainSettings settings, String networkId, Clock clock) {
     this.store = store;
@@ -293,6 +299,7 @@ public final class ChainSettlement implements Settlement {
       return false;
     }
     store.markConfirmed(s.batch().id(), clock.millis());
+    confirmed.accept(s.batch().id());
     LOG.info("batch {} confirmed: {} envelopes, tx {}, block {}", s.batch().id(), s.batch().envelopeCount(), s.txHash(), s.blockNumber());
     return true;
   }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The coordinator's verification pipeline, in order: size limit, parse, signature (sdk-core's
  * {@link EnvelopeVerifier}), device registered and active, topic/device binding, duplicate or
- * equivocation, sequence and hash-chain gaps (recorded, not fatal), freshness, payload bounds,
+ * equivocation, hash-chain breaks (recorded, not fatal), freshness, payload safety (physical
+ * plausibility is work validation, decided per epoch),
  * persist, result. Every envelope gets an {@link IngestResult}; a rejection never throws out of
  * {@link #submit} and never stalls other devices.
  *
@@ -171,10 +172,11 @@ public final class IngestPipeline implements AutoCloseable {
         return reject(CoordinatorReason.EQUIVOCATION, "sequence " + seq + " was accepted with other content",
             deviceId, seq, hash, receivedAt, envelope, existing);
       }
+      // A missing seq - 1 is not flagged here: it may still arrive (envelopes are verified in
+      // parallel and resent out of order). Gaps are sequence numbers that never arrived, computed
+      // from the stored envelopes (VerdictStore.sequenceGaps).
       byte[] previous = seq > 1 ? state.hashOf(seq - 1) : null;
-      if (seq > 1 && previous == null) {
-        flags |= AcceptedEnvelope.Flags.SEQUENCE_GAP;
-      } else if (previous != null && !Arrays.equals(previous, t.getPrevHash().toByteArray())) {
+      if (previous != null && !Arrays.equals(previous, t.getPrevHash().toByteArray())) {
         flags |= AcceptedEnvelope.Flags.CHAIN_GAP;
       }
       state.reserve(seq, hash);

@@ -10,9 +10,11 @@ import dev.popw.proto.v1.Telemetry;
 import java.util.Optional;
 
 /**
- * Plausibility bounds on payload values: physical limits (no 150 °C weather, no +10 dBm received
- * signal) and protocol limits (utilization 0–100 %). Returns the first violation, if any. Deeper
- * validation (coverage geometry, GPU challenges) comes with the proof-validation work.
+ * What makes a payload unsafe to store or to show: no content, numbers that are not finite (NaN,
+ * infinities break sums, medians and JSON), coordinates that are no place on Earth. Whether the
+ * values are physically plausible (no 150 °C weather, no +10 dBm received signal) is work
+ * validation, decided per epoch by the validators ({@code dev.popw.coordinator.validation}):
+ * such an envelope is stored as evidence and gets an INVALID verdict with its numbers.
  */
 final class PayloadBounds {
   private PayloadBounds() {}
@@ -35,22 +37,8 @@ final class PayloadBounds {
       return Optional.of("sensor reading without measurements");
     }
     for (Measurement m : r.getMeasurementsList()) {
-      double v = m.getValue();
-      if (!Double.isFinite(v)) {
+      if (!Double.isFinite(m.getValue())) {
         return Optional.of(m.getQuantity() + " is not a finite number");
-      }
-      Optional<String> bad = switch (m.getQuantity()) {
-        case TEMPERATURE -> range("temperature (°C)", v, -90, 90);
-        case RELATIVE_HUMIDITY -> range("relative humidity (%)", v, 0, 100);
-        case PRESSURE -> range("pressure (Pa)", v, 30_000, 110_000);
-        case PM1, PM2_5, PM10 -> range(m.getQuantity() + " (µg/m³)", v, 0, 10_000);
-        case CO2 -> range("CO2 (ppm)", v, 0, 100_000);
-        case WIND_DIRECTION -> range("wind direction (°)", v, 0, 360);
-        case WIND_SPEED -> range("wind speed (m/s)", v, 0, 120);
-        default -> Optional.empty();
-      };
-      if (bad.isPresent()) {
-        return bad;
       }
     }
     return r.hasLocation() ? location(r.getLocation()) : Optional.empty();
@@ -60,14 +48,10 @@ final class PayloadBounds {
     if (c.getRole() == CoverageReport.Role.ROLE_UNSPECIFIED) {
       return Optional.of("coverage report without a role");
     }
-    Optional<String> bad = range("frequency (Hz)", c.getFrequencyHz(), 1, 10_000_000_000L);
-    if (bad.isEmpty() && c.getRole() == CoverageReport.Role.WITNESS) {
-      bad = range("RSSI (dBm)", c.getRssiDbm(), -150, 0).or(() -> range("SNR (dB)", c.getSnrDb(), -40, 40));
+    if (!Float.isFinite(c.getRssiDbm()) || !Float.isFinite(c.getSnrDb()) || !Float.isFinite(c.getTxPowerDbm())) {
+      return Optional.of("coverage report with a value that is not a finite number");
     }
-    if (bad.isEmpty() && c.getRole() == CoverageReport.Role.BEACON) {
-      bad = range("TX power (dBm)", c.getTxPowerDbm(), -20, 40);
-    }
-    return bad.or(() -> c.hasLocation() ? location(c.getLocation()) : Optional.empty());
+    return c.hasLocation() ? location(c.getLocation()) : Optional.empty();
   }
 
   private static Optional<String> gpu(GpuReport r) {
@@ -75,20 +59,17 @@ final class PayloadBounds {
       return Optional.of("GPU report without GPUs");
     }
     for (Gpu g : r.getGpusList()) {
-      Optional<String> bad = range("GPU utilization (%)", g.getUtilizationPercent(), 0, 100)
-          .or(() -> range("GPU temperature (°C)", g.getTemperatureC(), -20, 130))
-          .or(() -> range("GPU power (W)", g.getPowerW(), 0, 2_000));
-      if (bad.isEmpty() && g.getMemoryUsedMib() > g.getMemoryTotalMib()) {
-        bad = Optional.of("GPU memory used exceeds total");
-      }
-      if (bad.isPresent()) {
-        return bad;
+      if (!Float.isFinite(g.getUtilizationPercent()) || !Float.isFinite(g.getTemperatureC()) || !Float.isFinite(g.getPowerW())) {
+        return Optional.of("GPU " + g.getUuid() + " has a value that is not a finite number");
       }
     }
     return Optional.empty();
   }
 
   private static Optional<String> location(Location l) {
+    if (!Double.isFinite(l.getLatitude()) || !Double.isFinite(l.getLongitude())) {
+      return Optional.of("location is not finite");
+    }
     return range("latitude", l.getLatitude(), -90, 90).or(() -> range("longitude", l.getLongitude(), -180, 180));
   }
 

@@ -10,7 +10,10 @@ public record AcceptedEnvelope(byte[] hash, String deviceId, long sequence, long
     public static final int BACKFILL = 1;
     /** prev_hash is not the hash of the previous sequence number's envelope. */
     public static final int CHAIN_GAP = 2;
-    /** The previous sequence number has not been seen (yet). */
+    /**
+     * No longer set: it marked a missing previous sequence number at arrival, which out-of-order
+     * arrival made wrong. Gaps are computed from stored envelopes. Kept so old rows read the same.
+     */
     public static final int SEQUENCE_GAP = 4;
     /** From a simulated source (accepted because the coordinator allows simulated data). */
     public static final int SIMULATED = 8;

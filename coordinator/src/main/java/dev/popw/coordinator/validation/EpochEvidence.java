@@ -1,0 +1,32 @@
+package dev.popw.coordinator.validation;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * A read-only view of one epoch's evidence: every accepted envelope whose receipt time falls in
+ * {@code [startMs, endMs)}, and the registry as it stood when the epoch closed. Iteration order is
+ * canonical (devices by id, each device's envelopes by sequence number), never the order of
+ * arrival, so a validator that only reads this view is deterministic.
+ */
+public interface EpochEvidence {
+  long epoch();
+
+  long startMs();
+
+  long endMs();
+
+  /** The registry snapshot of a device with evidence in this epoch. */
+  Optional<RegisteredDevice> device(String deviceId);
+
+  /** Devices with evidence of this kind, ordered by id. */
+  List<RegisteredDevice> devices(WorkKind kind);
+
+  /**
+   * Calls {@code action} once per device with evidence of this kind, in device id order, with that
+   * device's envelopes in sequence order. May be called more than once (validators with several
+   * passes); each call reads the evidence again.
+   */
+  void forEachDevice(WorkKind kind, BiConsumer<RegisteredDevice, List<Evidence>> action);
+}

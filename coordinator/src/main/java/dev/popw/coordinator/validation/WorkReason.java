@@ -1,0 +1,32 @@
+package dev.popw.coordinator.validation;
+
+/**
+ * Stable reason names of verdicts. Like the ingest reasons, they are part of the API: never
+ * renamed or reused, only added to. The explanation beside each verdict carries the numbers.
+ */
+public final class WorkReason {
+  /** VALID: every check passed. */
+  public static final String OK = "OK";
+  /** PENDING: the envelope's epoch is open; verdicts are decided when it closes. */
+  public static final String EPOCH_OPEN = "EPOCH_OPEN";
+
+  // Sensor readings.
+  /** A value outside the physical range of its quantity. */
+  public static final String OUT_OF_RANGE = "OUT_OF_RANGE";
+  /** A unit that does not belong to the quantity (pressure in °C), or an unnamed OTHER quantity. */
+  public static final String UNIT_MISMATCH = "UNIT_MISMATCH";
+  /** A change against the device's previous valid reading larger than the quantity allows. */
+  public static final String JUMP = "JUMP";
+  /** The same value for longer than the stuck-sensor limit. */
+  public static final String STUCK_SENSOR = "STUCK_SENSOR";
+  /** The reading's location is too far from the device's registered location. */
+  public static final String LOCATION_MISMATCH = "LOCATION_MISMATCH";
+  /** The device's hourly median is too far from the median of its neighbours. */
+  public static final String OUTLIER = "OUTLIER";
+
+  // Coverage and GPU reports (physical bounds; the proof checks come with their validators).
+  /** A report whose values no radio or GPU can produce. */
+  public static final String IMPLAUSIBLE = "IMPLAUSIBLE";
+
+  private WorkReason() {}
+}
