@@ -18,6 +18,11 @@ public final class MutableClock extends Clock {
     now = now.plus(d);
   }
 
+  /** Sets the time (it may go back: a test stands for whatever clock it needs). */
+  public void set(Instant t) {
+    now = t;
+  }
+
   @Override
   public ZoneId getZone() {
     return ZoneOffset.UTC;
