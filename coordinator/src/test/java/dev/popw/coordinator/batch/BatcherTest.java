@@ -91,6 +91,30 @@ class BatcherTest {
     }
   }
 
+  /** The age limit is read from the injected clock: an hour-long limit passes when the clock says so, not after an hour. */
+  @Test
+  void the_age_limit_follows_the_injected_clock() throws InterruptedException {
+    try (Database db = TestDatabases.h2(dir)) {
+      Store store = new Store(db);
+      dev.popw.testing.MutableClock clock = new dev.popw.testing.MutableClock(java.time.Instant.parse("2026-11-24T12:00:00Z"));
+      Batcher batcher = new Batcher(store, new DatabaseSettlement(), clock, 10_000, Duration.ofHours(1));
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), clock, PipelineListener.NONE, batcher.assigner());
+      DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", clock, Duration.ofMinutes(5));
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+          DeviceKind.GPU, null, "popw-test", clock));
+      EnvelopeSealer sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).clock(clock).networkId("popw-test").build();
+      byte[] h = pipeline.submit(sealer.seal(SampleTelemetry.gpus(1)).bytes(), null).join().envelopeHash();
+      clock.advance(Duration.ofMinutes(59));
+      Thread.sleep(500); // several of the sealing thread's looks at the clock
+      assertTrue(batcher.proof(h).isEmpty(), "59 minutes on the clock: not sealed yet");
+      clock.advance(Duration.ofMinutes(2));
+      Await.until(Duration.ofSeconds(5), () -> batcher.proof(h).isPresent(), () -> "the clock passed the age limit but nothing was sealed");
+      pipeline.close();
+      batcher.close();
+    }
+  }
+
   @Test
   void an_open_batch_survives_a_restart_and_envelopes_without_a_batch_id_are_adopted() {
     try (Database db = TestDatabases.h2(dir)) {
