@@ -82,7 +82,14 @@ public final class Demo implements Callable<Integer> {
 
   /** What the demo did, for the summary and for tests. */
   public record Summary(Map<String, Long> acceptedByDevice, long duplicates, Map<String, Long> rejections, List<BatchSettlement> batches,
-      boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations, InclusionCheck inclusion) {}
+      boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations, InclusionCheck inclusion,
+      Map<String, WorkSummary> work) {}
+
+  /** A device's work-layer result over the demo's closed epochs. */
+  public record WorkSummary(long valid, long invalid, Map<String, Long> invalidByReason, String example) {}
+
+  /** The demo's epochs: short, so that several close while it runs. */
+  static final Duration EPOCH = Duration.ofSeconds(10);
 
   /** What the device's receipt said and what the contract answered. */
   public record InclusionCheck(boolean verified, boolean forgedAccepted, String receiptBatchStatus, String receiptTxHash,
@@ -129,7 +136,7 @@ public final class Demo implements Callable<Integer> {
   /** Runs the scenario; everything it starts is stopped before it returns. */
   public static Summary run(Path data, Duration sendFor, PrintStream out) throws DemoException {
     long t0 = System.nanoTime();
-    Steps steps = new Steps(out, 7);
+    Steps steps = new Steps(out, 8);
     steps.begin("Preparing " + data.toAbsolutePath());
     clean(data);
     Path anvil;
@@ -146,7 +153,10 @@ public final class Demo implements Callable<Integer> {
     int apiPort = freeTcpPort();
     CoordinatorSettings cs = CoordinatorSettings.defaults().withNetwork(NETWORK).withDataDirectory(data.resolve("coordinator"))
         .withEmbeddedMqtt(mqttPort).withCoap("127.0.0.1", coapPort, -1, Map.of()).withApiPort(apiPort)
-        .withBatch(10_000, Duration.ofSeconds(4))
+        .withBatch(10_000, Duration.ofSeconds(4)).withEpochs(EPOCH, Duration.ofSeconds(1)).toBuilder()
+        // The demo's agents read once a second: completeness counts one-second slots.
+        .sensorRules(dev.popw.coordinator.validation.sensor.SensorRules.defaults().withTiming(Duration.ofMinutes(5), Duration.ofHours(4),
+            Duration.ofSeconds(1))).build()
         .withChain(new ChainSettings("dev", "", 0, null, "", "", 1, Duration.ofMillis(200), Duration.ofMinutes(3), anvil.toString(), 0));
     Coordinator coordinator;
     try {
@@ -200,6 +210,10 @@ public final class Demo implements Callable<Integer> {
       Misbehaviour bad = misbehave(coordinator, ids.get("weather-station"), coapPort, out);
       steps.done("");
 
+      steps.begin("Closing the epochs: every envelope gets a verdict, explained with its numbers");
+      Map<String, WorkSummary> work = closeEpochs(coordinator, ids, out);
+      steps.done("");
+
       steps.begin("Sealing the last batch and waiting for every batch to be confirmed on-chain");
       coordinator.batcher().sealAll();
       await(() -> {
@@ -235,7 +249,7 @@ public final class Demo implements Callable<Integer> {
       }
       coordinator.store().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
-          attestations, verdict);
+          attestations, verdict, work);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
       return summary;
     } catch (RuntimeException | IOException e) {
@@ -249,6 +263,39 @@ public final class Demo implements Callable<Integer> {
       }
       coordinator.close();
     }
+  }
+
+  /** Waits until every epoch with the demo's envelopes is closed, then prints each device's verdicts and quality. */
+  private static Map<String, WorkSummary> closeEpochs(Coordinator c, Map<String, String> ids, PrintStream out) throws InterruptedException,
+      DemoException {
+    var schedule = c.epochs().schedule();
+    long last = schedule.epochOf(System.currentTimeMillis());
+    out.printf("      epochs of %d s; waiting for epoch %d to close at %s%n", EPOCH.toSeconds(), last,
+        java.time.Instant.ofEpochMilli(schedule.closesAt(last)));
+    await(() -> c.verdicts().lastClosed().orElse(-1L) >= last, Duration.ofSeconds(30), "epoch " + last + " closes", out);
+    Map<String, WorkSummary> work = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : ids.entrySet()) {
+      long valid = c.verdicts().countVerdictsOf(e.getValue(), dev.popw.coordinator.validation.VerdictStatus.VALID);
+      var invalid = c.verdicts().verdictsOf(e.getValue(), dev.popw.coordinator.validation.VerdictStatus.INVALID, 0, 1000);
+      Map<String, Long> byReason = new TreeMap<>();
+      invalid.forEach(v -> byReason.merge(v.verdict().reason(), 1L, Long::sum));
+      String example = invalid.isEmpty() ? "" : "#" + invalid.get(0).verdict().sequence() + " " + invalid.get(0).verdict().reason() + ": "
+          + invalid.get(0).verdict().explanation();
+      work.put(e.getKey(), new WorkSummary(valid, invalid.size(), byReason, example));
+      var summaries = c.verdicts().summariesOf(e.getValue(), 0, 100).stream()
+          .sorted(Comparator.comparingLong((dev.popw.coordinator.store.VerdictStore.StoredSummary x) -> -x.summary().envelopes())).toList();
+      out.printf("      %-17s %4d valid, %d invalid %s%n", e.getKey(), valid, invalid.size(), byReason.isEmpty() ? "" : byReason.toString());
+      if (!example.isEmpty()) {
+        out.printf("      %-17s e.g. %s%n", "", example);
+      }
+      if (!summaries.isEmpty()) {
+        out.printf("      %-17s epoch %d: %s%n", "", summaries.get(0).epoch(), summaries.get(0).summary().explanation());
+      }
+    }
+    var rec = c.verdicts().epoch(last).orElseThrow();
+    out.printf("      epoch %d verdict-set hash 0x%s (recompute it: GET /v1/epochs/%d/audit)%n", last,
+        java.util.HexFormat.of().formatHex(rec.verdictSetHash()), last);
+    return work;
   }
 
   /** What the bad envelopes step leaves for the summary: the unregistered device's id and the duplicates answered. */
@@ -351,6 +398,8 @@ public final class Demo implements Callable<Integer> {
     out.printf("  batches: %d, all CONFIRMED on-chain (%s)%n", s.batches().size(),
         String.join(", ", s.batches().stream().map(b -> "#" + b.batch().id() + " tx " + abbrev(b.txHash())).toList()));
     out.printf("  inclusion: verified by the contract = %s; forged proof refused = %s%n", s.inclusionVerified(), s.forgedProofRefused());
+    out.printf("  work: %s%n", String.join("; ", s.work().entrySet().stream()
+        .map(e -> e.getKey() + " " + e.getValue().valid() + " valid, " + e.getValue().invalid() + " invalid").toList()));
     out.printf("  done in %d s; everything stopped.%n", seconds);
   }
 

@@ -53,7 +53,14 @@ class DemoIT {
     assertTrue(s.batches().stream().anyMatch(b -> b.txHash().equals(s.inclusion().receiptTxHash())
         && b.blockNumber() == s.inclusion().receiptBlock()), "the receipt names a real commit: " + s.inclusion());
     assertTrue(s.forgedProofRefused());
-    assertTrue(text.contains("[7/7]") && text.contains("Summary"), text);
+    // Every accepted envelope got a verdict when its epoch closed (the demo's epochs are 10 s).
+    for (String device : new String[] {"weather-station", "gpu-node", "coverage-hotspot"}) {
+      Demo.WorkSummary w = s.work().get(device);
+      assertEquals((long) s.acceptedByDevice().get(device), w.valid() + w.invalid(), device + ": one verdict per accepted envelope " + w);
+      assertTrue(w.valid() > 0, device + " did valid work: " + w);
+    }
+    assertTrue(text.contains("verdict-set hash 0x"), text);
+    assertTrue(text.contains("[8/8]") && text.contains("Summary"), text);
   }
 
   /** Installs contracts/node_modules (anvil) when a fresh clone lacks it; without npm, CI fails and a developer's run skips. */
