@@ -1,5 +1,6 @@
 package dev.popw.coordinator.batch;
 
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import java.time.Clock;
 import java.time.Duration;

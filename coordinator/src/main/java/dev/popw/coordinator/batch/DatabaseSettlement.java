@@ -1,5 +1,6 @@
 package dev.popw.coordinator.batch;
 
+import dev.popw.coordinator.store.SealedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

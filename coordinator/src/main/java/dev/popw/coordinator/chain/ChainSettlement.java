@@ -1,8 +1,8 @@
 package dev.popw.coordinator.chain;
 
-import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.coordinator.batch.Settlement;
 import dev.popw.coordinator.store.BatchSettlement;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.identity.DeviceId;
 import dev.popw.identity.EvmAddress;

@@ -1,6 +1,5 @@
 package dev.popw.coordinator.store;
 
-import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.identity.DeviceId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

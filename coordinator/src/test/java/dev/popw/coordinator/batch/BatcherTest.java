@@ -11,6 +11,7 @@ import dev.popw.coordinator.ingest.PipelineConfig;
 import dev.popw.coordinator.ingest.PipelineListener;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.store.Database;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.coordinator.testing.TestDatabases;
 import dev.popw.envelope.EnvelopeSealer;
