@@ -217,7 +217,7 @@ public final class Coordinator implements AutoCloseable {
         h.put("chain_last_error", cs.lastError());
       }
     });
-    h.put("batches", store.settlementCounts());
+    h.put("batches", store.batches().settlementCounts());
     return h;
   }
 

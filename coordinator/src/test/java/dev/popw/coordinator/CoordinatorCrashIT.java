@@ -118,18 +118,18 @@ class CoordinatorCrashIT {
       Store store = new Store(db);
       for (Stream s : List.of(mqtt, coap)) {
         String id = s.signer.deviceId().toString();
-        List<long[]> rows = store.acceptedSequences(id);
+        List<long[]> rows = store.envelopes().acceptedSequences(id);
         assertEquals(s.sent.size(), rows.size(), "each acknowledged envelope exactly once for " + id);
         for (SealedEnvelope e : s.sent) {
-          assertTrue(store.envelope(e.hash()).isPresent(), "acknowledged envelope " + e.sequence() + " is stored");
+          assertTrue(store.envelopes().envelope(e.hash()).isPresent(), "acknowledged envelope " + e.sequence() + " is stored");
         }
       }
       Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 50, Duration.ofHours(1));
       batcher.sealAll();
-      List<SealedBatch> batches = store.batches(0, 10_000);
+      List<SealedBatch> batches = store.batches().batches(0, 10_000);
       assertTrue(batches.size() > 1);
       for (SealedBatch b : batches) {
-        assertArrayEquals(MerkleTree.of(store.batchHashes(b.id())).root(), b.merkleRoot(), "root of batch " + b.id());
+        assertArrayEquals(MerkleTree.of(store.batches().batchHashes(b.id())).root(), b.merkleRoot(), "root of batch " + b.id());
       }
       for (Stream s : List.of(mqtt, coap)) {
         for (SealedEnvelope e : s.sent) {

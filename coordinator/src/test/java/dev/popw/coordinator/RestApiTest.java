@@ -121,7 +121,7 @@ class RestApiTest {
       java.nio.file.Files.write(wrongNet, Registrations.sign(signer, OWNER, DeviceKind.COVERAGE, null, "elsewhere", Clock.systemUTC()));
       String api = "http://127.0.0.1:" + c.apiPort();
       assertEquals(0, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", api, good.toString()));
-      assertTrue(c.store().device(signer.deviceId().toString()).isPresent());
+      assertTrue(c.store().devices().device(signer.deviceId().toString()).isPresent());
       assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", api, wrongNet.toString()));
       assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", "http://127.0.0.1:1", good.toString()),
           "an unreachable coordinator is an error, not a stack trace");

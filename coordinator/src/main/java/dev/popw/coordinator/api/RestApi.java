@@ -124,7 +124,7 @@ public final class RestApi implements AutoCloseable {
         }
       } else if (path.equals("/v1/batches") && method.equals("GET")) {
         ArrayNode items = JSON.createArrayNode();
-        store.batches(intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000)).forEach(b -> items.add(batchJson(b)));
+        store.batches().batches(intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000)).forEach(b -> items.add(batchJson(b)));
         json(ex, 200, JSON.createObjectNode().set("items", items));
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("batches") && method.equals("GET")) {
         long id;
@@ -133,7 +133,7 @@ public final class RestApi implements AutoCloseable {
         } catch (NumberFormatException e) {
           throw new BadRequest("batch id must be a number");
         }
-        Optional<SealedBatch> b = store.batch(id);
+        Optional<SealedBatch> b = store.batches().batch(id);
         if (b.isEmpty()) {
           error(ex, 404, "no batch " + id);
         } else {
@@ -165,7 +165,7 @@ public final class RestApi implements AutoCloseable {
     }
     try {
       DeviceId id = registry.register(signed);
-      DeviceRecord r = store.device(id.toString()).orElseThrow();
+      DeviceRecord r = store.devices().device(id.toString()).orElseThrow();
       json(ex, 201, deviceJson(r));
     } catch (RegistrationException e) {
       throw new BadRequest(e.getMessage());
@@ -173,27 +173,27 @@ public final class RestApi implements AutoCloseable {
   }
 
   private void device(HttpExchange ex, String id) throws IOException {
-    Optional<DeviceRecord> r = store.device(id);
+    Optional<DeviceRecord> r = store.devices().device(id);
     if (r.isEmpty()) {
       error(ex, 404, "no registered device " + id);
       return;
     }
     ObjectNode n = deviceJson(r.get());
-    n.put("accepted", store.countAccepted(id));
-    n.set("rejections", JSON.valueToTree(store.rejectionCounts(id)));
+    n.put("accepted", store.envelopes().countAccepted(id));
+    n.set("rejections", JSON.valueToTree(store.envelopes().rejectionCounts(id)));
     json(ex, 200, n);
   }
 
   private void envelopes(HttpExchange ex, String id, int offset, int limit) throws IOException {
     ArrayNode items = JSON.createArrayNode();
-    for (EnvelopeRow e : store.envelopesOf(id, offset, limit)) {
+    for (EnvelopeRow e : store.envelopes().envelopesOf(id, offset, limit)) {
       items.add(envelopeJson(e));
     }
     ObjectNode n = JSON.createObjectNode();
     n.put("device_id", id);
     n.put("offset", offset);
     n.put("limit", limit);
-    n.put("total", store.countAccepted(id));
+    n.put("total", store.envelopes().countAccepted(id));
     n.set("items", items);
     json(ex, 200, n);
   }
@@ -201,7 +201,7 @@ public final class RestApi implements AutoCloseable {
   /** The protobuf receipt of an accepted envelope, with batch, proof and settlement once sealed. */
   private void receipt(HttpExchange ex, String hashHex) throws IOException {
     byte[] hash = envelopeHash(hashHex);
-    Optional<EnvelopeRow> row = store.envelope(hash);
+    Optional<EnvelopeRow> row = store.envelopes().envelope(hash);
     if (row.isEmpty()) {
       error(ex, 404, "no accepted envelope " + hashHex + " (a rejected one has no settlement receipt; see /v1/envelopes/" + hashHex + ")");
       return;
@@ -216,7 +216,7 @@ public final class RestApi implements AutoCloseable {
       SealedBatch b = proof.get().batch();
       r.setBatchId(b.id()).setMerkleRoot(com.google.protobuf.ByteString.copyFrom(b.merkleRoot()));
       proof.get().proof().forEach(x -> r.addMerkleProof(com.google.protobuf.ByteString.copyFrom(x)));
-      Optional<BatchSettlement> st = store.settlement(b.id());
+      Optional<BatchSettlement> st = store.batches().settlement(b.id());
       if (st.isPresent()) {
         r.setBatchStatus(dev.popw.proto.v1.Receipt.BatchStatus.valueOf(st.get().status()));
         if (st.get().txHash() != null) {
@@ -258,7 +258,7 @@ public final class RestApi implements AutoCloseable {
     if (hash.length != 32) {
       throw new BadRequest("envelope hash must be 64 hex digits");
     }
-    Optional<EnvelopeRow> row = store.envelope(hash);
+    Optional<EnvelopeRow> row = store.envelopes().envelope(hash);
     if (row.isPresent()) {
       ObjectNode n = envelopeJson(row.get());
       n.put("status", "ACCEPTED");
@@ -271,7 +271,7 @@ public final class RestApi implements AutoCloseable {
       json(ex, 200, n);
       return;
     }
-    Optional<RejectionRecord> rej = store.rejectionOf(hash);
+    Optional<RejectionRecord> rej = store.envelopes().rejectionOf(hash);
     if (rej.isPresent()) {
       ObjectNode n = JSON.createObjectNode();
       n.put("envelope_hash", Hex.encode(hash));
@@ -310,7 +310,7 @@ public final class RestApi implements AutoCloseable {
       n.put("h3_cell", Long.toHexString(r.h3Cell()));
     }
     n.put("registered_at", r.registeredAt());
-    String[] onChain = store.deviceChain(r.id());
+    String[] onChain = store.devices().deviceChain(r.id());
     if (chain != null && onChain != null) {
       n.put("chain_status", onChain[0] == null ? "PENDING" : onChain[0]);
       if (onChain[1] != null) {
@@ -361,7 +361,7 @@ public final class RestApi implements AutoCloseable {
     n.put("merkle_root", "0x" + Hex.encode(b.merkleRoot()));
     n.put("envelope_count", b.envelopeCount());
     n.put("sealed_at", b.sealedAt());
-    Optional<BatchSettlement> st = store.settlement(b.id());
+    Optional<BatchSettlement> st = store.batches().settlement(b.id());
     n.put("status", st.map(BatchSettlement::status).orElse(BatchSettlement.SEALED));
     st.ifPresent(x -> {
       if (x.txHash() != null) {

@@ -58,7 +58,7 @@ abstract class IngestPipelineContract {
         assertEquals(IngestStatus.ACCEPTED, r.status(), r.toString());
         assertEquals(i + 1, r.sequence());
       }
-      List<long[]> rows = f.store.acceptedSequences(d.id());
+      List<long[]> rows = f.store.envelopes().acceptedSequences(d.id());
       assertEquals(5, rows.size());
       assertTrue(rows.stream().allMatch(r -> r[1] == 0), "no flags on a clean chain");
     }
@@ -88,12 +88,12 @@ abstract class IngestPipelineContract {
       assertEquals(Reason.NON_CANONICAL_SIGNATURE.name(), f.submit(good.toBuilder().setSignature(ByteString.copyFrom(twin)).build().toByteArray()).reason());
       sig[10] ^= 1;
       assertEquals(Reason.BAD_SIGNATURE.name(), f.submit(good.toBuilder().setSignature(ByteString.copyFrom(sig)).build().toByteArray()).reason());
-      Map<String, Long> counts = f.store.rejectionCounts(null);
+      Map<String, Long> counts = f.store.envelopes().rejectionCounts(null);
       for (Reason r : List.of(Reason.TOO_LARGE, Reason.MALFORMED, Reason.UNSUPPORTED_VERSION, Reason.UNSUPPORTED_KEY_TYPE,
           Reason.BAD_PUBLIC_KEY, Reason.KEY_MISMATCH, Reason.NON_CANONICAL_SIGNATURE, Reason.BAD_SIGNATURE)) {
         assertEquals(1L, counts.get(r.name()), "rejections recorded: " + counts);
       }
-      assertEquals(0, f.store.acceptedSequences(d.id()).size(), "nothing of it accepted");
+      assertEquals(0, f.store.envelopes().acceptedSequences(d.id()).size(), "nothing of it accepted");
     }
   }
 
@@ -184,8 +184,8 @@ abstract class IngestPipelineContract {
       assertEquals(IngestStatus.DUPLICATE, again.status());
       IngestResult eq = f.submit(conflicting.bytes());
       assertEquals(CoordinatorReason.EQUIVOCATION.name(), eq.reason());
-      assertEquals(1, f.store.acceptedSequences(d.id()).size());
-      List<RejectionRecord> evidence = f.store.rejections(d.id(), "EQUIVOCATION");
+      assertEquals(1, f.store.envelopes().acceptedSequences(d.id()).size());
+      List<RejectionRecord> evidence = f.store.envelopes().rejections(d.id(), "EQUIVOCATION");
       assertEquals(1, evidence.size());
       assertArrayEquals(first.hash(), evidence.get(0).conflictsWith(), "both envelopes are kept: the accepted one by hash");
       assertArrayEquals(conflicting.bytes(), evidence.get(0).envelope(), "and the conflicting one in full");
@@ -203,7 +203,7 @@ abstract class IngestPipelineContract {
         // it is answered, the envelope must already be stored (a device drops what is answered).
         for (int copy = 0; copy < 2; copy++) {
           answers.add(f.pipeline.submit(e, null).thenApply(r -> r.status() == IngestStatus.DUPLICATE
-              ? (f.store.envelope(r.envelopeHash()).isPresent() ? "DUPLICATE after the commit" : "DUPLICATE before the commit")
+              ? (f.store.envelopes().envelope(r.envelopeHash()).isPresent() ? "DUPLICATE after the commit" : "DUPLICATE before the commit")
               : r.status().name()));
         }
       }
@@ -264,10 +264,10 @@ abstract class IngestPipelineContract {
           Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, old)));
       assertTrue(stale.getMessage().contains("clock"), stale.getMessage());
       DeviceId id = f.registry.register(Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
-      assertEquals(PipelineFixture.OWNER.toString(), f.store.device(id.toString()).orElseThrow().owner());
+      assertEquals(PipelineFixture.OWNER.toString(), f.store.devices().device(id.toString()).orElseThrow().owner());
       dev.popw.identity.EvmAddress next = dev.popw.identity.EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
       f.registry.register(Registrations.sign(d.signer, next, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
-      assertEquals(next.toString(), f.store.device(id.toString()).orElseThrow().owner());
+      assertEquals(next.toString(), f.store.devices().device(id.toString()).orElseThrow().owner());
     }
   }
 
@@ -294,7 +294,7 @@ abstract class IngestPipelineContract {
       assertEquals(800, accepted);
       assertEquals(800, duplicates);
       for (Device d : devices) {
-        assertEquals(200, f.store.acceptedSequences(d.id()).size());
+        assertEquals(200, f.store.envelopes().acceptedSequences(d.id()).size());
       }
       Map<String, Long> outcomes = f.pipeline.outcomeCounts();
       assertEquals(800L, outcomes.get("ACCEPTED"));

@@ -172,10 +172,10 @@ public final class Demo implements Callable<Integer> {
         out.printf("      %-17s %-16s %-5s %-9s %s%n", d.name(), d.keyType(), d.transport(), d.kind().name().toLowerCase(), shortId(ids.get(d.name())));
       }
       Map<String, String> attestations = new LinkedHashMap<>();
-      await(() -> ids.values().stream().allMatch(id -> "ATTESTED".equals(coordinator.store().deviceChain(dev.popw.identity.DeviceId.parse(id))[0])),
+      await(() -> ids.values().stream().allMatch(id -> "ATTESTED".equals(coordinator.store().devices().deviceChain(dev.popw.identity.DeviceId.parse(id))[0])),
           Duration.ofSeconds(60), "the coordinator attests the devices on-chain", out);
       for (Map.Entry<String, String> e : ids.entrySet()) {
-        attestations.put(e.getKey(), coordinator.store().deviceChain(dev.popw.identity.DeviceId.parse(e.getValue()))[1]);
+        attestations.put(e.getKey(), coordinator.store().devices().deviceChain(dev.popw.identity.DeviceId.parse(e.getValue()))[1]);
       }
       steps.done("all three attested in DeviceRegistry for owner " + OWNER);
 
@@ -187,8 +187,8 @@ public final class Demo implements Callable<Integer> {
       while (System.nanoTime() < end) {
         sleep(Math.min(3000, Math.max(0, (end - System.nanoTime()) / 1_000_000)));
         out.printf("      %3d s: accepted %s; batches sealed %d, confirmed %d%n", sendFor.toSeconds() - (end - System.nanoTime()) / 1_000_000_000,
-            accepted(coordinator, ids), coordinator.store().batches(0, 10_000).size(),
-            coordinator.store().settlementCounts().getOrDefault(BatchSettlement.CONFIRMED, 0L));
+            accepted(coordinator, ids), coordinator.store().batches().batches(0, 10_000).size(),
+            coordinator.store().batches().settlementCounts().getOrDefault(BatchSettlement.CONFIRMED, 0L));
       }
       for (Agent a : agents) {
         a.close(); // SIGTERM path: stop sources, flush the outbox
@@ -203,12 +203,12 @@ public final class Demo implements Callable<Integer> {
       steps.begin("Sealing the last batch and waiting for every batch to be confirmed on-chain");
       coordinator.batcher().sealAll();
       await(() -> {
-        Map<String, Long> c = coordinator.store().settlementCounts();
+        Map<String, Long> c = coordinator.store().batches().settlementCounts();
         return !c.isEmpty() && c.keySet().stream().allMatch(BatchSettlement.CONFIRMED::equals);
       }, Duration.ofSeconds(60), "every batch is confirmed", out);
       List<BatchSettlement> batches = new ArrayList<>();
-      for (var b : coordinator.store().batches(0, 10_000)) {
-        batches.add(coordinator.store().settlement(b.id()).orElseThrow());
+      for (var b : coordinator.store().batches().batches(0, 10_000)) {
+        batches.add(coordinator.store().batches().settlement(b.id()).orElseThrow());
       }
       batches.sort(Comparator.comparingLong(s -> s.batch().id()));
       for (BatchSettlement b : batches) {
@@ -230,10 +230,10 @@ public final class Demo implements Callable<Integer> {
       Map<String, Long> acceptedBy = new LinkedHashMap<>();
       Map<String, Long> rejections = new TreeMap<>();
       for (Map.Entry<String, String> e : ids.entrySet()) {
-        acceptedBy.put(e.getKey(), coordinator.store().countAccepted(e.getValue()));
-        coordinator.store().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+        acceptedBy.put(e.getKey(), coordinator.store().envelopes().countAccepted(e.getValue()));
+        coordinator.store().envelopes().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       }
-      coordinator.store().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      coordinator.store().envelopes().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
@@ -256,8 +256,8 @@ public final class Demo implements Callable<Integer> {
 
   private static Misbehaviour misbehave(Coordinator c, String victimId, int coapPort, PrintStream out) throws IOException, InterruptedException {
     long duplicates = 0;
-    EnvelopeRow row = c.store().envelopesOf(victimId, 0, 1).get(0);
-    byte[] original = c.store().envelopeBytes(row.hash()).orElseThrow();
+    EnvelopeRow row = c.store().envelopes().envelopesOf(victimId, 0, 1).get(0);
+    byte[] original = c.store().envelopes().envelopeBytes(row.hash()).orElseThrow();
     SignedEnvelope env = SignedEnvelope.parseFrom(original);
     byte[] telemetry = env.getTelemetry().toByteArray();
     telemetry[telemetry.length - 1] ^= 0x01; // one bit of the payload changed after signing
@@ -298,7 +298,7 @@ public final class Demo implements Callable<Integer> {
   /** Fetches the envelope's receipt from the API and asks the contract. */
   private static InclusionCheck verifyInclusion(Coordinator c, int apiPort, String deviceId, PrintStream out)
       throws IOException, InterruptedException {
-    EnvelopeRow row = c.store().envelopesOf(deviceId, 0, 1).get(0);
+    EnvelopeRow row = c.store().envelopes().envelopesOf(deviceId, 0, 1).get(0);
     String hashHex = Hex.encode(row.hash());
     HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + apiPort + "/v1/envelopes/" + hashHex + "/receipt")).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -357,7 +357,7 @@ public final class Demo implements Callable<Integer> {
   private static String accepted(Coordinator c, Map<String, String> ids) {
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, String> e : ids.entrySet()) {
-      parts.add(e.getKey() + " " + c.store().countAccepted(e.getValue()));
+      parts.add(e.getKey() + " " + c.store().envelopes().countAccepted(e.getValue()));
     }
     return String.join(", ", parts);
   }
