@@ -8,6 +8,7 @@ import dev.popw.envelope.VerificationResult;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
 import dev.popw.internal.crypto.EcdsaScheme;
+import dev.popw.internal.keys.Schemes;
 import dev.popw.proto.v1.Quantity;
 import dev.popw.proto.v1.SensorReading;
 import dev.popw.proto.v1.SignedEnvelope;
@@ -90,7 +91,7 @@ public class SignatureBenchmark {
       edPoint = Ed25519.validatePublicKeyPartialExport(edPublic, 0);
       signer = SoftwareSigner.fromPrivateKey(keyType, edSecret);
     } else {
-      EcdsaScheme scheme = EcdsaScheme.of(keyType);
+      EcdsaScheme scheme = Schemes.ecdsa(keyType);
       byte[] d = scheme.generatePrivateKey(random);
       signer = SoftwareSigner.fromPrivateKey(keyType, d);
       ecPrivate = new ECPrivateKeyParameters(new BigInteger(1, d), scheme.domain());
