@@ -17,7 +17,6 @@ import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
-import dev.popw.internal.encoding.Hex;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.proto.v1.Receipt;
 import dev.popw.registration.Registrations;
@@ -39,6 +38,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -166,7 +166,7 @@ class CoordinatorCrashIT {
     }
 
     void send(SealedEnvelope e) {
-      String key = Hex.encode(e.hash());
+      String key = HexFormat.of().formatHex(e.hash());
       if (!transport.isConnected() || inFlight.containsKey(key)) {
         return;
       }
@@ -182,7 +182,7 @@ class CoordinatorCrashIT {
 
     void resendUnacked() {
       for (SealedEnvelope e : sent) {
-        if (!acked.contains(Hex.encode(e.hash()))) {
+        if (!acked.contains(HexFormat.of().formatHex(e.hash()))) {
           send(e);
         }
       }

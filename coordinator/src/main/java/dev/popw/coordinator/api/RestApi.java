@@ -17,7 +17,6 @@ import dev.popw.coordinator.store.RejectionRecord;
 import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.identity.DeviceId;
-import dev.popw.internal.encoding.Hex;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -25,6 +24,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -220,7 +220,7 @@ public final class RestApi implements AutoCloseable {
       if (st.isPresent()) {
         r.setBatchStatus(dev.popw.proto.v1.Receipt.BatchStatus.valueOf(st.get().status()));
         if (st.get().txHash() != null) {
-          r.setTxHash(com.google.protobuf.ByteString.copyFrom(Hex.decode(st.get().txHash().substring(2))));
+          r.setTxHash(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(st.get().txHash().substring(2))));
         }
         if (st.get().blockNumber() != null) {
           r.setBlockNumber(st.get().blockNumber());
@@ -228,8 +228,8 @@ public final class RestApi implements AutoCloseable {
       }
       if (chain != null) {
         r.setChainId(chain.chainId())
-            .setBatchRegistry(com.google.protobuf.ByteString.copyFrom(Hex.decode(chain.batchRegistry().substring(2))))
-            .setCommitter(com.google.protobuf.ByteString.copyFrom(Hex.decode(chain.committer().substring(2))));
+            .setBatchRegistry(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(chain.batchRegistry().substring(2))))
+            .setCommitter(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(chain.committer().substring(2))));
       }
     }
     send(ex, 200, "application/x-protobuf", r.build().toByteArray());
@@ -238,7 +238,7 @@ public final class RestApi implements AutoCloseable {
   private static byte[] envelopeHash(String hashHex) {
     byte[] hash;
     try {
-      hash = Hex.decode(hashHex);
+      hash = HexFormat.of().parseHex(hashHex.regionMatches(true, 0, "0x", 0, 2) ? hashHex.substring(2) : hashHex);
     } catch (IllegalArgumentException e) {
       throw new BadRequest("envelope hash must be 64 hex digits");
     }
@@ -251,7 +251,7 @@ public final class RestApi implements AutoCloseable {
   private void envelope(HttpExchange ex, String hashHex) throws IOException {
     byte[] hash;
     try {
-      hash = Hex.decode(hashHex);
+      hash = HexFormat.of().parseHex(hashHex.regionMatches(true, 0, "0x", 0, 2) ? hashHex.substring(2) : hashHex);
     } catch (IllegalArgumentException e) {
       throw new BadRequest("envelope hash must be 64 hex digits");
     }
@@ -266,7 +266,7 @@ public final class RestApi implements AutoCloseable {
       if (proof.isPresent()) {
         n.set("batch", batchJson(proof.get().batch()));
         ArrayNode siblings = n.putArray("merkle_proof");
-        proof.get().proof().forEach(s -> siblings.add("0x" + Hex.encode(s)));
+        proof.get().proof().forEach(s -> siblings.add("0x" + HexFormat.of().formatHex(s)));
       }
       json(ex, 200, n);
       return;
@@ -274,7 +274,7 @@ public final class RestApi implements AutoCloseable {
     Optional<RejectionRecord> rej = store.envelopes().rejectionOf(hash);
     if (rej.isPresent()) {
       ObjectNode n = JSON.createObjectNode();
-      n.put("envelope_hash", Hex.encode(hash));
+      n.put("envelope_hash", HexFormat.of().formatHex(hash));
       n.put("status", "REJECTED");
       n.put("reason", rej.get().reason());
       n.put("detail", rej.get().detail());
@@ -325,7 +325,7 @@ public final class RestApi implements AutoCloseable {
 
   private static ObjectNode envelopeJson(EnvelopeRow e) {
     ObjectNode n = JSON.createObjectNode();
-    n.put("envelope_hash", Hex.encode(e.hash()));
+    n.put("envelope_hash", HexFormat.of().formatHex(e.hash()));
     n.put("device_id", e.deviceId());
     n.put("sequence", e.sequence());
     n.put("device_time", e.deviceTime());
@@ -358,7 +358,7 @@ public final class RestApi implements AutoCloseable {
   private ObjectNode batchJson(SealedBatch b) {
     ObjectNode n = JSON.createObjectNode();
     n.put("batch_id", b.id());
-    n.put("merkle_root", "0x" + Hex.encode(b.merkleRoot()));
+    n.put("merkle_root", "0x" + HexFormat.of().formatHex(b.merkleRoot()));
     n.put("envelope_count", b.envelopeCount());
     n.put("sealed_at", b.sealedAt());
     Optional<BatchSettlement> st = store.batches().settlement(b.id());

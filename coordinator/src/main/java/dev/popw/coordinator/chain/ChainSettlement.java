@@ -204,7 +204,7 @@ public final class ChainSettlement implements Settlement {
   /** The batch id already holds a root on-chain: ours (find its commit) or another (a conflict). */
   private boolean adoptExisting(SealedBatch b, byte[] root) {
     if (!java.util.Arrays.equals(root, b.merkleRoot())) {
-      String note = "batch id " + b.id() + " already holds another root on-chain (0x" + dev.popw.internal.encoding.Hex.encode(root)
+      String note = "batch id " + b.id() + " already holds another root on-chain (0x" + java.util.HexFormat.of().formatHex(root)
           + "); was the coordinator database reset while the chain kept its state?";
       LOG.error(note);
       store.batches().markFailed(b.id(), note);

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -200,10 +201,10 @@ public final class BatchStore {
   }
 
   private static String hex(byte[] b) {
-    return b == null ? null : "0x" + dev.popw.internal.encoding.Hex.encode(b);
+    return b == null ? null : "0x" + HexFormat.of().formatHex(b);
   }
 
   private static byte[] hexBytes(String hex) {
-    return dev.popw.internal.encoding.Hex.decode(hex.startsWith("0x") ? hex.substring(2) : hex);
+    return HexFormat.of().parseHex(hex.startsWith("0x") ? hex.substring(2) : hex);
   }
 }

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
@@ -133,7 +134,7 @@ abstract class SchemaMigrationContract {
   }
 
   private static List<String> sorted(List<byte[]> hashes) {
-    return hashes.stream().map(dev.popw.internal.encoding.Hex::encode).sorted(Comparator.naturalOrder()).toList();
+    return hashes.stream().map(HexFormat.of()::formatHex).sorted(Comparator.naturalOrder()).toList();
   }
 
   private static byte[] random(int n) {

@@ -15,7 +15,6 @@ import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyFiles;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
-import dev.popw.internal.encoding.Hex;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.proto.v1.Receipt;
 import dev.popw.proto.v1.SignedEnvelope;
@@ -39,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -213,7 +213,7 @@ public final class Demo implements Callable<Integer> {
       batches.sort(Comparator.comparingLong(s -> s.batch().id()));
       for (BatchSettlement b : batches) {
         out.printf("      batch %-3d %5d envelopes  root %s  %s  tx %s  block %d%n", b.batch().id(), b.batch().envelopeCount(),
-            abbrev("0x" + Hex.encode(b.batch().merkleRoot())), b.status(), abbrev(b.txHash()), b.blockNumber());
+            abbrev("0x" + HexFormat.of().formatHex(b.batch().merkleRoot())), b.status(), abbrev(b.txHash()), b.blockNumber());
       }
       steps.done(batches.size() + " batches committed to ProofBatchRegistry, one transaction each");
 
@@ -299,7 +299,7 @@ public final class Demo implements Callable<Integer> {
   private static InclusionCheck verifyInclusion(Coordinator c, int apiPort, String deviceId, PrintStream out)
       throws IOException, InterruptedException {
     EnvelopeRow row = c.store().envelopes().envelopesOf(deviceId, 0, 1).get(0);
-    String hashHex = Hex.encode(row.hash());
+    String hashHex = HexFormat.of().formatHex(row.hash());
     HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + apiPort + "/v1/envelopes/" + hashHex + "/receipt")).build(), HttpResponse.BodyHandlers.ofByteArray());
     if (resp.statusCode() != 200) {
@@ -307,12 +307,12 @@ public final class Demo implements Callable<Integer> {
     }
     Receipt r = Receipt.parseFrom(resp.body());
     List<byte[]> proof = r.getMerkleProofList().stream().map(com.google.protobuf.ByteString::toByteArray).toList();
-    String registry = "0x" + Hex.encode(r.getBatchRegistry().toByteArray());
-    String committer = "0x" + Hex.encode(r.getCommitter().toByteArray());
+    String registry = "0x" + HexFormat.of().formatHex(r.getBatchRegistry().toByteArray());
+    String committer = "0x" + HexFormat.of().formatHex(r.getCommitter().toByteArray());
     out.printf("      receipt of envelope %s (coverage-hotspot, sequence %d):%n", abbrev("0x" + hashHex), row.sequence());
     out.printf("        batch %d (%s), root %s, %d proof hashes, tx %s in block %d on chain %d%n", r.getBatchId(), r.getBatchStatus(),
-        abbrev("0x" + Hex.encode(r.getMerkleRoot().toByteArray())), proof.size(),
-        abbrev("0x" + Hex.encode(r.getTxHash().toByteArray())), r.getBlockNumber(), r.getChainId());
+        abbrev("0x" + HexFormat.of().formatHex(r.getMerkleRoot().toByteArray())), proof.size(),
+        abbrev("0x" + HexFormat.of().formatHex(r.getTxHash().toByteArray())), r.getBlockNumber(), r.getChainId());
     // A separate client with a throwaway account: anyone can ask the contract.
     try (EvmClient reader = EvmClient.connect(c.chainInfo().rpcUrl(), Credentials.create(Keys.createEcKeyPair()), r.getChainId())) {
       ProofBatchRegistryContract contract = new ProofBatchRegistryContract(reader, registry);
@@ -330,7 +330,7 @@ public final class Demo implements Callable<Integer> {
         forgedOk = contract.verifyEnvelope(committer, r.getBatchId(), row.hash(), forged);
       }
       out.printf("        ProofBatchRegistry(%s).verifyEnvelope(...) = %s; with one proof bit flipped = %s%n", abbrev(registry), ok, forgedOk);
-      return new InclusionCheck(ok, forgedOk, r.getBatchStatus().name(), "0x" + Hex.encode(r.getTxHash().toByteArray()), r.getBlockNumber());
+      return new InclusionCheck(ok, forgedOk, r.getBatchStatus().name(), "0x" + HexFormat.of().formatHex(r.getTxHash().toByteArray()), r.getBlockNumber());
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException(e);
     }
