@@ -103,7 +103,7 @@ public class V3__Compact_envelope_rows extends BaseJavaMigration {
     }
   }
 
-  /** The first 8 bytes of a hash, big-endian: the indexed lookup key (Store.hashKey does the same). */
+  /** The first 8 bytes of a hash, big-endian: the indexed lookup key (EnvelopeStore.hashKey does the same). */
   static long hashKey(byte[] hash) {
     long k = 0;
     for (int i = 0; i < 8; i++) {

@@ -23,7 +23,7 @@ import org.flywaydb.core.Flyway;
  * The embedded database's cost per accepted envelope, without the pipeline: rows written in
  * transactions of N, as the coordinator's writer does, into the envelope table of schema version 2
  * (hash primary key, did:key device column with a foreign key) and of the current schema (through
- * {@link Store#persist}, the coordinator's own write). 200 devices round-robin, 200-byte envelopes,
+ * {@link dev.popw.coordinator.store.EnvelopeStore#persist}, the coordinator's own write). 200 devices round-robin, 200-byte envelopes,
  * random hashes; prints microseconds per row over the rows after a warm-up.
  *
  * <p>Usage: {@code bench/run schema [--rows N] [--warmup N] [--per-commit N,N]}.
@@ -121,7 +121,7 @@ public final class SchemaInsertBenchmark {
     try (Database db = Database.embedded(dir.resolve("coordinator"))) {
       Store store = new Store(db);
       for (DeviceId d : devices) {
-        store.upsertDevice(d, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 1, null, null, null, 0, new byte[1]);
+        store.devices().upsertDevice(d, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 1, null, null, null, 0, new byte[1]);
       }
       Random r = new Random(1);
       long[] seq = new long[devices.size()];
@@ -139,12 +139,12 @@ public final class SchemaInsertBenchmark {
         batchIds[batch.size()] = i / 10_000 + 1;
         batch.add(new AcceptedEnvelope(hash, devices.get(d).toString(), ++seq[d], i, i, 1, 0, envelope));
         if (batch.size() == per) {
-          store.persist(batch, batchIds, List.of());
+          store.envelopes().persist(batch, batchIds, List.of());
           batch.clear();
         }
       }
       if (!batch.isEmpty()) {
-        store.persist(batch, java.util.Arrays.copyOf(batchIds, batch.size()), List.of());
+        store.envelopes().persist(batch, java.util.Arrays.copyOf(batchIds, batch.size()), List.of());
       }
       return (System.nanoTime() - start) / 1e3 / rows;
     } finally {

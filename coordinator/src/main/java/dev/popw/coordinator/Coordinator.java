@@ -75,7 +75,7 @@ public final class Coordinator implements AutoCloseable {
       tell(l -> l.batchSealed(b));
     });
     settlement.onConfirmed(id -> tell(l -> l.batchConfirmed(id)));
-    this.verdicts = new dev.popw.coordinator.store.VerdictStore(database);
+    this.verdicts = store.verdicts();
     this.epochs = new dev.popw.coordinator.epoch.EpochManager(verdicts, validators, s.epochs(), clock);
     epochs.onClosed(e -> {
       metrics.epochClosed(e.epoch(), verdicts.countsByKind(e.epoch()));
@@ -316,7 +316,7 @@ public final class Coordinator implements AutoCloseable {
         h.put("chain_last_error", cs.lastError());
       }
     });
-    h.put("batches", store.settlementCounts());
+    h.put("batches", store.batches().settlementCounts());
     return h;
   }
 

@@ -1,6 +1,6 @@
 package dev.popw.coordinator;
 
-import dev.popw.coordinator.batch.SealedBatch;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.EpochRecord;
 
 /**

@@ -2,12 +2,12 @@ package dev.popw.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import dev.popw.internal.encoding.Hex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -367,7 +367,8 @@ public final class SettingsLoader {
           throw new SettingsException(file + " line " + line + ": expected identity:hexsecret");
         }
         try {
-          keys.put(t.substring(0, colon), Hex.decode(t.substring(colon + 1)));
+          String secret = t.substring(colon + 1);
+          keys.put(t.substring(0, colon), HexFormat.of().parseHex(secret.regionMatches(true, 0, "0x", 0, 2) ? secret.substring(2) : secret));
         } catch (IllegalArgumentException e) {
           throw new SettingsException(file + " line " + line + ": the secret is not hex");
         }

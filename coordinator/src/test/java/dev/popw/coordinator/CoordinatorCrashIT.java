@@ -8,8 +8,8 @@ import dev.popw.coordinator.batch.Batcher;
 import dev.popw.coordinator.batch.DatabaseSettlement;
 import dev.popw.coordinator.batch.InclusionProof;
 import dev.popw.coordinator.batch.MerkleTree;
-import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.coordinator.store.Database;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.coordinator.testing.ChildCoordinator;
 import dev.popw.envelope.EnvelopeSealer;
@@ -17,7 +17,6 @@ import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
-import dev.popw.internal.encoding.Hex;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.proto.v1.Receipt;
 import dev.popw.registration.Registrations;
@@ -39,6 +38,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,18 +118,18 @@ class CoordinatorCrashIT {
       Store store = new Store(db);
       for (Stream s : List.of(mqtt, coap)) {
         String id = s.signer.deviceId().toString();
-        List<long[]> rows = store.acceptedSequences(id);
+        List<long[]> rows = store.envelopes().acceptedSequences(id);
         assertEquals(s.sent.size(), rows.size(), "each acknowledged envelope exactly once for " + id);
         for (SealedEnvelope e : s.sent) {
-          assertTrue(store.envelope(e.hash()).isPresent(), "acknowledged envelope " + e.sequence() + " is stored");
+          assertTrue(store.envelopes().envelope(e.hash()).isPresent(), "acknowledged envelope " + e.sequence() + " is stored");
         }
       }
       Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 50, Duration.ofHours(1));
       batcher.sealAll();
-      List<SealedBatch> batches = store.batches(0, 10_000);
+      List<SealedBatch> batches = store.batches().batches(0, 10_000);
       assertTrue(batches.size() > 1);
       for (SealedBatch b : batches) {
-        assertArrayEquals(MerkleTree.of(store.batchHashes(b.id())).root(), b.merkleRoot(), "root of batch " + b.id());
+        assertArrayEquals(MerkleTree.of(store.batches().batchHashes(b.id())).root(), b.merkleRoot(), "root of batch " + b.id());
       }
       for (Stream s : List.of(mqtt, coap)) {
         for (SealedEnvelope e : s.sent) {
@@ -166,7 +166,7 @@ class CoordinatorCrashIT {
     }
 
     void send(SealedEnvelope e) {
-      String key = Hex.encode(e.hash());
+      String key = HexFormat.of().formatHex(e.hash());
       if (!transport.isConnected() || inFlight.containsKey(key)) {
         return;
       }
@@ -182,7 +182,7 @@ class CoordinatorCrashIT {
 
     void resendUnacked() {
       for (SealedEnvelope e : sent) {
-        if (!acked.contains(Hex.encode(e.hash()))) {
+        if (!acked.contains(HexFormat.of().formatHex(e.hash()))) {
           send(e);
         }
       }

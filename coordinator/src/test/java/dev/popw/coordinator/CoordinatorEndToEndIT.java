@@ -126,7 +126,7 @@ class CoordinatorEndToEndIT {
       assertEquals(40, s.acknowledged(), s.toString());
       assertEquals(0, s.rejected(), s.toString());
     }
-    assertEquals(40, target.store().acceptedSequences(signer.deviceId().toString()).size());
+    assertEquals(40, target.store().envelopes().acceptedSequences(signer.deviceId().toString()).size());
     target.batcher().sealAll();
     for (SealedEnvelope e : sent) {
       InclusionProof p = target.batcher().proof(e.hash()).orElseThrow();
@@ -146,6 +146,6 @@ class CoordinatorEndToEndIT {
       assertEquals(3, device.status().rejected());
       assertTrue(device.status().lastError().orElseThrow().contains("NOT_REGISTERED"), device.status().toString());
     }
-    assertEquals(3L, coordinator.store().rejectionCounts(stranger.deviceId().toString()).get("NOT_REGISTERED"));
+    assertEquals(3L, coordinator.store().envelopes().rejectionCounts(stranger.deviceId().toString()).get("NOT_REGISTERED"));
   }
 }

@@ -11,7 +11,6 @@ import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
-import dev.popw.internal.encoding.Hex;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.registration.Registrations;
 import dev.popw.testing.FixedSequence;
@@ -28,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -79,20 +79,20 @@ class RestApiTest {
       assertEquals(2, page.get("items").size());
       assertEquals(5, page.get("items").get(0).get("sequence").asInt(), "newest first");
 
-      JsonNode before = get(base + "/v1/envelopes/" + Hex.encode(sent.get(2).hash()), 200);
+      JsonNode before = get(base + "/v1/envelopes/" + HexFormat.of().formatHex(sent.get(2).hash()), 200);
       assertEquals("ACCEPTED", before.get("status").asText());
       assertTrue(before.get("merkle_proof") == null, "no proof before the batch is sealed");
       c.batcher().sealAll();
-      JsonNode after = get(base + "/v1/envelopes/" + Hex.encode(sent.get(2).hash()), 200);
+      JsonNode after = get(base + "/v1/envelopes/" + HexFormat.of().formatHex(sent.get(2).hash()), 200);
       List<byte[]> proof = new ArrayList<>();
-      after.get("merkle_proof").forEach(n -> proof.add(Hex.decode(n.asText())));
-      byte[] root = Hex.decode(after.get("batch").get("merkle_root").asText());
+      after.get("merkle_proof").forEach(n -> proof.add(HexFormat.of().parseHex(n.asText().substring(2))));
+      byte[] root = HexFormat.of().parseHex(after.get("batch").get("merkle_root").asText().substring(2));
       assertTrue(MerkleTree.verify(proof, root, sent.get(2).hash()), "the API's proof verifies");
       assertEquals(after.get("batch").get("batch_id").asLong(), get(base + "/v1/batches/" + after.get("batch").get("batch_id").asLong(), 200)
           .get("batch_id").asLong());
       assertEquals(1, get(base + "/v1/batches", 200).get("items").size());
 
-      JsonNode rejected = get(base + "/v1/envelopes/" + Hex.encode(wrongNet.hash()), 200);
+      JsonNode rejected = get(base + "/v1/envelopes/" + HexFormat.of().formatHex(wrongNet.hash()), 200);
       assertEquals("REJECTED", rejected.get("status").asText());
       assertEquals("WRONG_NETWORK", rejected.get("reason").asText());
 
@@ -121,7 +121,7 @@ class RestApiTest {
       java.nio.file.Files.write(wrongNet, Registrations.sign(signer, OWNER, DeviceKind.COVERAGE, null, "elsewhere", Clock.systemUTC()));
       String api = "http://127.0.0.1:" + c.apiPort();
       assertEquals(0, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", api, good.toString()));
-      assertTrue(c.store().device(signer.deviceId().toString()).isPresent());
+      assertTrue(c.store().devices().device(signer.deviceId().toString()).isPresent());
       assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", api, wrongNet.toString()));
       assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", "http://127.0.0.1:1", good.toString()),
           "an unreachable coordinator is an error, not a stack trace");

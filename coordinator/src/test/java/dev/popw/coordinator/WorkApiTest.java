@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.popw.coordinator.batch.SealedBatch;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.EpochRecord;
 import dev.popw.envelope.EnvelopeSealer;
 import dev.popw.identity.EvmAddress;

@@ -13,7 +13,6 @@ import dev.popw.client.DeviceClient;
 import dev.popw.client.DeviceStatus;
 import dev.popw.identity.DeviceSigner;
 import dev.popw.identity.DeviceSigners;
-import dev.popw.internal.encoding.Hex;
 import dev.popw.proto.v1.Telemetry;
 import dev.popw.transport.Transport;
 import dev.popw.transport.coap.CoapTransport;
@@ -25,6 +24,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -123,7 +123,8 @@ public final class Agent implements AutoCloseable {
         }
         try {
           dev.popw.identity.KeyFiles.checkPermissions(s.path("transport.psk_file"));
-          b.psk(identity, Hex.decode(Files.readString(s.path("transport.psk_file")).trim()));
+          String psk = Files.readString(s.path("transport.psk_file")).trim();
+          b.psk(identity, HexFormat.of().parseHex(psk.regionMatches(true, 0, "0x", 0, 2) ? psk.substring(2) : psk));
         } catch (IOException | IllegalArgumentException e) {
           throw new AgentSettingsException("cannot read the PSK from " + s.string("transport.psk_file") + ": " + e.getMessage());
         }

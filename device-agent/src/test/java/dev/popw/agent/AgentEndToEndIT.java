@@ -88,7 +88,7 @@ class AgentEndToEndIT {
           Thread.sleep(200);
         }
         assertTrue(covers(seen), "every source kind arrived; got " + describe(seen));
-        assertEquals(0, coordinator.store().rejectionCounts(id).size(), "nothing rejected: " + coordinator.store().rejectionCounts(id));
+        assertEquals(0, coordinator.store().envelopes().rejectionCounts(id).size(), "nothing rejected: " + coordinator.store().envelopes().rejectionCounts(id));
         for (Telemetry t : seen) {
           boolean simulatedSource = t.getSimulated();
           if (t.hasSensor()) {
@@ -105,8 +105,8 @@ class AgentEndToEndIT {
 
   private static List<Telemetry> received(Coordinator c, String deviceId) throws Exception {
     List<Telemetry> out = new ArrayList<>();
-    for (EnvelopeRow r : c.store().envelopesOf(deviceId, 0, 1000)) {
-      byte[] bytes = c.store().envelopeBytes(r.hash()).orElseThrow();
+    for (EnvelopeRow r : c.store().envelopes().envelopesOf(deviceId, 0, 1000)) {
+      byte[] bytes = c.store().envelopes().envelopeBytes(r.hash()).orElseThrow();
       out.add(Telemetry.parseFrom(SignedEnvelope.parseFrom(bytes).getTelemetry()));
     }
     return out;

@@ -75,7 +75,7 @@ class AgentSigtermIT {
       List<EnvelopeRow> second = all.stream().filter(r -> firstRun.stream().noneMatch(f -> f.sequence() == r.sequence())).toList();
       assertTrue(second.size() >= 2, "new envelopes after the restart");
       assertTrue(second.stream().allMatch(r -> r.sequence() > maxFirst), "sequence continues above " + maxFirst);
-      assertEquals(Map.of(), c.store().rejectionCounts(deviceId), "no duplicate, equivocation or other rejection");
+      assertEquals(Map.of(), c.store().envelopes().rejectionCounts(deviceId), "no duplicate, equivocation or other rejection");
     }
   }
 
@@ -103,7 +103,7 @@ class AgentSigtermIT {
   }
 
   private static List<EnvelopeRow> rows(Coordinator c, String deviceId) {
-    List<EnvelopeRow> l = new ArrayList<>(c.store().envelopesOf(deviceId, 0, 10_000));
+    List<EnvelopeRow> l = new ArrayList<>(c.store().envelopes().envelopesOf(deviceId, 0, 10_000));
     l.sort(Comparator.comparingLong(EnvelopeRow::sequence));
     return l;
   }

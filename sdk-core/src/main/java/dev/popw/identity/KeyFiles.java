@@ -39,6 +39,7 @@ public final class KeyFiles {
   private static final String END = "-----END PRIVATE KEY-----";
   /** id-Ed25519, RFC 8410. */
   private static final ASN1ObjectIdentifier ID_ED25519 = new ASN1ObjectIdentifier("1.3.101.112");
+  private static final KeyType[] ECDSA_TYPES = {KeyType.ECDSA_P256, KeyType.ECDSA_SECP256K1};
   private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
       EnumSet.of(
           PosixFilePermission.GROUP_READ,
@@ -174,18 +175,19 @@ public final class KeyFiles {
   private static KeyType curveOf(ECPrivateKeyParameters ec) {
     if (ec.getParameters() instanceof ECNamedDomainParameters) {
       ASN1ObjectIdentifier oid = ((ECNamedDomainParameters) ec.getParameters()).getName();
-      for (EcdsaScheme s : new EcdsaScheme[] {EcdsaScheme.P256, EcdsaScheme.SECP256K1}) {
-        if (s.domain().getName().equals(oid)) {
-          return s.keyType();
+      for (KeyType t : ECDSA_TYPES) {
+        if (SoftwareSigner.ecdsa(t).domain().getName().equals(oid)) {
+          return t;
         }
       }
       return null;
     }
     // Explicit curve parameters: match them against the curves we know.
-    for (EcdsaScheme s : new EcdsaScheme[] {EcdsaScheme.P256, EcdsaScheme.SECP256K1}) {
+    for (KeyType t : ECDSA_TYPES) {
+      EcdsaScheme s = SoftwareSigner.ecdsa(t);
       if (s.domain().getCurve().equals(ec.getParameters().getCurve())
           && s.domain().getG().equals(ec.getParameters().getG())) {
-        return s.keyType();
+        return t;
       }
     }
     return null;
@@ -201,7 +203,7 @@ public final class KeyFiles {
             .getEncoded("DER");
       }
       ECPrivateKeyParameters param =
-          new ECPrivateKeyParameters(new BigInteger(1, sk), EcdsaScheme.of(signer.keyType()).domain());
+          new ECPrivateKeyParameters(new BigInteger(1, sk), SoftwareSigner.ecdsa(signer.keyType()).domain());
       return PrivateKeyInfoFactory.createPrivateKeyInfo(param).getEncoded("DER");
     } catch (IOException e) {
       throw new SignerException("cannot encode private key: " + e, e);

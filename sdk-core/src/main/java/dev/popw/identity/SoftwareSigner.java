@@ -23,7 +23,7 @@ public final class SoftwareSigner implements DeviceSigner {
     this.publicKey =
         keyType == KeyType.ED25519
             ? Ed25519Scheme.publicKey(privateKey)
-            : EcdsaScheme.of(keyType).publicKey(privateKey);
+            : ecdsa(keyType).publicKey(privateKey);
     this.deviceId = DeviceId.of(keyType, publicKey);
   }
 
@@ -32,7 +32,7 @@ public final class SoftwareSigner implements DeviceSigner {
     byte[] sk =
         keyType == KeyType.ED25519
             ? Ed25519Scheme.generatePrivateKey(random)
-            : EcdsaScheme.of(keyType).generatePrivateKey(random);
+            : ecdsa(keyType).generatePrivateKey(random);
     return new SoftwareSigner(keyType, sk);
   }
 
@@ -46,7 +46,7 @@ public final class SoftwareSigner implements DeviceSigner {
     if (privateKey.length != 32) {
       throw new IllegalArgumentException(keyType + " private key must be 32 bytes, got " + privateKey.length);
     }
-    if (keyType != KeyType.ED25519 && !EcdsaScheme.of(keyType).isValidPrivateKey(privateKey)) {
+    if (keyType != KeyType.ED25519 && !ecdsa(keyType).isValidPrivateKey(privateKey)) {
       throw new IllegalArgumentException(keyType + " private key is out of range");
     }
     return new SoftwareSigner(keyType, privateKey.clone());
@@ -74,7 +74,22 @@ public final class SoftwareSigner implements DeviceSigner {
     }
     return keyType == KeyType.ED25519
         ? Ed25519Scheme.sign(privateKey, publicKey, message)
-        : EcdsaScheme.of(keyType).sign(privateKey, message);
+        : ecdsa(keyType).sign(privateKey, message);
+  }
+
+  /**
+   * The ECDSA scheme of an ECDSA key type. The scheme knows its curve, not the key type: the
+   * mapping is here, where keys are made.
+   */
+  static EcdsaScheme ecdsa(KeyType keyType) {
+    switch (keyType) {
+      case ECDSA_P256:
+        return EcdsaScheme.P256;
+      case ECDSA_SECP256K1:
+        return EcdsaScheme.SECP256K1;
+      default:
+        throw new IllegalArgumentException("not an ECDSA key type: " + keyType);
+    }
   }
 
   /** For {@link KeyFiles} only: the raw private key. */

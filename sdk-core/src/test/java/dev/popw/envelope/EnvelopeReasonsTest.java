@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.popw.identity.KeyType;
-import dev.popw.internal.crypto.EcdsaScheme;
+import dev.popw.internal.keys.Schemes;
 import dev.popw.proto.v1.SignedEnvelope;
 import dev.popw.testing.FixedSequence;
 import dev.popw.testing.SampleTelemetry;
@@ -67,7 +67,7 @@ class EnvelopeReasonsTest {
     SignedEnvelope e = envelope(type);
     byte[] pk = e.getPublicKey().toByteArray();
     // The uncompressed form of the same key is valid SEC1 but not canonical here.
-    byte[] uncompressed = EcdsaScheme.of(type).decodeAnyPublicKey(pk).point().getEncoded(false);
+    byte[] uncompressed = Schemes.ecdsa(type).decodeAnyPublicKey(pk).point().getEncoded(false);
     assertEquals(Reason.BAD_PUBLIC_KEY, verify(e.toBuilder().setPublicKey(ByteString.copyFrom(uncompressed)).build()));
     byte[] badPrefix = pk.clone();
     badPrefix[0] = 0x04;
@@ -76,7 +76,7 @@ class EnvelopeReasonsTest {
     offCurve[0] = 0x02;
     for (int x = 1; ; x++) {
       offCurve[32] = (byte) x;
-      if (EcdsaScheme.of(type).decodePublicKey(offCurve) == null) {
+      if (Schemes.ecdsa(type).decodePublicKey(offCurve) == null) {
         break;
       }
     }
@@ -97,7 +97,7 @@ class EnvelopeReasonsTest {
   void non_canonical_for_the_high_s_twin_of_a_valid_ecdsa_signature(KeyType type) throws Exception {
     SignedEnvelope e = envelope(type);
     byte[] sig = e.getSignature().toByteArray();
-    BigInteger n = EcdsaScheme.of(type).domain().getN();
+    BigInteger n = Schemes.ecdsa(type).domain().getN();
     BigInteger s = new BigInteger(1, Arrays.copyOfRange(sig, 32, 64));
     byte[] high = n.subtract(s).toByteArray();
     byte[] twin = sig.clone();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
-import dev.popw.internal.crypto.EcdsaScheme;
+import dev.popw.internal.keys.Schemes;
 import dev.popw.proto.v1.Telemetry;
 import dev.popw.testing.FixedSequence;
 import dev.popw.testing.SampleTelemetry;
@@ -81,7 +81,7 @@ class EnvelopeRoundTripTest {
   @EnumSource(value = KeyType.class, names = {"ECDSA_P256", "ECDSA_SECP256K1"})
   void ecdsa_signatures_are_deterministic_and_low_s(KeyType type) {
     SoftwareSigner signer = SoftwareSigner.generate(type, new SecureRandom());
-    BigInteger halfN = EcdsaScheme.of(type).domain().getN().shiftRight(1);
+    BigInteger halfN = Schemes.ecdsa(type).domain().getN().shiftRight(1);
     for (int i = 0; i < 300; i++) {
       byte[] msg = ("message " + i).getBytes();
       byte[] sig = signer.sign(msg);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.popw.internal.crypto.Schemes;
 import dev.popw.internal.crypto.SignatureCheck;
+import dev.popw.internal.keys.Schemes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +108,7 @@ class KeyFilesTest {
       return Arrays.copyOfRange(spki, spki.length - 32, spki.length);
     }
     byte[] uncompressed = Arrays.copyOfRange(spki, spki.length - 65, spki.length);
-    return dev.popw.internal.crypto.EcdsaScheme.of(type).decodeAnyPublicKey(uncompressed).point().getEncoded(true);
+    return Schemes.ecdsa(type).decodeAnyPublicKey(uncompressed).point().getEncoded(true);
   }
 
   private static int run(String... cmd) throws IOException, InterruptedException {

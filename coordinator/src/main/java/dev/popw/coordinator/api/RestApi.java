@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.popw.coordinator.batch.Batcher;
 import dev.popw.coordinator.batch.InclusionProof;
-import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.coordinator.store.BatchSettlement;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.registry.RegistrationException;
@@ -15,9 +14,9 @@ import dev.popw.coordinator.store.AcceptedEnvelope;
 import dev.popw.coordinator.store.DeviceRecord;
 import dev.popw.coordinator.store.EnvelopeRow;
 import dev.popw.coordinator.store.RejectionRecord;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.identity.DeviceId;
-import dev.popw.internal.encoding.Hex;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -25,6 +24,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -135,7 +135,7 @@ public final class RestApi implements AutoCloseable {
         }
       } else if (path.equals("/v1/batches") && method.equals("GET")) {
         ArrayNode items = JSON.createArrayNode();
-        store.batches(intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000)).forEach(b -> items.add(batchJson(b)));
+        store.batches().batches(intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000)).forEach(b -> items.add(batchJson(b)));
         json(ex, 200, JSON.createObjectNode().set("items", items));
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("batches") && method.equals("GET")) {
         long id;
@@ -144,7 +144,7 @@ public final class RestApi implements AutoCloseable {
         } catch (NumberFormatException e) {
           throw new BadRequest("batch id must be a number");
         }
-        Optional<SealedBatch> b = store.batch(id);
+        Optional<SealedBatch> b = store.batches().batch(id);
         if (b.isEmpty()) {
           error(ex, 404, "no batch " + id);
         } else {
@@ -178,7 +178,7 @@ public final class RestApi implements AutoCloseable {
     }
     try {
       DeviceId id = registry.register(signed);
-      DeviceRecord r = store.device(id.toString()).orElseThrow();
+      DeviceRecord r = store.devices().device(id.toString()).orElseThrow();
       json(ex, 201, deviceJson(r));
     } catch (RegistrationException e) {
       throw new BadRequest(e.getMessage());
@@ -186,14 +186,14 @@ public final class RestApi implements AutoCloseable {
   }
 
   private void device(HttpExchange ex, String id) throws IOException {
-    Optional<DeviceRecord> r = store.device(id);
+    Optional<DeviceRecord> r = store.devices().device(id);
     if (r.isEmpty()) {
       error(ex, 404, "no registered device " + id);
       return;
     }
     ObjectNode n = deviceJson(r.get());
-    n.put("accepted", store.countAccepted(id));
-    n.set("rejections", JSON.valueToTree(store.rejectionCounts(id)));
+    n.put("accepted", store.envelopes().countAccepted(id));
+    n.set("rejections", JSON.valueToTree(store.envelopes().rejectionCounts(id)));
     if (work != null) {
       work.decorateDevice(n, id);
     }
@@ -202,14 +202,14 @@ public final class RestApi implements AutoCloseable {
 
   private void envelopes(HttpExchange ex, String id, int offset, int limit) throws IOException {
     ArrayNode items = JSON.createArrayNode();
-    for (EnvelopeRow e : store.envelopesOf(id, offset, limit)) {
+    for (EnvelopeRow e : store.envelopes().envelopesOf(id, offset, limit)) {
       items.add(envelopeJson(e));
     }
     ObjectNode n = JSON.createObjectNode();
     n.put("device_id", id);
     n.put("offset", offset);
     n.put("limit", limit);
-    n.put("total", store.countAccepted(id));
+    n.put("total", store.envelopes().countAccepted(id));
     n.set("items", items);
     json(ex, 200, n);
   }
@@ -217,7 +217,7 @@ public final class RestApi implements AutoCloseable {
   /** The protobuf receipt of an accepted envelope, with batch, proof and settlement once sealed. */
   private void receipt(HttpExchange ex, String hashHex) throws IOException {
     byte[] hash = envelopeHash(hashHex);
-    Optional<EnvelopeRow> row = store.envelope(hash);
+    Optional<EnvelopeRow> row = store.envelopes().envelope(hash);
     if (row.isEmpty()) {
       error(ex, 404, "no accepted envelope " + hashHex + " (a rejected one has no settlement receipt; see /v1/envelopes/" + hashHex + ")");
       return;
@@ -232,11 +232,11 @@ public final class RestApi implements AutoCloseable {
       SealedBatch b = proof.get().batch();
       r.setBatchId(b.id()).setMerkleRoot(com.google.protobuf.ByteString.copyFrom(b.merkleRoot()));
       proof.get().proof().forEach(x -> r.addMerkleProof(com.google.protobuf.ByteString.copyFrom(x)));
-      Optional<BatchSettlement> st = store.settlement(b.id());
+      Optional<BatchSettlement> st = store.batches().settlement(b.id());
       if (st.isPresent()) {
         r.setBatchStatus(dev.popw.proto.v1.Receipt.BatchStatus.valueOf(st.get().status()));
         if (st.get().txHash() != null) {
-          r.setTxHash(com.google.protobuf.ByteString.copyFrom(Hex.decode(st.get().txHash().substring(2))));
+          r.setTxHash(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(st.get().txHash().substring(2))));
         }
         if (st.get().blockNumber() != null) {
           r.setBlockNumber(st.get().blockNumber());
@@ -244,8 +244,8 @@ public final class RestApi implements AutoCloseable {
       }
       if (chain != null) {
         r.setChainId(chain.chainId())
-            .setBatchRegistry(com.google.protobuf.ByteString.copyFrom(Hex.decode(chain.batchRegistry().substring(2))))
-            .setCommitter(com.google.protobuf.ByteString.copyFrom(Hex.decode(chain.committer().substring(2))));
+            .setBatchRegistry(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(chain.batchRegistry().substring(2))))
+            .setCommitter(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(chain.committer().substring(2))));
       }
     }
     send(ex, 200, "application/x-protobuf", r.build().toByteArray());
@@ -254,7 +254,7 @@ public final class RestApi implements AutoCloseable {
   static byte[] envelopeHash(String hashHex) {
     byte[] hash;
     try {
-      hash = Hex.decode(hashHex);
+      hash = HexFormat.of().parseHex(hashHex.regionMatches(true, 0, "0x", 0, 2) ? hashHex.substring(2) : hashHex);
     } catch (IllegalArgumentException e) {
       throw new BadRequest("envelope hash must be 64 hex digits");
     }
@@ -267,14 +267,14 @@ public final class RestApi implements AutoCloseable {
   private void envelope(HttpExchange ex, String hashHex) throws IOException {
     byte[] hash;
     try {
-      hash = Hex.decode(hashHex);
+      hash = HexFormat.of().parseHex(hashHex.regionMatches(true, 0, "0x", 0, 2) ? hashHex.substring(2) : hashHex);
     } catch (IllegalArgumentException e) {
       throw new BadRequest("envelope hash must be 64 hex digits");
     }
     if (hash.length != 32) {
       throw new BadRequest("envelope hash must be 64 hex digits");
     }
-    Optional<EnvelopeRow> row = store.envelope(hash);
+    Optional<EnvelopeRow> row = store.envelopes().envelope(hash);
     if (row.isPresent()) {
       ObjectNode n = envelopeJson(row.get());
       n.put("status", "ACCEPTED");
@@ -282,7 +282,7 @@ public final class RestApi implements AutoCloseable {
       if (proof.isPresent()) {
         n.set("batch", batchJson(proof.get().batch()));
         ArrayNode siblings = n.putArray("merkle_proof");
-        proof.get().proof().forEach(s -> siblings.add("0x" + Hex.encode(s)));
+        proof.get().proof().forEach(s -> siblings.add("0x" + HexFormat.of().formatHex(s)));
       }
       if (work != null) {
         n.set("verdict", work.verdictOf(hash));
@@ -290,10 +290,10 @@ public final class RestApi implements AutoCloseable {
       json(ex, 200, n);
       return;
     }
-    Optional<RejectionRecord> rej = store.rejectionOf(hash);
+    Optional<RejectionRecord> rej = store.envelopes().rejectionOf(hash);
     if (rej.isPresent()) {
       ObjectNode n = JSON.createObjectNode();
-      n.put("envelope_hash", Hex.encode(hash));
+      n.put("envelope_hash", HexFormat.of().formatHex(hash));
       n.put("status", "REJECTED");
       n.put("reason", rej.get().reason());
       n.put("detail", rej.get().detail());
@@ -329,7 +329,7 @@ public final class RestApi implements AutoCloseable {
       n.put("h3_cell", Long.toHexString(r.h3Cell()));
     }
     n.put("registered_at", r.registeredAt());
-    String[] onChain = store.deviceChain(r.id());
+    String[] onChain = store.devices().deviceChain(r.id());
     if (chain != null && onChain != null) {
       n.put("chain_status", onChain[0] == null ? "PENDING" : onChain[0]);
       if (onChain[1] != null) {
@@ -344,7 +344,7 @@ public final class RestApi implements AutoCloseable {
 
   private static ObjectNode envelopeJson(EnvelopeRow e) {
     ObjectNode n = JSON.createObjectNode();
-    n.put("envelope_hash", Hex.encode(e.hash()));
+    n.put("envelope_hash", HexFormat.of().formatHex(e.hash()));
     n.put("device_id", e.deviceId());
     n.put("sequence", e.sequence());
     n.put("device_time", e.deviceTime());
@@ -374,10 +374,10 @@ public final class RestApi implements AutoCloseable {
   private ObjectNode batchJson(SealedBatch b) {
     ObjectNode n = JSON.createObjectNode();
     n.put("batch_id", b.id());
-    n.put("merkle_root", "0x" + Hex.encode(b.merkleRoot()));
+    n.put("merkle_root", "0x" + HexFormat.of().formatHex(b.merkleRoot()));
     n.put("envelope_count", b.envelopeCount());
     n.put("sealed_at", b.sealedAt());
-    Optional<BatchSettlement> st = store.settlement(b.id());
+    Optional<BatchSettlement> st = store.batches().settlement(b.id());
     n.put("status", st.map(BatchSettlement::status).orElse(BatchSettlement.SEALED));
     st.ifPresent(x -> {
       if (x.txHash() != null) {

@@ -1,5 +1,6 @@
 package dev.popw.coordinator.batch;
 
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,13 +53,13 @@ public final class Batcher implements AutoCloseable {
     this.clock = clock;
     this.maxEnvelopes = maxEnvelopes;
     this.maxAge = maxAge;
-    this.lastSealed = store.maxSealedBatchId();
-    long open = Math.max(lastSealed + 1, store.maxAssignedBatchId());
-    int adopted = store.adoptUnassigned(open);
+    this.lastSealed = store.batches().maxSealedBatchId();
+    long open = Math.max(lastSealed + 1, store.batches().maxAssignedBatchId());
+    int adopted = store.batches().adoptUnassigned(open);
     if (adopted > 0) {
       LOG.info("{} envelopes without a batch id joined batch {}", adopted, open);
     }
-    this.assigner = new BatchAssigner(open, (int) Math.min(Integer.MAX_VALUE, store.countInBatch(open)), maxEnvelopes, this::full);
+    this.assigner = new BatchAssigner(open, (int) Math.min(Integer.MAX_VALUE, store.batches().countInBatch(open)), maxEnvelopes, this::full);
     this.thread = new Thread(this::run, "popw-batcher");
     thread.setDaemon(true);
     thread.start();
@@ -142,13 +143,13 @@ public final class Batcher implements AutoCloseable {
       return sealed;
     }
     for (long id = lastSealed + 1; id <= upTo; id++) {
-      List<byte[]> hashes = store.batchHashes(id);
+      List<byte[]> hashes = store.batches().batchHashes(id);
       if (hashes.isEmpty()) {
         lastSealed = id; // every write for it failed; the id stays unused
         continue;
       }
       MerkleTree tree = MerkleTree.of(hashes);
-      SealedBatch batch = store.insertBatch(id, tree.root(), hashes.size(), clock.millis());
+      SealedBatch batch = store.batches().insertBatch(id, tree.root(), hashes.size(), clock.millis());
       lastSealed = id;
       synchronized (trees) {
         trees.put(batch.id(), tree);
@@ -162,7 +163,7 @@ public final class Batcher implements AutoCloseable {
 
   /** The Merkle proof of an envelope, once its batch is sealed. */
   public Optional<InclusionProof> proof(byte[] envelopeHash) {
-    Optional<SealedBatch> batch = store.batchOf(envelopeHash);
+    Optional<SealedBatch> batch = store.batches().batchOf(envelopeHash);
     if (batch.isEmpty()) {
       return Optional.empty();
     }
@@ -172,7 +173,7 @@ public final class Batcher implements AutoCloseable {
       tree = trees.get(id);
     }
     if (tree == null) {
-      tree = MerkleTree.of(store.batchHashes(id));
+      tree = MerkleTree.of(store.batches().batchHashes(id));
       synchronized (trees) {
         trees.put(id, tree);
       }

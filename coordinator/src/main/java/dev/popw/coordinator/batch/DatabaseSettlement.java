@@ -1,5 +1,6 @@
 package dev.popw.coordinator.batch;
 
+import dev.popw.coordinator.store.SealedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,7 +11,7 @@ public final class DatabaseSettlement implements Settlement {
   @Override
   public void submit(SealedBatch batch) {
     LOG.info("batch {} sealed: {} envelopes, root 0x{} (database settlement: not sent to a chain)",
-        batch.id(), batch.envelopeCount(), dev.popw.internal.encoding.Hex.encode(batch.merkleRoot()));
+        batch.id(), batch.envelopeCount(), java.util.HexFormat.of().formatHex(batch.merkleRoot()));
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.popw.coordinator.batch;
 
+import dev.popw.coordinator.store.SealedBatch;
+
 /**
  * Where sealed batches go. The on-chain implementation commits each Merkle root to an EVM
  * contract; {@link DatabaseSettlement} only keeps them in the coordinator's database.

@@ -1,8 +1,8 @@
 package dev.popw.coordinator.chain;
 
-import dev.popw.coordinator.batch.SealedBatch;
 import dev.popw.coordinator.batch.Settlement;
 import dev.popw.coordinator.store.BatchSettlement;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.identity.DeviceId;
 import dev.popw.identity.EvmAddress;
@@ -177,7 +177,7 @@ public final class ChainSettlement implements Settlement {
 
   /** Works on the oldest unsettled batch; true when it made progress worth an immediate next step. */
   private boolean settleOne() {
-    Optional<BatchSettlement> next = store.oldestUnsettled();
+    Optional<BatchSettlement> next = store.batches().oldestUnsettled();
     if (next.isEmpty()) {
       return false;
     }
@@ -201,7 +201,7 @@ public final class ChainSettlement implements Settlement {
     BigInteger gas = chain.estimateGas(batches.address(), data);
     long nonce = chain.pendingNonce().longValueExact();
     EvmClient.SignedTransaction tx = chain.sign(batches.address(), data, nonce, gas, chain.fees());
-    store.markSubmitted(b.id(), tx.hash(), nonce, tx.raw(), chain.chainId(), clock.millis());
+    store.batches().markSubmitted(b.id(), tx.hash(), nonce, tx.raw(), chain.chainId(), clock.millis());
     chain.broadcast(tx.raw());
     LOG.info("batch {} submitted: tx {} (nonce {})", b.id(), tx.hash(), nonce);
     return true;
@@ -210,10 +210,10 @@ public final class ChainSettlement implements Settlement {
   /** The batch id already holds a root on-chain: ours (find its commit) or another (a conflict). */
   private boolean adoptExisting(SealedBatch b, byte[] root) {
     if (!java.util.Arrays.equals(root, b.merkleRoot())) {
-      String note = "batch id " + b.id() + " already holds another root on-chain (0x" + dev.popw.internal.encoding.Hex.encode(root)
+      String note = "batch id " + b.id() + " already holds another root on-chain (0x" + java.util.HexFormat.of().formatHex(root)
           + "); was the coordinator database reset while the chain kept its state?";
       LOG.error(note);
-      store.markFailed(b.id(), note);
+      store.batches().markFailed(b.id(), note);
       return true;
     }
     List<Log> events = batches.commitEvents(chain.address(), b.id());
@@ -221,7 +221,7 @@ public final class ChainSettlement implements Settlement {
       throw new ChainException("batch " + b.id() + " is committed but its event is not visible yet", true);
     }
     Log e = events.get(0);
-    store.markIncluded(b.id(), e.getTransactionHash(), e.getBlockNumber().longValueExact());
+    store.batches().markIncluded(b.id(), e.getTransactionHash(), e.getBlockNumber().longValueExact());
     LOG.info("batch {} was already committed in tx {} (block {})", b.id(), e.getTransactionHash(), e.getBlockNumber());
     return true;
   }
@@ -230,7 +230,7 @@ public final class ChainSettlement implements Settlement {
     Optional<TransactionReceipt> r = chain.receipt(s.txHash());
     if (r.isPresent()) {
       if (r.get().isStatusOK()) {
-        store.markIncluded(s.batch().id(), s.txHash(), r.get().getBlockNumber().longValueExact());
+        store.batches().markIncluded(s.batch().id(), s.txHash(), r.get().getBlockNumber().longValueExact());
         return true;
       }
       // Reverted: only a conflicting commit can do that once estimation passed. Look at the chain.
@@ -238,7 +238,7 @@ public final class ChainSettlement implements Settlement {
       if (onChain.isPresent()) {
         return adoptExisting(s.batch(), onChain.get());
       }
-      store.markUnsubmitted(s.batch().id(), "commit " + s.txHash() + " reverted; sending again");
+      store.batches().markUnsubmitted(s.batch().id(), "commit " + s.txHash() + " reverted; sending again");
       return true;
     }
     Optional<byte[]> onChain = batches.rootOf(chain.address(), s.batch().id());
@@ -248,7 +248,7 @@ public final class ChainSettlement implements Settlement {
     boolean accepted = chain.broadcast(s.txRaw()); // idempotent: same bytes, same hash
     if (!accepted && chain.minedNonce().longValueExact() > s.txNonce()) {
       // Our nonce was used by something else and the batch is not committed: sign anew.
-      store.markUnsubmitted(s.batch().id(), "nonce " + s.txNonce() + " used by another transaction; sending again");
+      store.batches().markUnsubmitted(s.batch().id(), "nonce " + s.txNonce() + " used by another transaction; sending again");
       return true;
     }
     long age = clock.millis() - (s.submittedAt() == null ? 0 : s.submittedAt());
@@ -270,7 +270,7 @@ public final class ChainSettlement implements Settlement {
     BigInteger tip = fees[0].max(bump(t.getMaxPriorityFeePerGas()));
     BigInteger max = fees[1].max(bump(t.getMaxFeePerGas())).max(tip);
     EvmClient.SignedTransaction tx = chain.sign(batches.address(), data, s.txNonce(), old.getGasLimit(), new BigInteger[] {tip, max});
-    store.markSubmitted(b.id(), tx.hash(), s.txNonce(), tx.raw(), chain.chainId(), clock.millis());
+    store.batches().markSubmitted(b.id(), tx.hash(), s.txNonce(), tx.raw(), chain.chainId(), clock.millis());
     chain.broadcast(tx.raw());
     LOG.warn("batch {} commit not mined after {} s; replaced by tx {} with max fee {} wei", b.id(),
         settings.resubmitAfter().toSeconds(), tx.hash(), max);
@@ -289,16 +289,16 @@ public final class ChainSettlement implements Settlement {
     if (r.isEmpty() || r.get().getBlockNumber().longValueExact() != s.blockNumber()) {
       if (batches.rootOf(chain.address(), s.batch().id()).isEmpty()) {
         LOG.warn("batch {}: commit {} left the chain (reorg); sending again", s.batch().id(), s.txHash());
-        store.markUnsubmitted(s.batch().id(), "commit " + s.txHash() + " dropped by a reorg");
+        store.batches().markUnsubmitted(s.batch().id(), "commit " + s.txHash() + " dropped by a reorg");
         return true;
       }
       if (r.isPresent()) {
-        store.markIncluded(s.batch().id(), s.txHash(), r.get().getBlockNumber().longValueExact());
+        store.batches().markIncluded(s.batch().id(), s.txHash(), r.get().getBlockNumber().longValueExact());
         return true;
       }
       return false;
     }
-    store.markConfirmed(s.batch().id(), clock.millis());
+    store.batches().markConfirmed(s.batch().id(), clock.millis());
     confirmed.accept(s.batch().id());
     LOG.info("batch {} confirmed: {} envelopes, tx {}, block {}", s.batch().id(), s.batch().envelopeCount(), s.txHash(), s.blockNumber());
     return true;
@@ -306,9 +306,9 @@ public final class ChainSettlement implements Settlement {
 
   /** Attests, one at a time, devices registered here but not yet on-chain. */
   private boolean attestDevices() {
-    List<DeviceId> todo = store.devicesToAttest(16);
+    List<DeviceId> todo = store.devices().devicesToAttest(16);
     for (DeviceId id : todo) {
-      var rec = store.device(id.toString()).orElse(null);
+      var rec = store.devices().device(id.toString()).orElse(null);
       if (rec == null) {
         continue;
       }
@@ -316,16 +316,16 @@ public final class ChainSettlement implements Settlement {
       var current = devices.deviceOf(chainId);
       if (current.status() != 0) {
         if (current.owner().equalsIgnoreCase(rec.owner())) {
-          store.markDeviceChain(id, "ATTESTED", null, "already registered on-chain");
+          store.devices().markDeviceChain(id, "ATTESTED", null, "already registered on-chain");
         } else {
-          store.markDeviceChain(id, "CONFLICT", null, "registered on-chain to " + current.owner()
+          store.devices().markDeviceChain(id, "CONFLICT", null, "registered on-chain to " + current.owner()
               + "; an owner change on-chain is the current owner's transferDevice call");
         }
         continue;
       }
       TransactionReceipt r = chain.execute(devices.address(),
           DeviceRegistryContract.registerAttestedData(chainId, id.keyType().wireValue(), rec.owner(), rec.kind()));
-      store.markDeviceChain(id, "ATTESTED", r.getTransactionHash(), null);
+      store.devices().markDeviceChain(id, "ATTESTED", r.getTransactionHash(), null);
       LOG.info("device {} attested on-chain for owner {} (tx {})", id, EvmAddress.parse(rec.owner()), r.getTransactionHash());
     }
     return !todo.isEmpty();

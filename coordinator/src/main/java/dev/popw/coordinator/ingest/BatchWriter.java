@@ -98,7 +98,7 @@ final class BatchWriter implements AutoCloseable {
     }
     long[] ids = batches == null ? null : batches.begin(accepted.size());
     try {
-      store.persist(accepted, ids, rejected);
+      store.envelopes().persist(accepted, ids, rejected);
       if (batches != null) {
         batches.end();
       }

@@ -224,13 +224,13 @@ public final class IngestPipeline implements AutoCloseable {
     if (until != null && until > now) {
       return null;
     }
-    Optional<DeviceRecord> rec = store.device(deviceId);
+    Optional<DeviceRecord> rec = store.devices().device(deviceId);
     if (rec.isEmpty()) {
       unknownUntil.put(deviceId, now + NEGATIVE_CACHE_MS);
       return null;
     }
     DeviceState loaded = new DeviceState(rec.get(), config.sequenceWindow());
-    loaded.load(store.recentSequences(deviceId, config.sequenceWindow()));
+    loaded.load(store.envelopes().recentSequences(deviceId, config.sequenceWindow()));
     DeviceState raced = states.putIfAbsent(deviceId, loaded);
     return raced != null ? raced : loaded;
   }
@@ -301,7 +301,7 @@ public final class IngestPipeline implements AutoCloseable {
       if (h != null || recent.isEmpty() || seq >= recent.firstKey()) {
         return h;
       }
-      return store.acceptedHash(id, seq).orElse(null);
+      return store.envelopes().acceptedHash(id, seq).orElse(null);
     }
 
     void reserve(long seq, byte[] hash) {

@@ -52,7 +52,7 @@ public final class DeviceRegistry {
     }
     DeviceId id = r.deviceId().orElseThrow();
     Location loc = reg.hasLocation() ? reg.getLocation() : null;
-    store.upsertDevice(id, r.owner().orElseThrow().toString(), reg.getKindValue(),
+    store.devices().upsertDevice(id, r.owner().orElseThrow().toString(), reg.getKindValue(),
         loc == null ? null : loc.getLatitude(), loc == null ? null : loc.getLongitude(),
         loc == null || loc.getH3Cell() == 0 ? null : loc.getH3Cell(), now, signedRegistration);
     pipeline.deviceChanged(id.toString());
@@ -61,7 +61,7 @@ public final class DeviceRegistry {
 
   /** Deactivates (or reactivates) a device; its envelopes are then rejected as DEVICE_INACTIVE. */
   public void setActive(DeviceId id, boolean active) {
-    store.setActive(id, active);
+    store.devices().setActive(id, active);
     pipeline.deviceChanged(id.toString());
   }
 }

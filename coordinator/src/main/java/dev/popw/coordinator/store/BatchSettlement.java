@@ -1,7 +1,5 @@
 package dev.popw.coordinator.store;
 
-import dev.popw.coordinator.batch.SealedBatch;
-
 /**
  * A batch with its settlement state.
  *

@@ -33,8 +33,8 @@ import javax.sql.DataSource;
 public final class VerdictStore {
   private final DataSource ds;
 
-  public VerdictStore(Database db) {
-    this.ds = db.dataSource();
+  VerdictStore(DataSource ds) {
+    this.ds = ds;
   }
 
   // ---------------------------------------------------------------- evidence
@@ -209,7 +209,7 @@ public final class VerdictStore {
   public Optional<Long> receivedAt(byte[] envelopeHash) {
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT received_at, envelope_hash FROM envelopes WHERE hash_key=?")) {
-      ps.setLong(1, Store.hashKey(envelopeHash));
+      ps.setLong(1, EnvelopeStore.hashKey(envelopeHash));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           if (java.util.Arrays.equals(rs.getBytes(2), envelopeHash)) {
@@ -269,7 +269,7 @@ public final class VerdictStore {
         int n = 0;
         for (Verdict v : r.verdicts()) {
           ps.setLong(1, r.epoch());
-          ps.setLong(2, Store.hashKey(v.envelopeHash()));
+          ps.setLong(2, EnvelopeStore.hashKey(v.envelopeHash()));
           ps.setBytes(3, v.envelopeHash());
           ps.setString(4, v.deviceId());
           ps.setLong(5, v.sequence());
@@ -431,7 +431,7 @@ public final class VerdictStore {
   /** The verdict of an envelope, if its epoch has closed. */
   public Optional<StoredVerdict> verdictOf(byte[] envelopeHash) {
     List<StoredVerdict> l = verdictRows("SELECT envelope_hash, device_id, sequence, kind, status, reason, explanation, epoch"
-        + " FROM verdicts WHERE hash_key=?", Store.hashKey(envelopeHash));
+        + " FROM verdicts WHERE hash_key=?", EnvelopeStore.hashKey(envelopeHash));
     return l.stream().filter(v -> java.util.Arrays.equals(v.verdict().envelopeHash(), envelopeHash)).findFirst();
   }
 

@@ -11,6 +11,7 @@ import dev.popw.coordinator.ingest.PipelineConfig;
 import dev.popw.coordinator.ingest.PipelineListener;
 import dev.popw.coordinator.registry.DeviceRegistry;
 import dev.popw.coordinator.store.Database;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import dev.popw.coordinator.testing.TestDatabases;
 import dev.popw.envelope.EnvelopeSealer;
@@ -52,17 +53,17 @@ class BatcherTest {
         hashes.add(r.envelopeHash());
       }
       // The count trigger seals full batches by itself; the remainder of 5 waits for the timer.
-      Await.until(Duration.ofSeconds(10), () -> store.batch(2).isPresent(), () -> "two full batches were not sealed");
-      assertEquals(10, store.batch(1).orElseThrow().envelopeCount());
-      assertEquals(10, store.batch(2).orElseThrow().envelopeCount());
-      assertTrue(store.batch(3).isEmpty());
+      Await.until(Duration.ofSeconds(10), () -> store.batches().batch(2).isPresent(), () -> "two full batches were not sealed");
+      assertEquals(10, store.batches().batch(1).orElseThrow().envelopeCount());
+      assertEquals(10, store.batches().batch(2).orElseThrow().envelopeCount());
+      assertTrue(store.batches().batch(3).isEmpty());
       assertTrue(batcher.proof(hashes.get(24)).isEmpty(), "not sealed yet, so no proof yet");
       List<SealedBatch> rest = batcher.sealAll();
       assertEquals(List.of(5), rest.stream().map(SealedBatch::envelopeCount).toList());
       for (byte[] h : hashes) {
         InclusionProof p = batcher.proof(h).orElseThrow();
         assertTrue(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), h));
-        assertArrayEquals(p.batch().merkleRoot(), store.batch(p.batch().id()).orElseThrow().merkleRoot());
+        assertArrayEquals(p.batch().merkleRoot(), store.batches().batch(p.batch().id()).orElseThrow().merkleRoot());
       }
       InclusionProof p = batcher.proof(hashes.get(3)).orElseThrow();
       assertFalse(MerkleTree.verify(p.proof(), p.batch().merkleRoot(), hashes.get(4)), "a proof is for one envelope only");
@@ -138,15 +139,15 @@ class BatcherTest {
       }
       p1.close();
       first.close();
-      assertTrue(store.batch(1).isEmpty());
+      assertTrue(store.batches().batch(1).isEmpty());
       // After a restart, 5 more fill the same batch: it seals by count with all 10 (7 + 3 of the new ones).
       Batcher second = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 10, Duration.ofHours(1));
       IngestPipeline p2 = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.NONE, second.assigner());
       for (int i = 0; i < 5; i++) {
         hashes.add(p2.submit(sealer.seal(SampleTelemetry.weather()).bytes(), null).join().envelopeHash());
       }
-      Await.until(Duration.ofSeconds(10), () -> store.batch(1).isPresent(), () -> "the full batch was not sealed");
-      assertEquals(10, store.batch(1).orElseThrow().envelopeCount());
+      Await.until(Duration.ofSeconds(10), () -> store.batches().batch(1).isPresent(), () -> "the full batch was not sealed");
+      assertEquals(10, store.batches().batch(1).orElseThrow().envelopeCount());
       assertEquals(List.of(2L), second.sealAll().stream().map(b -> (long) b.envelopeCount()).toList());
       for (byte[] h : hashes) {
         InclusionProof p = second.proof(h).orElseThrow();

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.popw.internal.encoding.Hex;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -71,7 +71,7 @@ class MerkleTreeTest {
    */
   @Test
   void hashes_are_keccak256_with_sorted_pairs() {
-    assertEquals("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470", Hex.encode(MerkleTree.keccak(new byte[0])));
+    assertEquals("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470", HexFormat.of().formatHex(MerkleTree.keccak(new byte[0])));
     byte[] a = new byte[32];
     byte[] b = new byte[32];
     b[0] = 1;

@@ -57,7 +57,7 @@ final class ChainFixture {
   }
 
   static boolean allConfirmed(Coordinator c) {
-    Map<String, Long> counts = c.store().settlementCounts();
+    Map<String, Long> counts = c.store().batches().settlementCounts();
     return !counts.isEmpty() && counts.keySet().equals(java.util.Set.of(BatchSettlement.CONFIRMED));
   }
 

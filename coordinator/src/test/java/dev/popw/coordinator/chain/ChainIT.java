@@ -152,7 +152,7 @@ class ChainIT {
       // Devices of all three key types were attested on-chain for their owner.
       for (ChainFixture.Dev dev : devices) {
         DeviceId id = dev.id();
-        ChainFixture.await(() -> "ATTESTED".equals(c.store().deviceChain(id)[0]), Duration.ofSeconds(30), id + " is attested");
+        ChainFixture.await(() -> "ATTESTED".equals(c.store().devices().deviceChain(id)[0]), Duration.ofSeconds(30), id + " is attested");
         DeviceRegistryContract.OnChainDevice d = cs.deviceRegistry().deviceOf(DeviceRegistryContract.deviceIdOf(id));
         assertEquals(OWNER.toString().toLowerCase(), d.owner().toLowerCase());
         assertEquals(id.keyType().wireValue(), d.keyType());
@@ -160,13 +160,13 @@ class ChainIT {
       }
 
       // Each batch is committed exactly once, with its root, in batch order.
-      var batches = c.store().batches(0, 100);
+      var batches = c.store().batches().batches(0, 100);
       assertEquals(4, batches.size());
       long lastBlock = 0;
       for (var b : oldestFirst(batches)) {
         assertArrayEquals(b.merkleRoot(), registry.rootOf(admin.address(), b.id()).orElseThrow());
         assertEquals(1, registry.commitEvents(admin.address(), b.id()).size(), "one commit of batch " + b.id());
-        long block = c.store().settlement(b.id()).orElseThrow().blockNumber();
+        long block = c.store().batches().settlement(b.id()).orElseThrow().blockNumber();
         assertTrue(block > lastBlock, "batch " + b.id() + " settles after the one before");
         lastBlock = block;
       }
@@ -222,19 +222,19 @@ class ChainIT {
       Thread.sleep(1500);
       ChainSettlement cs = c.chainSettlement().orElseThrow();
       assertFalse(cs.reachable(), "settlement noticed the outage");
-      assertEquals(5L, c.store().settlementCounts().getOrDefault(BatchSettlement.SEALED, 0L)
-          + c.store().settlementCounts().getOrDefault(BatchSettlement.SUBMITTED, 0L), c.store().settlementCounts().toString());
+      assertEquals(5L, c.store().batches().settlementCounts().getOrDefault(BatchSettlement.SEALED, 0L)
+          + c.store().batches().settlementCounts().getOrDefault(BatchSettlement.SUBMITTED, 0L), c.store().batches().settlementCounts().toString());
 
       proxy.restore();
       ChainFixture.await(() -> ChainFixture.allConfirmed(c), Duration.ofSeconds(90), "every queued batch is confirmed");
       assertTrue(cs.reachable());
-      var batches = c.store().batches(0, 100);
+      var batches = c.store().batches().batches(0, 100);
       assertEquals(7, batches.size());
       long lastBlock = 0;
       for (var b : oldestFirst(batches)) {
         assertEquals(1, cs.batchRegistry().commitEvents(admin.address(), b.id()).size(), "batch " + b.id() + " committed once");
         assertArrayEquals(b.merkleRoot(), cs.batchRegistry().rootOf(admin.address(), b.id()).orElseThrow());
-        BatchSettlement s = c.store().settlement(b.id()).orElseThrow();
+        BatchSettlement s = c.store().batches().settlement(b.id()).orElseThrow();
         assertTrue(admin.receipt(s.txHash()).orElseThrow().isStatusOK());
         assertTrue(s.blockNumber() > lastBlock, "batch " + b.id() + " settles after the one before");
         lastBlock = s.blockNumber();

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.popw.coordinator.testing.Anvil;
-import dev.popw.internal.encoding.Hex;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -31,9 +31,9 @@ class ContractArtifactsTest {
     }
     for (Path f : files) {
       listing.append("src/").append(f.getFileName()).append('\n')
-          .append(Hex.encode(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)))).append('\n');
+          .append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)))).append('\n');
     }
-    String expected = "sha256:" + Hex.encode(MessageDigest.getInstance("SHA-256").digest(listing.toString().getBytes("UTF-8")));
+    String expected = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(listing.toString().getBytes("UTF-8")));
     for (String name : List.of(ContractArtifacts.DEVICE_REGISTRY, ContractArtifacts.PROOF_BATCH_REGISTRY)) {
       assertEquals(expected, ContractArtifacts.artifact(name).get("sourceHash").asText(),
           name + ".json is stale: run 'npm --prefix contracts run compile' and commit contracts/build");

@@ -3,7 +3,7 @@ package dev.popw.coordinator.chain;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.popw.coordinator.batch.MerkleTree;
-import dev.popw.coordinator.batch.SealedBatch;
+import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.testing.Anvil;
 import java.math.BigInteger;
 import java.nio.file.Files;

@@ -140,7 +140,7 @@ abstract class EpochDeterminismContract {
         clock.set(Instant.ofEpochMilli(s.receivedAt()));
         assertEquals(IngestStatus.ACCEPTED, pipeline.submit(s.bytes(), null).join().status());
       }
-      verdicts = new VerdictStore(db);
+      verdicts = store.verdicts();
       epochs = new EpochManager(verdicts, VALIDATORS, HOURLY, clock);
     }
 

@@ -67,7 +67,7 @@ class CoapRetransmissionTest {
       assertEquals(envelopes, answers.size(), "every message id is answered");
       assertTrue(answers.values().stream().allMatch(n -> n == copies), "every copy is answered: " + answers);
       assertEquals(Map.of("ACCEPTED", envelopes, "DUPLICATE", envelopes * (copies - 1)), statuses);
-      assertEquals(envelopes, f.store.acceptedSequences(d.id()).size(), "each envelope stored once");
+      assertEquals(envelopes, f.store.envelopes().acceptedSequences(d.id()).size(), "each envelope stored once");
     }
   }
 

@@ -17,7 +17,6 @@ import dev.popw.envelope.Reason;
 import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.DeviceId;
 import dev.popw.identity.KeyType;
-import dev.popw.internal.crypto.EcdsaScheme;
 import dev.popw.proto.v1.CoverageReport;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.proto.v1.SignedEnvelope;
@@ -34,6 +33,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,7 +60,7 @@ abstract class IngestPipelineContract {
         assertEquals(IngestStatus.ACCEPTED, r.status(), r.toString());
         assertEquals(i + 1, r.sequence());
       }
-      List<long[]> rows = f.store.acceptedSequences(d.id());
+      List<long[]> rows = f.store.envelopes().acceptedSequences(d.id());
       assertEquals(5, rows.size());
       assertTrue(rows.stream().allMatch(r -> r[1] == 0), "no flags on a clean chain");
     }
@@ -82,7 +82,7 @@ abstract class IngestPipelineContract {
       SignedEnvelope theirs = SignedEnvelope.parseFrom(other.sealer.seal(SampleTelemetry.weather()).bytes());
       assertEquals(Reason.KEY_MISMATCH.name(), f.submit(good.toBuilder().setTelemetry(theirs.getTelemetry()).build().toByteArray()).reason());
       byte[] sig = good.getSignature().toByteArray();
-      BigInteger n = EcdsaScheme.P256.domain().getN();
+      BigInteger n = CustomNamedCurves.getByName("secp256r1").getN();
       byte[] highS = n.subtract(new BigInteger(1, Arrays.copyOfRange(sig, 32, 64))).toByteArray();
       byte[] twin = sig.clone();
       Arrays.fill(twin, 32, 64, (byte) 0);
@@ -90,12 +90,12 @@ abstract class IngestPipelineContract {
       assertEquals(Reason.NON_CANONICAL_SIGNATURE.name(), f.submit(good.toBuilder().setSignature(ByteString.copyFrom(twin)).build().toByteArray()).reason());
       sig[10] ^= 1;
       assertEquals(Reason.BAD_SIGNATURE.name(), f.submit(good.toBuilder().setSignature(ByteString.copyFrom(sig)).build().toByteArray()).reason());
-      Map<String, Long> counts = f.store.rejectionCounts(null);
+      Map<String, Long> counts = f.store.envelopes().rejectionCounts(null);
       for (Reason r : List.of(Reason.TOO_LARGE, Reason.MALFORMED, Reason.UNSUPPORTED_VERSION, Reason.UNSUPPORTED_KEY_TYPE,
           Reason.BAD_PUBLIC_KEY, Reason.KEY_MISMATCH, Reason.NON_CANONICAL_SIGNATURE, Reason.BAD_SIGNATURE)) {
         assertEquals(1L, counts.get(r.name()), "rejections recorded: " + counts);
       }
-      assertEquals(0, f.store.acceptedSequences(d.id()).size(), "nothing of it accepted");
+      assertEquals(0, f.store.envelopes().acceptedSequences(d.id()).size(), "nothing of it accepted");
     }
   }
 
@@ -190,8 +190,8 @@ abstract class IngestPipelineContract {
       assertEquals(IngestStatus.DUPLICATE, again.status());
       IngestResult eq = f.submit(conflicting.bytes());
       assertEquals(CoordinatorReason.EQUIVOCATION.name(), eq.reason());
-      assertEquals(1, f.store.acceptedSequences(d.id()).size());
-      List<RejectionRecord> evidence = f.store.rejections(d.id(), "EQUIVOCATION");
+      assertEquals(1, f.store.envelopes().acceptedSequences(d.id()).size());
+      List<RejectionRecord> evidence = f.store.envelopes().rejections(d.id(), "EQUIVOCATION");
       assertEquals(1, evidence.size());
       assertArrayEquals(first.hash(), evidence.get(0).conflictsWith(), "both envelopes are kept: the accepted one by hash");
       assertArrayEquals(conflicting.bytes(), evidence.get(0).envelope(), "and the conflicting one in full");
@@ -209,7 +209,7 @@ abstract class IngestPipelineContract {
         // it is answered, the envelope must already be stored (a device drops what is answered).
         for (int copy = 0; copy < 2; copy++) {
           answers.add(f.pipeline.submit(e, null).thenApply(r -> r.status() == IngestStatus.DUPLICATE
-              ? (f.store.envelope(r.envelopeHash()).isPresent() ? "DUPLICATE after the commit" : "DUPLICATE before the commit")
+              ? (f.store.envelopes().envelope(r.envelopeHash()).isPresent() ? "DUPLICATE after the commit" : "DUPLICATE before the commit")
               : r.status().name()));
         }
       }
@@ -251,7 +251,7 @@ abstract class IngestPipelineContract {
       IngestResult three = f.submit(s.seal(SampleTelemetry.weather()).bytes());
       assertEquals(IngestStatus.ACCEPTED, three.status());
       assertEquals(0, three.flags(), "a missing previous number is no flag at arrival: it may still come");
-      assertEquals(List.of(new VerdictStore.SequenceGap(2, 2)), new VerdictStore(f.db).sequenceGaps(d.id(), 10));
+      assertEquals(List.of(new VerdictStore.SequenceGap(2, 2)), f.store.verdicts().sequenceGaps(d.id(), 10));
       byte[] wrongHead = new byte[32];
       IngestResult four = f.submit(d.sealer(4, f.clock, PipelineFixture.NETWORK, wrongHead).seal(SampleTelemetry.weather()).bytes());
       assertEquals(IngestStatus.ACCEPTED, four.status());
@@ -283,7 +283,7 @@ abstract class IngestPipelineContract {
         assertEquals(IngestStatus.ACCEPTED, x.status());
         assertEquals(0, x.flags() & ~AcceptedEnvelope.Flags.CHAIN_GAP, "flags of #" + x.sequence());
       }
-      assertEquals(List.of(), new VerdictStore(f.db).sequenceGaps(d.id(), 10));
+      assertEquals(List.of(), f.store.verdicts().sequenceGaps(d.id(), 10));
     }
   }
 
@@ -299,10 +299,10 @@ abstract class IngestPipelineContract {
           Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, old)));
       assertTrue(stale.getMessage().contains("clock"), stale.getMessage());
       DeviceId id = f.registry.register(Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
-      assertEquals(PipelineFixture.OWNER.toString(), f.store.device(id.toString()).orElseThrow().owner());
+      assertEquals(PipelineFixture.OWNER.toString(), f.store.devices().device(id.toString()).orElseThrow().owner());
       dev.popw.identity.EvmAddress next = dev.popw.identity.EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
       f.registry.register(Registrations.sign(d.signer, next, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
-      assertEquals(next.toString(), f.store.device(id.toString()).orElseThrow().owner());
+      assertEquals(next.toString(), f.store.devices().device(id.toString()).orElseThrow().owner());
     }
   }
 
@@ -329,7 +329,7 @@ abstract class IngestPipelineContract {
       assertEquals(800, accepted);
       assertEquals(800, duplicates);
       for (Device d : devices) {
-        assertEquals(200, f.store.acceptedSequences(d.id()).size());
+        assertEquals(200, f.store.envelopes().acceptedSequences(d.id()).size());
       }
       Map<String, Long> outcomes = f.pipeline.outcomeCounts();
       assertEquals(800L, outcomes.get("ACCEPTED"));

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
@@ -84,39 +85,39 @@ abstract class SchemaMigrationContract {
     try (Database db = open()) {
       Store store = new Store(db);
       for (Old o : old) {
-        EnvelopeRow row = store.envelope(o.hash()).orElseThrow(() -> new AssertionError("lost " + o.device() + "#" + o.sequence()));
+        EnvelopeRow row = store.envelopes().envelope(o.hash()).orElseThrow(() -> new AssertionError("lost " + o.device() + "#" + o.sequence()));
         assertEquals(o.device(), row.deviceId());
         assertEquals(o.sequence(), row.sequence());
         assertEquals(6000 + o.sequence(), row.receivedAt());
         assertEquals(o.sequence() == 2 ? 4 : 0, row.flags());
         assertEquals(o.batch(), row.batchId());
-        assertArrayEquals(o.envelope(), store.envelopeBytes(o.hash()).orElseThrow());
-        assertArrayEquals(o.hash(), store.acceptedHash(o.device(), o.sequence()).orElseThrow());
+        assertArrayEquals(o.envelope(), store.envelopes().envelopeBytes(o.hash()).orElseThrow());
+        assertArrayEquals(o.hash(), store.envelopes().acceptedHash(o.device(), o.sequence()).orElseThrow());
       }
-      assertEquals(3, store.countAccepted(a.toString()));
-      assertEquals(2, store.countAccepted(b.toString()));
-      Map<Long, byte[]> recent = store.recentSequences(a.toString(), 10);
+      assertEquals(3, store.envelopes().countAccepted(a.toString()));
+      assertEquals(2, store.envelopes().countAccepted(b.toString()));
+      Map<Long, byte[]> recent = store.envelopes().recentSequences(a.toString(), 10);
       assertEquals(List.of(3L, 2L, 1L), new ArrayList<>(recent.keySet()));
-      assertEquals(sorted(old.stream().filter(o -> o.batch() != null).map(Old::hash).toList()), sorted(store.batchHashes(1)));
-      assertEquals(1, store.batchOf(old.get(0).hash()).orElseThrow().id());
-      assertTrue(store.batchOf(old.get(4).hash()).isEmpty());
-      assertEquals(1, store.maxAssignedBatchId());
+      assertEquals(sorted(old.stream().filter(o -> o.batch() != null).map(Old::hash).toList()), sorted(store.batches().batchHashes(1)));
+      assertEquals(1, store.batches().batchOf(old.get(0).hash()).orElseThrow().id());
+      assertTrue(store.batches().batchOf(old.get(4).hash()).isEmpty());
+      assertEquals(1, store.batches().maxAssignedBatchId());
 
       // New writes: a newly registered device, and the old ones continuing their sequences.
       DeviceId c = SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, RANDOM).deviceId();
-      store.upsertDevice(c, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 1, null, null, null, 3000, new byte[] {1});
+      store.devices().upsertDevice(c, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 1, null, null, null, 3000, new byte[] {1});
       byte[] h1 = random(32);
       byte[] h2 = random(32);
-      store.persist(List.of(new AcceptedEnvelope(h1, b.toString(), 3, 1, 2, 1, 0, random(100)),
+      store.envelopes().persist(List.of(new AcceptedEnvelope(h1, b.toString(), 3, 1, 2, 1, 0, random(100)),
           new AcceptedEnvelope(h2, c.toString(), 1, 1, 2, 1, 0, random(100))), new long[] {2, 2}, List.of());
-      assertEquals(b.toString(), store.envelope(h1).orElseThrow().deviceId());
-      assertEquals(c.toString(), store.envelope(h2).orElseThrow().deviceId());
-      assertEquals(3, store.countAccepted(b.toString()));
-      assertEquals(2, store.maxAssignedBatchId());
+      assertEquals(b.toString(), store.envelopes().envelope(h1).orElseThrow().deviceId());
+      assertEquals(c.toString(), store.envelopes().envelope(h2).orElseThrow().deviceId());
+      assertEquals(3, store.envelopes().countAccepted(b.toString()));
+      assertEquals(2, store.batches().maxAssignedBatchId());
       // (device, sequence) is still unique in the database, under the pipeline's own check.
-      assertThrows(StoreException.class, () -> store.persist(
+      assertThrows(StoreException.class, () -> store.envelopes().persist(
           List.of(new AcceptedEnvelope(random(32), a.toString(), 2, 1, 2, 1, 0, random(100))), null, List.of()));
-      assertEquals(3, store.countAccepted(a.toString()));
+      assertEquals(3, store.envelopes().countAccepted(a.toString()));
     }
   }
 
@@ -133,7 +134,7 @@ abstract class SchemaMigrationContract {
   }
 
   private static List<String> sorted(List<byte[]> hashes) {
-    return hashes.stream().map(dev.popw.internal.encoding.Hex::encode).sorted(Comparator.naturalOrder()).toList();
+    return hashes.stream().map(HexFormat.of()::formatHex).sorted(Comparator.naturalOrder()).toList();
   }
 
   private static byte[] random(int n) {

@@ -1,6 +1,5 @@
 package dev.popw.internal.crypto;
 
-import dev.popw.identity.KeyType;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -24,39 +23,20 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * travel as 64 bytes r||s (IEEE P1363). Public keys travel as 33-byte SEC1 compressed points.
  */
 public final class EcdsaScheme {
-  public static final EcdsaScheme P256 =
-      new EcdsaScheme(KeyType.ECDSA_P256, SECObjectIdentifiers.secp256r1);
-  public static final EcdsaScheme SECP256K1 =
-      new EcdsaScheme(KeyType.ECDSA_SECP256K1, SECObjectIdentifiers.secp256k1);
+  public static final EcdsaScheme P256 = new EcdsaScheme(SECObjectIdentifiers.secp256r1);
+  public static final EcdsaScheme SECP256K1 = new EcdsaScheme(SECObjectIdentifiers.secp256k1);
 
   private static final int FIELD_BYTES = 32;
 
-  private final KeyType keyType;
   private final ECNamedDomainParameters domain;
   private final BigInteger n;
   private final BigInteger halfN;
 
-  private EcdsaScheme(KeyType keyType, ASN1ObjectIdentifier oid) {
-    this.keyType = keyType;
+  private EcdsaScheme(ASN1ObjectIdentifier oid) {
     X9ECParameters x9 = CustomNamedCurves.getByOID(oid);
     this.domain = new ECNamedDomainParameters(oid, x9);
     this.n = domain.getN();
     this.halfN = n.shiftRight(1);
-  }
-
-  public static EcdsaScheme of(KeyType keyType) {
-    switch (keyType) {
-      case ECDSA_P256:
-        return P256;
-      case ECDSA_SECP256K1:
-        return SECP256K1;
-      default:
-        throw new IllegalArgumentException("not an ECDSA key type: " + keyType);
-    }
-  }
-
-  public KeyType keyType() {
-    return keyType;
   }
 
   public ECNamedDomainParameters domain() {
@@ -149,11 +129,6 @@ public final class EcdsaScheme {
 
     Key(ECPublicKeyParameters params) {
       this.params = params;
-    }
-
-    @Override
-    public KeyType keyType() {
-      return keyType;
     }
 
     public ECPoint point() {

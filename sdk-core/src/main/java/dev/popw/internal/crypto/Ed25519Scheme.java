@@ -1,6 +1,5 @@
 package dev.popw.internal.crypto;
 
-import dev.popw.identity.KeyType;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
@@ -79,11 +78,6 @@ public final class Ed25519Scheme {
 
     Key(Ed25519.PublicPoint point) {
       this.point = point;
-    }
-
-    @Override
-    public KeyType keyType() {
-      return KeyType.ED25519;
     }
 
     @Override

@@ -1,11 +1,7 @@
 package dev.popw.internal.crypto;
 
-import dev.popw.identity.KeyType;
-
 /** A decoded, validated public key, ready to verify. Implementations are immutable and thread-safe. */
 public interface VerifyingKey {
-  KeyType keyType();
-
   /**
    * Checks a 64-byte signature over {@code message[off, off+len)} under the envelope's rules
    * (canonical form required).

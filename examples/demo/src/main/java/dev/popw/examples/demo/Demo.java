@@ -15,7 +15,6 @@ import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyFiles;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
-import dev.popw.internal.encoding.Hex;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.proto.v1.Receipt;
 import dev.popw.proto.v1.SignedEnvelope;
@@ -39,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,10 +182,10 @@ public final class Demo implements Callable<Integer> {
         out.printf("      %-17s %-16s %-5s %-9s %s%n", d.name(), d.keyType(), d.transport(), d.kind().name().toLowerCase(), shortId(ids.get(d.name())));
       }
       Map<String, String> attestations = new LinkedHashMap<>();
-      await(() -> ids.values().stream().allMatch(id -> "ATTESTED".equals(coordinator.store().deviceChain(dev.popw.identity.DeviceId.parse(id))[0])),
+      await(() -> ids.values().stream().allMatch(id -> "ATTESTED".equals(coordinator.store().devices().deviceChain(dev.popw.identity.DeviceId.parse(id))[0])),
           Duration.ofSeconds(60), "the coordinator attests the devices on-chain", out);
       for (Map.Entry<String, String> e : ids.entrySet()) {
-        attestations.put(e.getKey(), coordinator.store().deviceChain(dev.popw.identity.DeviceId.parse(e.getValue()))[1]);
+        attestations.put(e.getKey(), coordinator.store().devices().deviceChain(dev.popw.identity.DeviceId.parse(e.getValue()))[1]);
       }
       steps.done("all three attested in DeviceRegistry for owner " + OWNER);
 
@@ -197,8 +197,8 @@ public final class Demo implements Callable<Integer> {
       while (System.nanoTime() < end) {
         sleep(Math.min(3000, Math.max(0, (end - System.nanoTime()) / 1_000_000)));
         out.printf("      %3d s: accepted %s; batches sealed %d, confirmed %d%n", sendFor.toSeconds() - (end - System.nanoTime()) / 1_000_000_000,
-            accepted(coordinator, ids), coordinator.store().batches(0, 10_000).size(),
-            coordinator.store().settlementCounts().getOrDefault(BatchSettlement.CONFIRMED, 0L));
+            accepted(coordinator, ids), coordinator.store().batches().batches(0, 10_000).size(),
+            coordinator.store().batches().settlementCounts().getOrDefault(BatchSettlement.CONFIRMED, 0L));
       }
       for (Agent a : agents) {
         a.close(); // SIGTERM path: stop sources, flush the outbox
@@ -217,17 +217,17 @@ public final class Demo implements Callable<Integer> {
       steps.begin("Sealing the last batch and waiting for every batch to be confirmed on-chain");
       coordinator.batcher().sealAll();
       await(() -> {
-        Map<String, Long> c = coordinator.store().settlementCounts();
+        Map<String, Long> c = coordinator.store().batches().settlementCounts();
         return !c.isEmpty() && c.keySet().stream().allMatch(BatchSettlement.CONFIRMED::equals);
       }, Duration.ofSeconds(60), "every batch is confirmed", out);
       List<BatchSettlement> batches = new ArrayList<>();
-      for (var b : coordinator.store().batches(0, 10_000)) {
-        batches.add(coordinator.store().settlement(b.id()).orElseThrow());
+      for (var b : coordinator.store().batches().batches(0, 10_000)) {
+        batches.add(coordinator.store().batches().settlement(b.id()).orElseThrow());
       }
       batches.sort(Comparator.comparingLong(s -> s.batch().id()));
       for (BatchSettlement b : batches) {
         out.printf("      batch %-3d %5d envelopes  root %s  %s  tx %s  block %d%n", b.batch().id(), b.batch().envelopeCount(),
-            abbrev("0x" + Hex.encode(b.batch().merkleRoot())), b.status(), abbrev(b.txHash()), b.blockNumber());
+            abbrev("0x" + HexFormat.of().formatHex(b.batch().merkleRoot())), b.status(), abbrev(b.txHash()), b.blockNumber());
       }
       steps.done(batches.size() + " batches committed to ProofBatchRegistry, one transaction each");
 
@@ -244,10 +244,10 @@ public final class Demo implements Callable<Integer> {
       Map<String, Long> acceptedBy = new LinkedHashMap<>();
       Map<String, Long> rejections = new TreeMap<>();
       for (Map.Entry<String, String> e : ids.entrySet()) {
-        acceptedBy.put(e.getKey(), coordinator.store().countAccepted(e.getValue()));
-        coordinator.store().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+        acceptedBy.put(e.getKey(), coordinator.store().envelopes().countAccepted(e.getValue()));
+        coordinator.store().envelopes().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       }
-      coordinator.store().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      coordinator.store().envelopes().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict, work);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
@@ -303,8 +303,8 @@ public final class Demo implements Callable<Integer> {
 
   private static Misbehaviour misbehave(Coordinator c, String victimId, int coapPort, PrintStream out) throws IOException, InterruptedException {
     long duplicates = 0;
-    EnvelopeRow row = c.store().envelopesOf(victimId, 0, 1).get(0);
-    byte[] original = c.store().envelopeBytes(row.hash()).orElseThrow();
+    EnvelopeRow row = c.store().envelopes().envelopesOf(victimId, 0, 1).get(0);
+    byte[] original = c.store().envelopes().envelopeBytes(row.hash()).orElseThrow();
     SignedEnvelope env = SignedEnvelope.parseFrom(original);
     byte[] telemetry = env.getTelemetry().toByteArray();
     telemetry[telemetry.length - 1] ^= 0x01; // one bit of the payload changed after signing
@@ -345,8 +345,8 @@ public final class Demo implements Callable<Integer> {
   /** Fetches the envelope's receipt from the API and asks the contract. */
   private static InclusionCheck verifyInclusion(Coordinator c, int apiPort, String deviceId, PrintStream out)
       throws IOException, InterruptedException {
-    EnvelopeRow row = c.store().envelopesOf(deviceId, 0, 1).get(0);
-    String hashHex = Hex.encode(row.hash());
+    EnvelopeRow row = c.store().envelopes().envelopesOf(deviceId, 0, 1).get(0);
+    String hashHex = HexFormat.of().formatHex(row.hash());
     HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + apiPort + "/v1/envelopes/" + hashHex + "/receipt")).build(), HttpResponse.BodyHandlers.ofByteArray());
     if (resp.statusCode() != 200) {
@@ -354,12 +354,12 @@ public final class Demo implements Callable<Integer> {
     }
     Receipt r = Receipt.parseFrom(resp.body());
     List<byte[]> proof = r.getMerkleProofList().stream().map(com.google.protobuf.ByteString::toByteArray).toList();
-    String registry = "0x" + Hex.encode(r.getBatchRegistry().toByteArray());
-    String committer = "0x" + Hex.encode(r.getCommitter().toByteArray());
+    String registry = "0x" + HexFormat.of().formatHex(r.getBatchRegistry().toByteArray());
+    String committer = "0x" + HexFormat.of().formatHex(r.getCommitter().toByteArray());
     out.printf("      receipt of envelope %s (coverage-hotspot, sequence %d):%n", abbrev("0x" + hashHex), row.sequence());
     out.printf("        batch %d (%s), root %s, %d proof hashes, tx %s in block %d on chain %d%n", r.getBatchId(), r.getBatchStatus(),
-        abbrev("0x" + Hex.encode(r.getMerkleRoot().toByteArray())), proof.size(),
-        abbrev("0x" + Hex.encode(r.getTxHash().toByteArray())), r.getBlockNumber(), r.getChainId());
+        abbrev("0x" + HexFormat.of().formatHex(r.getMerkleRoot().toByteArray())), proof.size(),
+        abbrev("0x" + HexFormat.of().formatHex(r.getTxHash().toByteArray())), r.getBlockNumber(), r.getChainId());
     // A separate client with a throwaway account: anyone can ask the contract.
     try (EvmClient reader = EvmClient.connect(c.chainInfo().rpcUrl(), Credentials.create(Keys.createEcKeyPair()), r.getChainId())) {
       ProofBatchRegistryContract contract = new ProofBatchRegistryContract(reader, registry);
@@ -377,7 +377,7 @@ public final class Demo implements Callable<Integer> {
         forgedOk = contract.verifyEnvelope(committer, r.getBatchId(), row.hash(), forged);
       }
       out.printf("        ProofBatchRegistry(%s).verifyEnvelope(...) = %s; with one proof bit flipped = %s%n", abbrev(registry), ok, forgedOk);
-      return new InclusionCheck(ok, forgedOk, r.getBatchStatus().name(), "0x" + Hex.encode(r.getTxHash().toByteArray()), r.getBlockNumber());
+      return new InclusionCheck(ok, forgedOk, r.getBatchStatus().name(), "0x" + HexFormat.of().formatHex(r.getTxHash().toByteArray()), r.getBlockNumber());
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException(e);
     }
@@ -406,7 +406,7 @@ public final class Demo implements Callable<Integer> {
   private static String accepted(Coordinator c, Map<String, String> ids) {
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, String> e : ids.entrySet()) {
-      parts.add(e.getKey() + " " + c.store().countAccepted(e.getValue()));
+      parts.add(e.getKey() + " " + c.store().envelopes().countAccepted(e.getValue()));
     }
     return String.join(", ", parts);
   }

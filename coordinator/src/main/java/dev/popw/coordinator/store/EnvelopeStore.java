@@ -1,0 +1,297 @@
+package dev.popw.coordinator.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Accepted envelopes and rejections, and the lookups on them. Thread-safe.
+ *
+ * <p>Envelope rows name their device by its number ({@code devices.device_no}), are keyed by
+ * their write order ({@code ordinal}) and are found by hash through {@code hash_key}; see the V3
+ * migration for why. The device numbers are cached (they never change) and the next ordinal is
+ * kept in memory: one coordinator writes to a database (H2 is embedded; PostgreSQL is locked per
+ * schema, see {@link Database#postgres}).
+ */
+public final class EnvelopeStore {
+  private final DataSource ds;
+  private final DeviceNumbers deviceNumbers;
+  private long nextOrdinal = -1; // guarded by this
+
+  EnvelopeStore(DataSource ds, DeviceNumbers deviceNumbers) {
+    this.ds = ds;
+    this.deviceNumbers = deviceNumbers;
+  }
+
+  /** The most recent accepted sequence numbers of a device with their hashes, newest first. */
+  public Map<Long, byte[]> recentSequences(String deviceId, int limit) {
+    Map<Long, byte[]> out = new LinkedHashMap<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT sequence, envelope_hash FROM envelopes WHERE device_no=? ORDER BY sequence DESC LIMIT ?")) {
+      Integer no = deviceNumbers.of(deviceId);
+      if (no == null) {
+        return out;
+      }
+      ps.setInt(1, no);
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getLong(1), rs.getBytes(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelopes of " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The hash of the accepted envelope with this sequence number, if any. */
+  public Optional<byte[]> acceptedHash(String deviceId, long sequence) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE device_no=? AND sequence=?")) {
+      Integer no = deviceNumbers.of(deviceId);
+      if (no == null) {
+        return Optional.empty();
+      }
+      ps.setInt(1, no);
+      ps.setLong(2, sequence);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelope " + deviceId + "#" + sequence + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes accepted envelopes and rejections in one transaction, with no batch assigned. */
+  public void persist(List<AcceptedEnvelope> accepted, List<RejectionRecord> rejected) {
+    persist(accepted, null, rejected);
+  }
+
+  /**
+   * Writes accepted envelopes (each with its batch id, or none when {@code batchIds} is null) and
+   * rejections in one transaction.
+   */
+  public synchronized void persist(List<AcceptedEnvelope> accepted, long[] batchIds, List<RejectionRecord> rejected) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      if (!accepted.isEmpty()) {
+        if (nextOrdinal < 0) {
+          nextOrdinal = Jdbc.scalar(ds, "SELECT COALESCE(MAX(ordinal), 0) FROM envelopes") + 1;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO envelopes (ordinal, device_no, sequence, hash_key, envelope_hash, device_time, received_at, payload_kind, flags,"
+                + " envelope, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+          int i = 0;
+          for (AcceptedEnvelope a : accepted) {
+            Integer no = deviceNumbers.of(a.deviceId());
+            if (no == null) {
+              throw new StoreException("cannot persist an envelope of " + a.deviceId() + ": the device is not registered");
+            }
+            ps.setLong(1, nextOrdinal + i);
+            ps.setInt(2, no);
+            ps.setLong(3, a.sequence());
+            ps.setLong(4, hashKey(a.hash()));
+            ps.setBytes(5, a.hash());
+            ps.setLong(6, a.deviceTime());
+            ps.setLong(7, a.receivedAt());
+            ps.setInt(8, a.payloadKind());
+            ps.setInt(9, a.flags());
+            ps.setBytes(10, a.envelope());
+            if (batchIds == null) {
+              ps.setNull(11, Types.BIGINT);
+            } else {
+              ps.setLong(11, batchIds[i]);
+            }
+            i++;
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        nextOrdinal += accepted.size(); // a failed transaction leaves a gap: ordinals order rows, they need not be dense
+      }
+      if (!rejected.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO rejections (device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with) VALUES (?,?,?,?,?,?,?,?)")) {
+          for (RejectionRecord r : rejected) {
+            ps.setString(1, r.deviceId());
+            Jdbc.setLong(ps, 2, r.sequence());
+            ps.setBytes(3, r.hash());
+            ps.setString(4, r.reason());
+            ps.setString(5, r.detail().length() > 500 ? r.detail().substring(0, 500) : r.detail());
+            ps.setLong(6, r.receivedAt());
+            ps.setBytes(7, r.envelope());
+            ps.setBytes(8, r.conflictsWith());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new StoreException("cannot persist envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** Counts of rejections by reason for a device (or all devices when null). */
+  public Map<String, Long> rejectionCounts(String deviceId) {
+    String sql = deviceId == null ? "SELECT reason, COUNT(*) FROM rejections GROUP BY reason"
+        : "SELECT reason, COUNT(*) FROM rejections WHERE device_id=? GROUP BY reason";
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      if (deviceId != null) {
+        ps.setString(1, deviceId);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot count rejections: " + e.getMessage(), e);
+    }
+  }
+
+  /** Rejections of one reason, oldest first: evidence (for EQUIVOCATION both envelopes are kept). */
+  public List<RejectionRecord> rejections(String deviceId, String reason) {
+    List<RejectionRecord> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with FROM rejections WHERE device_id=? AND reason=? ORDER BY id")) {
+      ps.setString(1, deviceId);
+      ps.setString(2, reason);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new RejectionRecord(rs.getString(1), rs.getObject(2) == null ? null : rs.getLong(2), rs.getBytes(3),
+              rs.getString(4), rs.getString(5), rs.getLong(6), rs.getBytes(7), rs.getBytes(8)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read rejections: " + e.getMessage(), e);
+    }
+  }
+
+  /** Accepted envelopes of a device: count and flags, for the API and tests. */
+  public List<long[]> acceptedSequences(String deviceId) {
+    List<long[]> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT sequence, flags FROM envelopes WHERE device_no=? ORDER BY sequence")) {
+      Integer no = deviceNumbers.of(deviceId);
+      if (no == null) {
+        return out;
+      }
+      ps.setInt(1, no);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new long[] {rs.getLong(1), rs.getLong(2)});
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** One page of a device's accepted envelopes, newest first. */
+  public List<EnvelopeRow> envelopesOf(String deviceId, int offset, int limit) {
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return List.of();
+    }
+    return envelopeRows("SELECT e.envelope_hash, d.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind, e.flags, b.batch_id"
+        + " FROM envelopes e JOIN devices d ON d.device_no = e.device_no LEFT JOIN batches b ON b.batch_id = e.batch_id"
+        + " WHERE e.device_no=? ORDER BY e.sequence DESC LIMIT ? OFFSET ?", no, limit, offset);
+  }
+
+  public Optional<EnvelopeRow> envelope(byte[] hash) {
+    List<EnvelopeRow> rows = envelopeRows("SELECT e.envelope_hash, d.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind,"
+        + " e.flags, b.batch_id FROM envelopes e JOIN devices d ON d.device_no = e.device_no LEFT JOIN batches b ON b.batch_id = e.batch_id"
+        + " WHERE e.hash_key=? AND e.envelope_hash=?", hashKey(hash), hash);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  public long countAccepted(String deviceId) {
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return 0;
+    }
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM envelopes WHERE device_no=?")) {
+      ps.setInt(1, no);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot count envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored bytes of an accepted envelope (the signed envelope as the device sent it). */
+  public Optional<byte[]> envelopeBytes(byte[] hash) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope FROM envelopes WHERE hash_key=? AND envelope_hash=?")) {
+      ps.setLong(1, hashKey(hash));
+      ps.setBytes(2, hash);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelope: " + e.getMessage(), e);
+    }
+  }
+
+  /** The latest rejection of an envelope with this hash, if any. */
+  public Optional<RejectionRecord> rejectionOf(byte[] hash) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with FROM rejections WHERE envelope_hash=? ORDER BY id DESC LIMIT 1")) {
+      ps.setBytes(1, hash);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new RejectionRecord(rs.getString(1), rs.getObject(2) == null ? null : rs.getLong(2), rs.getBytes(3),
+            rs.getString(4), rs.getString(5), rs.getLong(6), rs.getBytes(7), rs.getBytes(8)));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read rejections: " + e.getMessage(), e);
+    }
+  }
+
+  private List<EnvelopeRow> envelopeRows(String sql, Object... args) {
+    List<EnvelopeRow> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new EnvelopeRow(rs.getBytes(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getInt(6),
+              rs.getInt(7), rs.getObject(8) == null ? null : rs.getLong(8)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** The first 8 bytes of an envelope hash as a number: the indexed lookup key. */
+  static long hashKey(byte[] hash) {
+    long k = 0;
+    for (int i = 0; i < 8 && i < hash.length; i++) {
+      k = (k << 8) | (hash[i] & 0xff);
+    }
+    return k;
+  }
+}
