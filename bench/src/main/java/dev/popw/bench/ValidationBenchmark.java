@@ -197,7 +197,7 @@ public final class ValidationBenchmark {
       System.out.printf("ingest: %,d accepted in %.1f s (%,.0f/s), CPU %.1f us per envelope%n", accepted, ingestWall, accepted / ingestWall,
           ingestCpu / 1e3 / accepted);
       EpochSchedule schedule = new EpochSchedule(Duration.ofDays(1), Duration.ofSeconds(60));
-      EpochManager epochs = new EpochManager(store.verdicts(), Validators.defaults(validator.rules()), schedule, clock);
+      EpochManager epochs = new EpochManager(store.verdicts(), dev.popw.coordinator.epoch.DefaultValidators.of(validator.rules()), schedule, clock);
       clock.set(Instant.ofEpochMilli(schedule.closesAt(schedule.epochOf(EPOCH_START.toEpochMilli()))));
       long c0 = cpu();
       long w0 = System.nanoTime();

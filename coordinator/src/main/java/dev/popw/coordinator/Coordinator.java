@@ -55,7 +55,7 @@ public final class Coordinator implements AutoCloseable {
   private RestApi.ChainInfo chainInfo;
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
-    this(s, clock, dev.popw.coordinator.validation.Validators.defaults(s.sensorRules()), List.of(), true);
+    this(s, clock, dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules()), List.of(), true);
   }
 
   private Coordinator(CoordinatorSettings s, Clock clock, dev.popw.coordinator.validation.Validators validators,
@@ -216,7 +216,7 @@ public final class Coordinator implements AutoCloseable {
 
     private Builder(CoordinatorSettings settings) {
       this.settings = java.util.Objects.requireNonNull(settings, "settings");
-      this.validators = dev.popw.coordinator.validation.Validators.defaults(settings.sensorRules());
+      this.validators = dev.popw.coordinator.epoch.DefaultValidators.of(settings.sensorRules());
     }
 
     /** The clock for receipt times, batch ages, epochs and settlement (default: system UTC). */

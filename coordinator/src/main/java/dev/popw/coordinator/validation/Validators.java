@@ -1,12 +1,10 @@
 package dev.popw.coordinator.validation;
 
-import dev.popw.coordinator.validation.sensor.SensorRules;
-import dev.popw.coordinator.validation.sensor.SensorValidator;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** One validator per kind of work. Immutable. */
+/** One validator per kind of work (a kind without one gets no verdicts). Immutable. */
 public final class Validators {
   private final Map<WorkKind, WorkValidator> byKind;
 
@@ -14,12 +12,15 @@ public final class Validators {
     this.byKind = Collections.unmodifiableMap(new EnumMap<>(byKind));
   }
 
-  /** The defaults: {@link SensorValidator} with the given rules, {@link BoundsValidator} for coverage and GPU. */
-  public static Validators defaults(SensorRules sensor) {
+  /**
+   * These validators, one per kind (a later one replaces an earlier one of its kind). The
+   * coordinator's defaults are {@code dev.popw.coordinator.epoch.DefaultValidators#of}.
+   */
+  public static Validators of(WorkValidator... validators) {
     Map<WorkKind, WorkValidator> m = new EnumMap<>(WorkKind.class);
-    m.put(WorkKind.SENSOR, new SensorValidator(sensor));
-    m.put(WorkKind.COVERAGE, BoundsValidator.coverage());
-    m.put(WorkKind.GPU, BoundsValidator.gpu());
+    for (WorkValidator v : validators) {
+      m.put(v.kind(), v);
+    }
     return new Validators(m);
   }
 

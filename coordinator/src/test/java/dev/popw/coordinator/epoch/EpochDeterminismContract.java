@@ -58,7 +58,7 @@ abstract class EpochDeterminismContract {
   static final Instant EPOCH_START = Instant.parse("2026-11-24T12:00:00Z");
   static final EpochSchedule HOURLY = new EpochSchedule(Duration.ofHours(1), Duration.ofSeconds(60));
   static final Validators VALIDATORS =
-      Validators.defaults(SensorRules.defaults().withTiming(Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(60)));
+      dev.popw.coordinator.epoch.DefaultValidators.of(SensorRules.defaults().withTiming(Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(60)));
 
   /** A new, empty database on each call. */
   abstract Database newDatabase();

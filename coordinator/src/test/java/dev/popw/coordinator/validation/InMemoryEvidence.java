@@ -71,7 +71,7 @@ public final class InMemoryEvidence implements EpochEvidence {
 
   /** Runs a validator and returns its verdicts by (device, sequence) order, and its summaries. */
   public EpochResult run(WorkValidator v) {
-    Validators vs = Validators.defaults(dev.popw.coordinator.validation.sensor.SensorRules.defaults()).with(v);
+    Validators vs = dev.popw.coordinator.epoch.DefaultValidators.of(dev.popw.coordinator.validation.sensor.SensorRules.defaults()).with(v);
     List<Verdict> verdicts = new ArrayList<>();
     List<DeviceEpochSummary> summaries = new ArrayList<>();
     v.validate(this, new VerdictSink() {
