@@ -8,19 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.popw.identity.EvmAddress;
 import dev.popw.internal.encoding.Hex;
-import java.io.IOException;
+import dev.popw.testing.DocumentedVectors;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code MerkleTreeOpenZeppelinIT}) and the properties {@code MerkleProof.verify} relies on.
  */
 class MerkleTreeTest {
-  private static final Path DOC = Path.of("..", "docs", "merkle.md");
+  private static final Path DOC = DocumentedVectors.doc("merkle.md");
 
   private static List<byte[]> hashes(int n, long seed) {
     Random r = new Random(seed);
@@ -138,8 +134,8 @@ class MerkleTreeTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"envelope hashes and leaves", "1 leaf", "2 leaves", "3 leaves", "4 leaves", "5 leaves", "7 leaves", "8 leaves", "owner amounts"})
-  void the_document_matches_the_code(String title) throws IOException {
-    assertEquals(MerkleVectors.all().get(title), documented(title), "docs/merkle.md is stale: regenerate it with MerkleVectors.main");
+  void the_document_matches_the_code(String title) {
+    assertEquals(MerkleVectors.all().get(title), DocumentedVectors.block(DOC, title), "docs/merkle.md is stale: regenerate it with MerkleVectors.main");
   }
 
   /** keccak256(bytes.concat(keccak256(abi.encode(address, uint256)))): the address and the amount each fill a 32-byte word. */
@@ -207,17 +203,5 @@ class MerkleTreeTest {
     byte[][] l = MerkleVectors.hashes(5).stream().map(MerkleTree::leaf).sorted(Arrays::compareUnsigned).toArray(byte[][]::new);
     byte[] expected = MerkleTree.hashPair(MerkleTree.hashPair(MerkleTree.hashPair(l[0], l[1]), MerkleTree.hashPair(l[2], l[3])), l[4]);
     assertArrayEquals(expected, LegacyMerkleTree.of(MerkleVectors.hashes(5)).root());
-  }
-
-  private static Map<String, String> documented(String title) throws IOException {
-    String text = Files.readString(DOC);
-    Matcher m = Pattern.compile("^### " + Pattern.quote(title) + "\\n```\\n(.*?)```", Pattern.MULTILINE | Pattern.DOTALL).matcher(text);
-    assertTrue(m.find(), "no block '" + title + "' in " + DOC);
-    Map<String, String> v = new LinkedHashMap<>();
-    for (String line : m.group(1).strip().split("\n")) {
-      String[] kv = line.split(": ", 2);
-      v.put(kv[0], kv[1]);
-    }
-    return v;
   }
 }
