@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  *   GET  /metrics                          Prometheus
  *   GET  /health                           liveness, and whether MQTT ingest is connected
  * </pre>
+ *
+ * Every JSON field of every endpoint is documented in docs/coordinator.md ("JSON fields"); a change
+ * here changes a public contract.
  */
 public final class RestApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
