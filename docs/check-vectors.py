@@ -3,8 +3,10 @@
 
 Usage: python3 docs/check-vectors.py [docs/wire-format.md]
 Needs: pip install cryptography. Exits 0 when every vector checks out, 1 otherwise.
-It decodes the envelope with a minimal protobuf reader of its own, so that no generated code is
-involved: this is what an implementation in another language has to do.
+It decodes envelopes and registrations with a minimal protobuf reader of its own, so that no
+generated code is involved, and computes the EIP-712 digest with a keccak-256 of its own (Python's
+hashlib has SHA3-256, whose padding differs): this is what an implementation in another language
+has to do.
 """
 import hashlib
 import re
@@ -14,8 +16,50 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
 
 DOMAIN = b"popw.v1.Telemetry\x00"
+REGISTRATION_DOMAIN = b"popw.v1.Registration\x00"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 KEYS = {"ed25519": (1, b"\xed\x01"), "p256": (2, b"\x80\x24"), "secp256k1": (3, b"\xe7\x01")}
+
+
+# keccak-256 as Ethereum uses it: Keccak[c=512] with the original 0x01 padding (FIPS 202 SHA3 pads 0x06).
+_RC = [0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000, 0x000000000000808B,
+       0x0000000080000001, 0x8000000080008081, 0x8000000000008009, 0x000000000000008A, 0x0000000000000088,
+       0x0000000080008009, 0x000000008000000A, 0x000000008000808B, 0x800000000000008B, 0x8000000000008089,
+       0x8000000000008003, 0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+       0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008]
+_ROT = [[0, 36, 3, 41, 18], [1, 44, 10, 45, 2], [62, 6, 43, 15, 61], [28, 55, 25, 21, 56], [27, 20, 39, 8, 14]]
+_M = (1 << 64) - 1
+
+
+def _rol(v, n):
+    return ((v << n) | (v >> (64 - n))) & _M if n else v
+
+
+def _keccak_f(a):
+    for rc in _RC:
+        c = [a[x][0] ^ a[x][1] ^ a[x][2] ^ a[x][3] ^ a[x][4] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ _rol(c[(x + 1) % 5], 1) for x in range(5)]
+        a = [[a[x][y] ^ d[x] for y in range(5)] for x in range(5)]
+        b = [[0] * 5 for _ in range(5)]
+        for x in range(5):
+            for y in range(5):
+                b[y][(2 * x + 3 * y) % 5] = _rol(a[x][y], _ROT[x][y])
+        a = [[b[x][y] ^ (~b[(x + 1) % 5][y] & b[(x + 2) % 5][y]) for y in range(5)] for x in range(5)]
+        a[0][0] ^= rc
+    return a
+
+
+def keccak256(data):
+    rate = 136
+    pad = rate - len(data) % rate  # 1 to 136 bytes: 0x01, zeros, 0x80; one byte holds both, 0x81
+    padded = bytearray(data) + (b"\x81" if pad == 1 else b"\x01" + b"\x00" * (pad - 2) + b"\x80")
+    a = [[0] * 5 for _ in range(5)]
+    for off in range(0, len(padded), rate):
+        block = padded[off:off + rate]
+        for i in range(rate // 8):
+            a[i % 5][i // 5] ^= int.from_bytes(block[8 * i:8 * i + 8], "little")
+        a = _keccak_f(a)
+    return b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
 
 
 def b58(data):
@@ -54,12 +98,8 @@ def fields(buf):
     return out
 
 
-def check(name, v):
-    wire_type, codec = KEYS[name]
-    priv, pub = bytes.fromhex(v["private_key"]), bytes.fromhex(v["public_key"])
-    telemetry, sig = bytes.fromhex(v["telemetry"]), bytes.fromhex(v["signature"])
-    msg = DOMAIN + telemetry
-    assert bytes.fromhex(v["signed_message"]) == msg, "signed_message"
+def verify_signature(name, priv, pub, msg, sig):
+    """Checks that priv is pub's key and that sig is a canonical signature of msg by it."""
     if name == "ed25519":
         key = ed25519.Ed25519PrivateKey.from_private_bytes(priv)
         raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -74,11 +114,73 @@ def check(name, v):
         r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
         assert s <= curve_order(name) // 2, "low S"
         key.public_key().verify(utils.encode_dss_signature(r, s), msg, ec.ECDSA(hashes.SHA256()))
+
+
+def check(name, v):
+    wire_type, codec = KEYS[name]
+    priv, pub = bytes.fromhex(v["private_key"]), bytes.fromhex(v["public_key"])
+    telemetry, sig = bytes.fromhex(v["telemetry"]), bytes.fromhex(v["signature"])
+    msg = DOMAIN + telemetry
+    assert bytes.fromhex(v["signed_message"]) == msg, "signed_message"
+    verify_signature(name, priv, pub, msg, sig)
     env = fields(bytes.fromhex(v["envelope"]))
     assert env == {1: 1, 2: wire_type, 3: pub, 4: telemetry, 5: sig}, "envelope fields"
     assert fields(telemetry)[1] == codec + pub, "telemetry.device_id"
     assert v["device_id"] == "did:key:z" + b58(codec + pub), "device_id"
     assert v["envelope_hash"] == hashlib.sha256(telemetry).hexdigest(), "envelope_hash"
+
+
+def check_registration(name, v):
+    wire_type, codec = KEYS[name]
+    priv, pub = bytes.fromhex(v["private_key"]), bytes.fromhex(v["public_key"])
+    registration, sig = bytes.fromhex(v["registration"]), bytes.fromhex(v["signature"])
+    msg = REGISTRATION_DOMAIN + registration
+    assert bytes.fromhex(v["signed_message"]) == msg, "signed_message"
+    verify_signature(name, priv, pub, msg, sig)
+    assert fields(bytes.fromhex(v["signed_registration"])) == {1: registration, 2: sig}, "SignedRegistration fields"
+    reg = fields(registration)
+    assert reg[1] == wire_type and reg[2] == pub, "key type and public key"
+    assert reg[3] == bytes.fromhex(v["owner"][2:]), "owner"
+    assert reg[4] == 1, "kind SENSOR"
+    assert reg[6] == 1795521600000 and reg[7] == b"popw-devnet", "timestamp and network"
+    assert 5 in reg, "location"
+    assert v["device_id"] == "did:key:z" + b58(codec + pub), "device_id"
+
+
+def word(value):
+    """One 32-byte ABI word: an int, or bytes right-aligned (address) or exactly 32 bytes."""
+    if isinstance(value, int):
+        return value.to_bytes(32, "big")
+    return value.rjust(32, b"\0")
+
+
+def check_eip712(v):
+    priv, pub = bytes.fromhex(v["device_private_key"]), bytes.fromhex(v["device_public_key"])
+    key = ec.derive_private_key(int.from_bytes(priv, "big"), ec.SECP256K1())
+    xy = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)[1:]
+    assert xy.hex() == v["device_public_key_xy"], "uncompressed key"
+    compressed = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    assert compressed == pub, "public key"
+    address = keccak256(xy)[12:]
+    assert address.hex() == v["device_address"][2:].lower(), "device address"
+    device_id = keccak256(b"\xe7\x01" + pub)
+    assert device_id.hex() == v["device_id"], "device id"
+    contract, owner = bytes.fromhex(v["verifying_contract"][2:]), bytes.fromhex(v["owner"][2:])
+    domain_type = b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    domain = keccak256(word(keccak256(domain_type)) + word(keccak256(b"PoPW DeviceRegistry")) + word(keccak256(b"1"))
+                       + word(int(v["chain_id"])) + word(contract))
+    assert domain.hex() == v["domain_separator"], "domain separator"
+    typehash = keccak256(b"Register(bytes32 deviceId,address owner,uint8 kind,uint256 nonce)")
+    assert typehash.hex() == v["register_typehash"], "REGISTER_TYPEHASH"
+    struct = keccak256(word(typehash) + word(device_id) + word(owner) + word(int(v["kind"])) + word(int(v["nonce"])))
+    assert struct.hex() == v["struct_hash"], "struct hash"
+    digest = keccak256(b"\x19\x01" + domain + struct)
+    assert digest.hex() == v["digest"], "digest"
+    sig = bytes.fromhex(v["signature"])
+    assert len(sig) == 65 and sig[64] in (27, 28), "r || s || v"
+    r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")
+    assert s <= curve_order("secp256k1") // 2, "low S"
+    key.public_key().verify(utils.encode_dss_signature(r, s), digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
 
 
 def curve_order(name):
@@ -87,18 +189,27 @@ def curve_order(name):
     return 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
+def blocks(text, pattern):
+    return [(name, dict(line.split(": ", 1) for line in body.strip().splitlines()))
+            for name, body in re.findall(r"^### " + pattern + r"\n```\n(.*?)```", text, re.M | re.S)]
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "docs/wire-format.md"
     text = open(path, encoding="utf-8").read()
-    vectors = re.findall(r"^### (\w+)\n```\n(.*?)```", text, re.M | re.S)
-    if len(vectors) != 3:
-        print("expected 3 vectors, found %d" % len(vectors))
+    checks = [(name, lambda v, n=name: check(n, v)) for name, v in blocks(text, r"(\w+)")]
+    checks += [("registration " + name, lambda v, n=name: check_registration(n, v)) for name, v in blocks(text, r"registration (\w+)")]
+    checks += [("eip712 self-registration", check_eip712) for _, v in blocks(text, r"(eip712 self-registration)")]
+    vectors = dict(blocks(text, r"(\w+)"))
+    vectors.update({"registration " + n: v for n, v in blocks(text, r"registration (\w+)")})
+    vectors.update({n: v for n, v in blocks(text, r"(eip712 self-registration)")})
+    if len(checks) != 7:
+        print("expected 7 vectors (3 envelopes, 3 registrations, 1 EIP-712), found %d" % len(checks))
         return 1
     failed = 0
-    for name, body in vectors:
-        v = dict(line.split(": ", 1) for line in body.strip().splitlines())
+    for name, fn in checks:
         try:
-            check(name, v)
+            fn(vectors[name])
             print("%s: ok" % name)
         except Exception as e:  # report every vector, then fail
             print("%s: FAILED (%s)" % (name, e))

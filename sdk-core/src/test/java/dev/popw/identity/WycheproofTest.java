@@ -15,6 +15,7 @@ import dev.popw.internal.crypto.VerifyingKey;
 import dev.popw.internal.encoding.Hex;
 import dev.popw.testing.TestVectors;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +27,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every case of the C2SP Wycheproof files in {@code ../shared/testvectors/wycheproof/}
- * (testvectors_v1, Apache 2.0).
+ * Every case of the C2SP Wycheproof files (testvectors_v1, Apache 2.0) in
+ * {@code src/test/resources/wycheproof/}, where the README names their source and checksums.
  *
  * <p>Policy, also in docs/wire-format.md: every {@code invalid} case is rejected. Every {@code
  * valid} case is accepted by plain verification; the envelope rules additionally require canonical
@@ -61,7 +62,10 @@ class WycheproofTest {
   }
 
   private static Stream<Arguments> cases(String file) throws IOException {
-    JsonNode root = JSON.readTree(TestVectors.wycheproof(file).toFile());
+    JsonNode root;
+    try (InputStream in = TestVectors.wycheproof(file)) {
+      root = JSON.readTree(in);
+    }
     List<Arguments> out = new ArrayList<>();
     for (JsonNode g : root.get("testGroups")) {
       for (JsonNode t : g.get("tests")) {

@@ -1,37 +1,25 @@
 package dev.popw.testing;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
+import java.io.InputStream;
 
-/** Locates the shared third-party test vectors ({@code ../shared/testvectors} beside the checkout). */
+/**
+ * Third-party test vectors, from the test classpath: the C2SP Wycheproof files are in
+ * {@code sdk-core/src/test/resources/wycheproof/} (their source, license and checksums are in the
+ * README there), so a fresh clone needs nothing beside the checkout.
+ */
 public final class TestVectors {
   private TestVectors() {}
 
   /**
-   * The vectors folder. Set by the build ({@code popw.testvectors.dir}). Where it is missing, CI
-   * fails and a developer's run skips the vector tests with a message.
+   * Opens a Wycheproof file, e.g. {@code ed25519_test.json}; the caller closes it.
+   *
+   * @throws AssertionError if the file is not on the classpath
    */
-  public static Path dir() {
-    String prop = System.getProperty("popw.testvectors.dir");
-    Path dir = prop != null ? Path.of(prop) : Path.of("..", "..", "shared", "testvectors");
-    if (!Files.isDirectory(dir)) {
-      String msg = "test vectors not found at " + dir.toAbsolutePath().normalize()
-          + " (expected ../shared/testvectors beside the checkout)";
-      if (System.getenv("CI") != null) {
-        fail(msg);
-      }
-      Assumptions.abort(msg);
-    }
-    return dir;
-  }
-
-  public static Path wycheproof(String file) {
-    Path p = dir().resolve("wycheproof").resolve(file);
-    assertTrue(Files.isRegularFile(p), "missing Wycheproof file " + p);
-    return p;
+  public static InputStream wycheproof(String file) {
+    InputStream in = TestVectors.class.getResourceAsStream("/wycheproof/" + file);
+    assertNotNull(in, "missing Wycheproof file wycheproof/" + file + " on the test classpath (sdk-core/src/test/resources)");
+    return in;
   }
 }

@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * and the work layer's endpoints (verdicts, epochs): {@link WorkRoutes}.
+ *
+ * Every JSON field of every endpoint is documented in docs/coordinator.md ("JSON fields"); a change
+ * here changes a public contract.
  */
 public final class RestApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);

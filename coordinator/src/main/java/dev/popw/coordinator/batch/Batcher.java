@@ -4,6 +4,7 @@ import dev.popw.coordinator.store.SealedBatch;
 import dev.popw.coordinator.store.Store;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * carry their batch id from the moment they are written ({@link BatchAssigner}, which also tells
  * the batcher when a batch is full); sealing builds the Merkle tree, stores the batch row, then
  * hands the batch to the {@link Settlement}. Also answers proof queries, rebuilding a batch's tree from the
- * database (a few recent trees are cached).
+ * database (a few recent trees are cached) in the layout its stored root was built with.
  */
 public final class Batcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -31,9 +33,9 @@ public final class Batcher implements AutoCloseable {
   private final Duration maxAge;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
-  private final Map<Long, MerkleTree> trees = new LinkedHashMap<>(8, 0.75f, true) {
+  private final Map<Long, Function<byte[], List<byte[]>>> trees = new LinkedHashMap<>(8, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, MerkleTree> e) {
+    protected boolean removeEldestEntry(Map.Entry<Long, Function<byte[], List<byte[]>>> e) {
       return size() > 8;
     }
   };
@@ -152,7 +154,7 @@ public final class Batcher implements AutoCloseable {
       SealedBatch batch = store.batches().insertBatch(id, tree.root(), hashes.size(), clock.millis());
       lastSealed = id;
       synchronized (trees) {
-        trees.put(batch.id(), tree);
+        trees.put(batch.id(), tree::proof);
       }
       settlement.submit(batch);
       onSealed.accept(batch);
@@ -168,17 +170,42 @@ public final class Batcher implements AutoCloseable {
       return Optional.empty();
     }
     long id = batch.get().id();
-    MerkleTree tree;
+    Function<byte[], List<byte[]>> tree;
     synchronized (trees) {
       tree = trees.get(id);
     }
     if (tree == null) {
-      tree = MerkleTree.of(store.batches().batchHashes(id));
+      tree = rebuild(batch.get(), store.batches().batchHashes(id));
       synchronized (trees) {
         trees.put(id, tree);
       }
     }
-    return Optional.of(new InclusionProof(batch.get(), tree.proof(envelopeHash)));
+    return Optional.of(new InclusionProof(batch.get(), tree.apply(envelopeHash)));
+  }
+
+  /**
+   * A sealed batch's tree rebuilt from its stored envelope hashes, in the layout that gave its stored
+   * root: OpenZeppelin's ({@link MerkleTree}) or, for a batch sealed by an older coordinator, the
+   * legacy one ({@link LegacyMerkleTree}), so that its proofs verify against the root it committed.
+   * Returns the tree's proof function.
+   *
+   * @throws IllegalStateException if neither layout gives the stored root (the stored hashes or the
+   *     root were changed): a proof would not verify, so none is given
+   */
+  static Function<byte[], List<byte[]>> rebuild(SealedBatch batch, List<byte[]> hashes) {
+    if (!hashes.isEmpty()) {
+      MerkleTree tree = MerkleTree.of(hashes);
+      if (Arrays.equals(tree.root(), batch.merkleRoot())) {
+        return tree::proof;
+      }
+      LegacyMerkleTree legacy = LegacyMerkleTree.of(hashes);
+      if (Arrays.equals(legacy.root(), batch.merkleRoot())) {
+        LOG.debug("batch {} was sealed with the legacy tree layout; its proofs use it", batch.id());
+        return legacy::proof;
+      }
+    }
+    throw new IllegalStateException("batch " + batch.id() + ": its stored root is the root of neither tree layout over its "
+        + hashes.size() + " stored envelopes (" + batch.envelopeCount() + " when sealed)");
   }
 
   /**

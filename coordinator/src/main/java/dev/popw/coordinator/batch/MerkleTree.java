@@ -1,5 +1,7 @@
 package dev.popw.coordinator.batch;
 
+import dev.popw.identity.EvmAddress;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -7,99 +9,179 @@ import java.util.List;
 import org.bouncycastle.crypto.digests.KeccakDigest;
 
 /**
- * A Merkle tree over envelope hashes that an EVM contract verifies with OpenZeppelin's
- * {@code MerkleProof.verify(proof, root, leaf)}:
+ * A Merkle tree with the same root and proofs as OpenZeppelin's JavaScript library
+ * ({@code @openzeppelin/merkle-tree}), checked on-chain with OpenZeppelin's
+ * {@code MerkleProof.verify(proof, root, leaf)}. {@link #of} is {@code StandardMerkleTree.of(values,
+ * ["bytes32"])} over envelope hashes; {@link #ofLeaves} is the same tree over leaves computed by the
+ * caller ({@code SimpleMerkleTree.of(leaves)}), for example {@link #leaf(EvmAddress, BigInteger)}
+ * leaves, which make {@code StandardMerkleTree.of(values, ["address", "uint256"])}.
  *
  * <ul>
- *   <li>leaf = {@code keccak256(bytes.concat(keccak256(abi.encode(envelopeHash))))}, the double-hashed
- *       leaf of OpenZeppelin's {@code StandardMerkleTree} for one {@code bytes32} value (the second
- *       hash keeps a leaf from ever being read as an inner node);
- *   <li>inner node = {@code keccak256} of the two children in ascending byte order (commutative),
- *       so a proof is just the list of siblings, with no left/right flags.
+ *   <li>leaf of an envelope hash = {@code keccak256(bytes.concat(keccak256(abi.encode(envelopeHash))))},
+ *       the standard double-hashed leaf (the second hash keeps a leaf from ever being read as an inner
+ *       node);
+ *   <li>inner node = {@code keccak256} of its two children in ascending byte order (commutative),
+ *       so a proof is just the list of siblings, with no left/right flags;
+ *   <li>layout: the leaves, sorted ascending, fill the end of an array of {@code 2n - 1} nodes in
+ *       reverse order (leaf {@code i} at {@code 2n - 2 - i}); node {@code k} is the parent of
+ *       {@code 2k + 1} and {@code 2k + 2}; node 0 is the root. A proof is the siblings from the
+ *       leaf's node up to the root.
  * </ul>
  *
- * Leaves are sorted before the tree is built, so the root depends only on the set of envelopes. An
- * odd node at the end of a level is carried up unchanged. Immutable.
+ * Because leaves are sorted, the root depends only on the set of leaves. A leaf that occurs more
+ * than once is in the tree more than once, as in OpenZeppelin's library, and {@link #proofOfLeaf}
+ * answers with the proof the library gives for it. Immutable and thread-safe.
  */
 public final class MerkleTree {
-  private final List<byte[][]> levels; // levels.get(0) = sorted leaves, last = {root}
+  /** The largest value of a uint256. */
+  private static final BigInteger UINT256_MAX = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
 
-  private MerkleTree(List<byte[][]> levels) {
-    this.levels = levels;
+  private final byte[][] nodes; // OpenZeppelin's array: nodes[0] = root, sorted leaf i at nodes[length - 1 - i]
+  private final byte[][] sortedLeaves;
+
+  private MerkleTree(byte[][] nodes, byte[][] sortedLeaves) {
+    this.nodes = nodes;
+    this.sortedLeaves = sortedLeaves;
   }
 
   /**
-   * Builds the tree over envelope hashes (32 bytes each).
+   * The tree over envelope hashes (32 bytes each): OpenZeppelin's {@code StandardMerkleTree.of(values,
+   * ["bytes32"])}. The order of the list does not matter.
    *
    * @throws IllegalArgumentException for an empty list or a value that is not 32 bytes
    */
   public static MerkleTree of(List<byte[]> envelopeHashes) {
-    if (envelopeHashes.isEmpty()) {
-      throw new IllegalArgumentException("a Merkle tree needs at least one leaf");
+    List<byte[]> leaves = new ArrayList<>(envelopeHashes.size());
+    for (byte[] h : envelopeHashes) {
+      leaves.add(leaf(h));
     }
-    byte[][] leaves = new byte[envelopeHashes.size()][];
-    for (int i = 0; i < leaves.length; i++) {
-      leaves[i] = leaf(envelopeHashes.get(i));
-    }
-    Arrays.sort(leaves, Arrays::compareUnsigned);
-    List<byte[][]> levels = new ArrayList<>();
-    levels.add(leaves);
-    byte[][] level = leaves;
-    while (level.length > 1) {
-      byte[][] up = new byte[(level.length + 1) / 2][];
-      for (int i = 0; i < up.length; i++) {
-        up[i] = 2 * i + 1 < level.length ? hashPair(level[2 * i], level[2 * i + 1]) : level[2 * i];
-      }
-      levels.add(up);
-      level = up;
-    }
-    return new MerkleTree(levels);
-  }
-
-  /** The leaf of an envelope hash: keccak256(keccak256(envelopeHash)). */
-  public static byte[] leaf(byte[] envelopeHash) {
-    if (envelopeHash.length != 32) {
-      throw new IllegalArgumentException("envelope hash must be 32 bytes, got " + envelopeHash.length);
-    }
-    return keccak(keccak(envelopeHash));
-  }
-
-  public byte[] root() {
-    return levels.get(levels.size() - 1)[0].clone();
-  }
-
-  public int size() {
-    return levels.get(0).length;
+    return ofLeaves(leaves);
   }
 
   /**
-   * The proof for an envelope hash: sibling hashes from the leaf up.
+   * The tree over leaves the caller has already hashed (32 bytes each): OpenZeppelin's
+   * {@code SimpleMerkleTree.of(leaves)}. With {@link #leaf(EvmAddress, BigInteger)} leaves, the root
+   * and proofs are those of {@code StandardMerkleTree.of(values, ["address", "uint256"])}. The leaves
+   * are used as given, so they should be double-hashed as the standard leaves are: a leaf that is
+   * the hash of 64 bytes could be passed off as an inner node. The order of the list does not matter.
+   *
+   * @throws IllegalArgumentException for an empty list or a leaf that is not 32 bytes
+   */
+  public static MerkleTree ofLeaves(List<byte[]> leaves) {
+    if (leaves.isEmpty()) {
+      throw new IllegalArgumentException("a Merkle tree needs at least one leaf");
+    }
+    byte[][] sorted = new byte[leaves.size()][];
+    for (int i = 0; i < sorted.length; i++) {
+      sorted[i] = check32(leaves.get(i), "leaf").clone();
+    }
+    Arrays.sort(sorted, Arrays::compareUnsigned);
+    byte[][] nodes = new byte[2 * sorted.length - 1][];
+    for (int i = 0; i < sorted.length; i++) {
+      nodes[nodes.length - 1 - i] = sorted[i];
+    }
+    for (int k = nodes.length - 1 - sorted.length; k >= 0; k--) {
+      nodes[k] = hashPair(nodes[2 * k + 1], nodes[2 * k + 2]);
+    }
+    return new MerkleTree(nodes, sorted);
+  }
+
+  /**
+   * The leaf of an envelope hash: {@code keccak256(bytes.concat(keccak256(abi.encode(bytes32))))},
+   * which for one {@code bytes32} is keccak256(keccak256(envelopeHash)).
+   *
+   * @throws IllegalArgumentException if the hash is not 32 bytes
+   */
+  public static byte[] leaf(byte[] envelopeHash) {
+    return keccak(keccak(check32(envelopeHash, "envelope hash")));
+  }
+
+  /**
+   * The standard leaf of an (address, uint256) pair, such as an owner and the cumulative amount a
+   * rewards tree pays it: {@code keccak256(bytes.concat(keccak256(abi.encode(owner, amount))))}, the
+   * leaf of OpenZeppelin's {@code StandardMerkleTree} with encoding {@code ["address", "uint256"]}.
+   *
+   * @throws IllegalArgumentException if {@code amount} is negative or does not fit in 256 bits
+   */
+  public static byte[] leaf(EvmAddress owner, BigInteger amount) {
+    if (amount.signum() < 0 || amount.compareTo(UINT256_MAX) > 0) {
+      throw new IllegalArgumentException("amount is not a uint256: " + amount);
+    }
+    byte[] encoded = new byte[64]; // abi.encode: each value in a 32-byte word, big-endian, left-padded
+    byte[] address = owner.bytes();
+    System.arraycopy(address, 0, encoded, 32 - address.length, address.length);
+    byte[] value = amount.toByteArray(); // may carry a leading sign byte of 0
+    int len = Math.min(value.length, 32);
+    System.arraycopy(value, value.length - len, encoded, 64 - len, len);
+    return keccak(keccak(encoded));
+  }
+
+  public byte[] root() {
+    return nodes[0].clone();
+  }
+
+  /** The number of leaves. */
+  public int size() {
+    return sortedLeaves.length;
+  }
+
+  /**
+   * The proof for an envelope hash (a tree built with {@link #of}): sibling hashes from the leaf up.
    *
    * @throws IllegalArgumentException if the envelope is not in this tree
    */
   public List<byte[]> proof(byte[] envelopeHash) {
-    byte[] leaf = leaf(envelopeHash);
-    int index = Arrays.binarySearch(levels.get(0), leaf, Arrays::compareUnsigned);
-    if (index < 0) {
-      throw new IllegalArgumentException("envelope is not in this batch");
+    return proofOfLeaf(leaf(envelopeHash));
+  }
+
+  /**
+   * The proof for a leaf (a tree built with {@link #ofLeaves}): sibling hashes from the leaf up.
+   * Empty for a tree of one leaf, whose root is the leaf.
+   *
+   * @throws IllegalArgumentException if the leaf is not in this tree
+   */
+  public List<byte[]> proofOfLeaf(byte[] leaf) {
+    int sortedIndex = lastIndexOf(check32(leaf, "leaf"));
+    if (sortedIndex < 0) {
+      throw new IllegalArgumentException("the leaf is not in this tree");
     }
     List<byte[]> proof = new ArrayList<>();
-    for (int l = 0; l < levels.size() - 1; l++) {
-      byte[][] level = levels.get(l);
-      int sibling = index ^ 1;
-      if (sibling < level.length) {
-        proof.add(level[sibling].clone());
-      }
-      index /= 2;
+    for (int k = nodes.length - 1 - sortedIndex; k > 0; k = (k - 1) / 2) {
+      proof.add(nodes[k % 2 == 1 ? k + 1 : k - 1].clone());
     }
     return Collections.unmodifiableList(proof);
   }
 
-  /** What {@code MerkleProof.verify} computes: fold the proof into the leaf, compare with the root. */
+  /**
+   * The last position of {@code leaf} among the sorted leaves, or -1. For a leaf that occurs more
+   * than once, the last of its copies has the lowest node index, whose proof is the one
+   * OpenZeppelin's {@code getProof(value)} returns (its lookup keeps the last of equal leaves of a
+   * stable sort).
+   */
+  private int lastIndexOf(byte[] leaf) {
+    int lo = 0;
+    int hi = sortedLeaves.length; // first index whose leaf is greater than the one sought
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(sortedLeaves[mid], leaf) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo > 0 && Arrays.equals(sortedLeaves[lo - 1], leaf) ? lo - 1 : -1;
+  }
+
+  /** What {@code MerkleProof.verify} computes for an envelope hash's leaf. */
   public static boolean verify(List<byte[]> proof, byte[] root, byte[] envelopeHash) {
-    byte[] computed = leaf(envelopeHash);
+    return verifyLeaf(proof, root, leaf(envelopeHash));
+  }
+
+  /** What {@code MerkleProof.verify(proof, root, leaf)} computes: fold the proof into the leaf, compare with the root. */
+  public static boolean verifyLeaf(List<byte[]> proof, byte[] root, byte[] leaf) {
+    byte[] computed = check32(leaf, "leaf");
     for (byte[] p : proof) {
-      computed = hashPair(computed, p);
+      computed = hashPair(computed, check32(p, "proof element"));
     }
     return Arrays.equals(computed, root);
   }
@@ -124,5 +206,12 @@ public final class MerkleTree {
     byte[] out = new byte[32];
     d.doFinal(out, 0);
     return out;
+  }
+
+  private static byte[] check32(byte[] value, String what) {
+    if (value.length != 32) {
+      throw new IllegalArgumentException(what + " must be 32 bytes, got " + value.length);
+    }
+    return value;
   }
 }

@@ -3,6 +3,7 @@ package dev.popw.coordinator.batch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.popw.coordinator.ingest.IngestPipeline;
@@ -18,6 +19,7 @@ import dev.popw.envelope.EnvelopeSealer;
 import dev.popw.identity.EvmAddress;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
+import java.util.HexFormat;
 import dev.popw.proto.v1.DeviceKind;
 import dev.popw.registration.Registrations;
 import dev.popw.testing.Await;
@@ -25,9 +27,13 @@ import dev.popw.testing.FixedSequence;
 import dev.popw.testing.SampleTelemetry;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,5 +162,68 @@ class BatcherTest {
       p2.close();
       second.close();
     }
+  }
+
+  /**
+   * A database written by a coordinator before OpenZeppelin's tree layout: its batches' stored (and
+   * committed) roots are legacy roots. Their proofs must still verify against those roots; a root that
+   * neither layout gives gets an error rather than a proof that cannot verify.
+   */
+  @Test
+  void a_batch_sealed_with_the_legacy_layout_keeps_proofs_for_its_stored_root() throws Exception {
+    try (Database db = TestDatabases.h2(dir)) {
+      Store store = new Store(db);
+      Batcher batcher = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 5, Duration.ofHours(1));
+      IngestPipeline pipeline = new IngestPipeline(store, PipelineConfig.builder("popw-test").build(), Clock.systemUTC(), PipelineListener.NONE, batcher.assigner());
+      DeviceRegistry registry = new DeviceRegistry(store, pipeline, "popw-test", Clock.systemUTC(), Duration.ofMinutes(5));
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      registry.register(Registrations.sign(signer, EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+          DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC()));
+      EnvelopeSealer sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
+      List<byte[]> hashes = new ArrayList<>();
+      for (int i = 0; i < 5; i++) { // 5 leaves: the two layouts differ
+        hashes.add(pipeline.submit(sealer.seal(SampleTelemetry.weather()).bytes(), null).join().envelopeHash());
+      }
+      Await.until(Duration.ofSeconds(10), () -> store.batches().batch(1).isPresent(), () -> "the full batch was not sealed");
+      pipeline.close();
+      batcher.close();
+      assertArrayEquals(MerkleTree.of(hashes).root(), store.batches().batch(1).orElseThrow().merkleRoot(), "new batches: OpenZeppelin's layout");
+
+      LegacyMerkleTree legacy = LegacyMerkleTree.of(hashes);
+      assertFalse(Arrays.equals(legacy.root(), MerkleTree.of(hashes).root()));
+      setRoot(db, 1, legacy.root());
+      Batcher restarted = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 5, Duration.ofHours(1));
+      boolean differs = false;
+      for (byte[] h : hashes) {
+        InclusionProof p = restarted.proof(h).orElseThrow();
+        assertArrayEquals(legacy.root(), p.batch().merkleRoot());
+        assertTrue(MerkleTree.verify(p.proof(), legacy.root(), h), "a legacy batch's proof verifies against its stored root");
+        assertEquals(hex(legacy.proof(h)), hex(p.proof()));
+        differs |= !hex(p.proof()).equals(hex(MerkleTree.of(hashes).proof(h)));
+      }
+      assertTrue(differs, "the legacy proofs are not the new layout's");
+      restarted.close();
+
+      byte[] altered = legacy.root();
+      altered[0] ^= 1;
+      setRoot(db, 1, altered);
+      Batcher again = new Batcher(store, new DatabaseSettlement(), Clock.systemUTC(), 5, Duration.ofHours(1));
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> again.proof(hashes.get(0)));
+      assertTrue(e.getMessage().contains("batch 1"), e.getMessage());
+      again.close();
+    }
+  }
+
+  private static void setRoot(Database db, long batchId, byte[] root) throws SQLException {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("UPDATE batches SET merkle_root=? WHERE batch_id=?")) {
+      ps.setBytes(1, root);
+      ps.setLong(2, batchId);
+      assertEquals(1, ps.executeUpdate());
+    }
+  }
+
+  private static List<String> hex(List<byte[]> proof) {
+    return proof.stream().map(HexFormat.of()::formatHex).toList();
   }
 }

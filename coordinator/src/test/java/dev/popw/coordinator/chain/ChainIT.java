@@ -16,6 +16,7 @@ import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.DeviceId;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
+import dev.popw.testing.DocumentedVectors;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,6 +108,23 @@ class ChainIT {
           DeviceRegistryContract.registerSelfSignedData(pub64, OWNER.toString(), 1, sig)));
       assertTrue(replay.getMessage().contains("BadDeviceSignature"), replay.getMessage());
     }
+  }
+
+  /** docs/wire-format.md's EIP-712 vector: the contract's digest, and the documented signature registers the device. */
+  @Test
+  void the_documented_self_registration_vector_is_the_contracts() throws Exception {
+    Map<String, String> v = DocumentedVectors.block(DocumentedVectors.doc("wire-format.md"), "eip712 self-registration");
+    // The vector's contract address is that of the first deployment by account #0 on a fresh chain, as here.
+    assertEquals(v.get("verifying_contract").toLowerCase(), deployment.deviceRegistry().toLowerCase());
+    DeviceRegistryContract registry = new DeviceRegistryContract(admin, deployment.deviceRegistry());
+    byte[] deviceId = Numeric.hexStringToByteArray(v.get("device_id"));
+    assertEquals(v.get("digest"), Numeric.toHexStringNoPrefix(registry.registrationDigest(deviceId, v.get("owner"),
+        Integer.parseInt(v.get("kind")), new BigInteger(v.get("nonce")))));
+    try (EvmClient relayer = EvmClient.connect(anvil.rpcUrl(), Credentials.create(Anvil.KEY2), 31337)) {
+      relayer.execute(deployment.deviceRegistry(), DeviceRegistryContract.registerSelfSignedData(
+          Numeric.hexStringToByteArray(v.get("device_public_key_xy")), v.get("owner"), 1, Numeric.hexStringToByteArray(v.get("signature"))));
+    }
+    assertEquals(v.get("owner").toLowerCase(), registry.deviceOf(deviceId).owner().toLowerCase());
   }
 
   @Test

@@ -1,7 +1,5 @@
 package dev.popw.coordinator.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.popw.coordinator.chain.ChainException;
 import dev.popw.coordinator.chain.DevChain;
 import java.io.IOException;
@@ -13,13 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real anvil for tests, from the pinned npm package in {@code contracts/}. When it is not
- * installed yet, runs {@code npm ci} there (as a fresh clone needs). Without Node.js, CI fails and a
- * developer's run skips the chain tests.
+ * installed yet, runs {@code npm ci} there (as a fresh clone needs; see {@link ContractsNpm}). Without
+ * Node.js, CI fails and a developer's run skips the chain tests.
  */
 public final class Anvil {
   /** anvil's deterministic accounts #0..#2 (private keys, hex). #0 is the coordinator and admin. */
@@ -31,12 +27,7 @@ public final class Anvil {
 
   /** The checkout's contracts/ folder. */
   public static Path contractsDir() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.exists(d.resolve("contracts/package.json"))) {
-        return d.resolve("contracts");
-      }
-    }
-    throw new IllegalStateException("contracts/package.json not found above " + Path.of("").toAbsolutePath());
+    return ContractsNpm.contractsDir();
   }
 
   /** The anvil binary, installing the npm packages first if needed. */
@@ -44,37 +35,9 @@ public final class Anvil {
     try {
       return DevChain.findAnvil("");
     } catch (ChainException notInstalled) {
-      install();
+      ContractsNpm.npmCi();
       return DevChain.findAnvil("");
     }
-  }
-
-  private static void install() {
-    Path dir = contractsDir();
-    try {
-      // Not inheritIO: the test JVM's stdin/stdout are the test runner's channel, which npm's output would corrupt.
-      Path log = Files.createTempFile("popw-npm-ci", ".log");
-      System.err.println("installing the pinned chain tools: npm ci in " + dir + " (log: " + log + ")");
-      Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      p.getOutputStream().close();
-      if (p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0) {
-        return;
-      }
-      unavailable("'npm ci' in " + dir + " failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + "): " + Files.readString(log));
-    } catch (IOException e) {
-      unavailable("anvil is not installed and npm is not available (" + e.getMessage() + "); install Node.js 20+");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      unavailable("interrupted");
-    }
-  }
-
-  private static void unavailable(String msg) {
-    if (System.getenv("CI") != null) {
-      fail(msg);
-    }
-    Assumptions.abort(msg);
   }
 
   /** A fresh chain on a free port; {@code extraArgs} such as {@code --no-mining}. */

@@ -1,0 +1,43 @@
+package dev.popw.coordinator.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/coordinator.md documents every JSON field the API writes: each field name put into a JSON
+ * object by RestApi (and the health map of Coordinator) must appear there as {@code `name`}.
+ */
+class RestApiDocsTest {
+  private static final Pattern FIELD = Pattern.compile("\\.(?:put|putArray|set)\\(\"([a-z_0-9]+)\"");
+
+  @Test
+  void every_json_field_is_documented() throws IOException {
+    String doc = Files.readString(Path.of("..", "docs", "coordinator.md"));
+    Set<String> fields = new TreeSet<>();
+    for (Path source : List.of(Path.of("src/main/java/dev/popw/coordinator/api/RestApi.java"),
+        Path.of("src/main/java/dev/popw/coordinator/Coordinator.java"))) {
+      Matcher m = FIELD.matcher(Files.readString(source));
+      while (m.find()) {
+        fields.add(m.group(1));
+      }
+    }
+    assertTrue(fields.containsAll(Set.of("envelope_hash", "merkle_proof", "chain_last_error", "items")), "the scan found " + fields);
+    Set<String> missing = new TreeSet<>();
+    for (String f : fields) {
+      if (!doc.contains("`" + f + "`")) {
+        missing.add(f);
+      }
+    }
+    assertEquals(Set.of(), missing, "JSON fields not documented in docs/coordinator.md");
+  }
+}
