@@ -40,4 +40,21 @@ class RestApiDocsTest {
     }
     assertEquals(Set.of(), missing, "JSON fields not documented in docs/coordinator.md");
   }
+
+  /** The work layer's endpoints (WorkRoutes) are documented in docs/validation.md. */
+  @Test
+  void every_work_layer_json_field_is_documented() throws IOException {
+    String doc = Files.readString(Path.of("..", "docs", "validation.md"));
+    Set<String> missing = new TreeSet<>();
+    Matcher m = FIELD.matcher(Files.readString(Path.of("src/main/java/dev/popw/coordinator/api/WorkRoutes.java")));
+    int found = 0;
+    while (m.find()) {
+      found++;
+      if (!doc.contains("`" + m.group(1) + "`")) {
+        missing.add(m.group(1));
+      }
+    }
+    assertTrue(found > 20, "the scan found " + found + " fields");
+    assertEquals(Set.of(), missing, "JSON fields not documented in docs/validation.md");
+  }
 }
