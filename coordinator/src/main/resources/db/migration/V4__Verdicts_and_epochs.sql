@@ -19,20 +19,23 @@ CREATE TABLE epochs (
   parameters_hash   BYTEA         NOT NULL
 );
 
+-- Rows are clustered by (epoch, position in the canonical verdict order), so closing an epoch
+-- appends and deleting one is a range; devices are named by number, as in envelopes.
 CREATE TABLE verdicts (
   epoch             BIGINT        NOT NULL,
+  position          INTEGER       NOT NULL,       -- index in the epoch's verdict set, sorted by envelope hash
   hash_key          BIGINT        NOT NULL,       -- first 8 bytes of envelope_hash, as in envelopes
   envelope_hash     BYTEA         NOT NULL,
-  device_id         VARCHAR(80)   NOT NULL,
+  device_no         INTEGER       NOT NULL,
   sequence          BIGINT        NOT NULL,
   kind              SMALLINT      NOT NULL,       -- 1 sensor, 2 coverage, 3 gpu
   status            VARCHAR(8)    NOT NULL,       -- VALID | INVALID
   reason            VARCHAR(40)   NOT NULL,
-  explanation       VARCHAR(1000) NOT NULL
+  explanation       VARCHAR(1000) NOT NULL,
+  PRIMARY KEY (epoch, position)
 );
 CREATE INDEX verdicts_hash ON verdicts (hash_key);
-CREATE INDEX verdicts_device ON verdicts (device_id, sequence);
-CREATE INDEX verdicts_epoch ON verdicts (epoch);
+CREATE INDEX verdicts_device ON verdicts (device_no, sequence);
 
 CREATE TABLE device_epochs (
   epoch             BIGINT        NOT NULL,

@@ -125,13 +125,17 @@ public final class EpochManager implements AutoCloseable {
   private EpochRecord close(long epoch, long now) {
     long start = schedule.startOf(epoch);
     long end = schedule.endOf(epoch);
-    store.snapshotRegistry(epoch, start, end);
     long t0 = System.nanoTime();
+    store.snapshotRegistry(epoch, start, end);
+    long t1 = System.nanoTime();
     EpochResult r = EpochResult.compute(store.evidence(epoch, start, end), validators);
+    long t2 = System.nanoTime();
     EpochRecord rec = store.saveClosed(r, start, end, now);
+    long t3 = System.nanoTime();
     if (rec.envelopes() > 0) {
-      LOG.info("epoch {} closed: {} verdicts ({} valid, {} invalid) in {} ms, verdict-set hash 0x{}", epoch, rec.envelopes(), rec.valid(),
-          rec.invalid(), (System.nanoTime() - t0) / 1_000_000, java.util.HexFormat.of().formatHex(rec.verdictSetHash()));
+      LOG.info("epoch {} closed: {} verdicts ({} valid, {} invalid) in {} ms (registry snapshot {}, evidence and validation {},"
+          + " storing {}), verdict-set hash 0x{}", epoch, rec.envelopes(), rec.valid(), rec.invalid(), (t3 - t0) / 1_000_000,
+          (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, java.util.HexFormat.of().formatHex(rec.verdictSetHash()));
     }
     for (Consumer<EpochRecord> l : listeners) {
       try {

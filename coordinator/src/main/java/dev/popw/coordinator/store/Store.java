@@ -23,7 +23,7 @@ public final class Store {
     this.devices = new DeviceStore(ds);
     this.envelopes = new EnvelopeStore(ds, deviceNumbers);
     this.batches = new BatchStore(ds);
-    this.verdicts = new VerdictStore(ds);
+    this.verdicts = new VerdictStore(ds, deviceNumbers);
   }
 
   /** Registered devices and their on-chain attestation. */

@@ -31,10 +31,15 @@ import javax.sql.DataSource;
  * ({@link #evidence(long, long, long)}). Thread-safe.
  */
 public final class VerdictStore {
-  private final DataSource ds;
+  private static final String VERDICT_COLUMNS = "SELECT v.envelope_hash, d.device_id, v.sequence, v.kind, v.status, v.reason,"
+      + " v.explanation, v.epoch FROM verdicts v JOIN devices d ON d.device_no = v.device_no";
 
-  VerdictStore(DataSource ds) {
+  private final DataSource ds;
+  private final DeviceNumbers deviceNumbers;
+
+  VerdictStore(DataSource ds, DeviceNumbers deviceNumbers) {
     this.ds = ds;
+    this.deviceNumbers = deviceNumbers;
   }
 
   // ---------------------------------------------------------------- evidence
@@ -264,19 +269,24 @@ public final class VerdictStore {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       deleteResults(c, r.epoch());
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO verdicts (epoch, hash_key, envelope_hash, device_id, sequence, kind,"
-          + " status, reason, explanation) VALUES (?,?,?,?,?,?,?,?,?)")) {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO verdicts (epoch, position, hash_key, envelope_hash, device_no, sequence,"
+          + " kind, status, reason, explanation) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
         int n = 0;
         for (Verdict v : r.verdicts()) {
+          Integer no = deviceNumbers.of(v.deviceId());
+          if (no == null) {
+            throw new StoreException("a verdict names " + v.deviceId() + ", which is not registered");
+          }
           ps.setLong(1, r.epoch());
-          ps.setLong(2, EnvelopeStore.hashKey(v.envelopeHash()));
-          ps.setBytes(3, v.envelopeHash());
-          ps.setString(4, v.deviceId());
-          ps.setLong(5, v.sequence());
-          ps.setInt(6, v.kind().ordinal() + 1);
-          ps.setString(7, v.status().name());
-          ps.setString(8, v.reason());
-          ps.setString(9, v.explanation());
+          ps.setInt(2, n);
+          ps.setLong(3, EnvelopeStore.hashKey(v.envelopeHash()));
+          ps.setBytes(4, v.envelopeHash());
+          ps.setInt(5, no);
+          ps.setLong(6, v.sequence());
+          ps.setInt(7, v.kind().ordinal() + 1);
+          ps.setString(8, v.status().name());
+          ps.setString(9, v.reason());
+          ps.setString(10, v.explanation());
           ps.addBatch();
           if (++n % 1000 == 0) {
             ps.executeBatch();
@@ -424,28 +434,33 @@ public final class VerdictStore {
 
   /** The stored verdicts of an epoch (any order). */
   public List<Verdict> verdicts(long epoch) {
-    return verdictRows("SELECT envelope_hash, device_id, sequence, kind, status, reason, explanation, epoch FROM verdicts WHERE epoch=?",
-        epoch).stream().map(StoredVerdict::verdict).toList();
+    return verdictRows(VERDICT_COLUMNS + " WHERE v.epoch=?", epoch).stream().map(StoredVerdict::verdict).toList();
   }
 
   /** The verdict of an envelope, if its epoch has closed. */
   public Optional<StoredVerdict> verdictOf(byte[] envelopeHash) {
-    List<StoredVerdict> l = verdictRows("SELECT envelope_hash, device_id, sequence, kind, status, reason, explanation, epoch"
-        + " FROM verdicts WHERE hash_key=?", EnvelopeStore.hashKey(envelopeHash));
+    List<StoredVerdict> l = verdictRows(VERDICT_COLUMNS + " WHERE v.hash_key=?", EnvelopeStore.hashKey(envelopeHash));
     return l.stream().filter(v -> java.util.Arrays.equals(v.verdict().envelopeHash(), envelopeHash)).findFirst();
   }
 
   /** One page of a device's verdicts, newest sequence first; optionally only one status. */
   public List<StoredVerdict> verdictsOf(String deviceId, VerdictStatus status, int offset, int limit) {
-    String sql = "SELECT envelope_hash, device_id, sequence, kind, status, reason, explanation, epoch FROM verdicts WHERE device_id=?"
-        + (status == null ? "" : " AND status=?") + " ORDER BY sequence DESC LIMIT ? OFFSET ?";
-    return status == null ? verdictRows(sql, deviceId, limit, offset) : verdictRows(sql, deviceId, status.name(), limit, offset);
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return List.of();
+    }
+    String sql = VERDICT_COLUMNS + " WHERE v.device_no=?" + (status == null ? "" : " AND v.status=?") + " ORDER BY v.sequence DESC LIMIT ? OFFSET ?";
+    return status == null ? verdictRows(sql, no, limit, offset) : verdictRows(sql, no, status.name(), limit, offset);
   }
 
   public long countVerdictsOf(String deviceId, VerdictStatus status) {
-    String sql = "SELECT COUNT(*) FROM verdicts WHERE device_id=?" + (status == null ? "" : " AND status=?");
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return 0;
+    }
+    String sql = "SELECT COUNT(*) FROM verdicts WHERE device_no=?" + (status == null ? "" : " AND status=?");
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, deviceId);
+      ps.setInt(1, no);
       if (status != null) {
         ps.setString(2, status.name());
       }

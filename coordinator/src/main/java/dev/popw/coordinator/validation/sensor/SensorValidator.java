@@ -73,40 +73,50 @@ public final class SensorValidator implements WorkValidator {
 
   @Override
   public void validate(EpochEvidence evidence, VerdictSink out) {
-    // Pass 1: the per-device rules, to learn each device's hourly medians of valid readings.
+    // One read of the evidence: the per-device rules, and each device's hourly medians of the
+    // readings they left valid. What the outlier check then needs of a reading is kept compactly.
     Map<String, Map<Long, Map<Quantity, Double>>> medians = new HashMap<>();
+    List<DeviceResult> results = new ArrayList<>();
     evidence.forEachDevice(WorkKind.SENSOR, (device, readings) -> {
       List<Verdict> prelim = perDevice(device, readings);
       medians.put(device.deviceId(), hourlyMedians(readings, prelim, evidence.startMs()));
+      long[] hours = new long[readings.size()];
+      long[] times = new long[readings.size()];
+      for (int i = 0; i < hours.length; i++) {
+        hours[i] = hourOf(readings.get(i), evidence.startMs());
+        times[i] = readings.get(i).deviceTime();
+      }
+      results.add(new DeviceResult(device, prelim, hours, times));
     });
     Neighbours neighbours = new Neighbours(evidence.devices(WorkKind.SENSOR), rules.neighbourRadiusM());
-    // Pass 2: the same rules again (they are deterministic), then the outlier check, then emit.
-    evidence.forEachDevice(WorkKind.SENSOR, (device, readings) -> {
-      List<Verdict> verdicts = perDevice(device, readings);
-      Map<Long, Map<Quantity, String>> outliers = outliers(device, medians, neighbours);
+    for (DeviceResult d : results) {
+      Map<Long, Map<Quantity, String>> outliers = outliers(d.device(), medians, neighbours);
       long valid = 0;
       Set<Long> slots = new HashSet<>();
-      for (int i = 0; i < readings.size(); i++) {
-        Evidence e = readings.get(i);
-        Verdict v = verdicts.get(i);
+      for (int i = 0; i < d.verdicts().size(); i++) {
+        Verdict v = d.verdicts().get(i);
         if (v.isValid()) {
-          Map<Quantity, String> hour = outliers.get(hourOf(e, evidence.startMs()));
+          Map<Quantity, String> hour = outliers.get(d.hours()[i]);
           if (hour != null && !hour.isEmpty()) {
-            v = Verdict.invalid(e, WorkReason.OUTLIER, hour.values().iterator().next());
+            v = new Verdict(v.envelopeHash(), v.deviceId(), v.sequence(), v.kind(), dev.popw.coordinator.validation.VerdictStatus.INVALID,
+                WorkReason.OUTLIER, hour.values().iterator().next());
           }
         }
         if (v.isValid()) {
           valid++;
-          long t = e.deviceTime();
+          long t = d.times()[i];
           if (t >= evidence.startMs() && t < evidence.endMs()) {
             slots.add((t - evidence.startMs()) / rules.expectedInterval().toMillis());
           }
         }
         out.verdict(v);
       }
-      out.summary(summary(device, readings.size(), valid, slots, evidence));
-    });
+      out.summary(summary(d.device(), d.verdicts().size(), valid, slots, evidence));
+    }
   }
+
+  /** A device's preliminary verdicts with each reading's receipt hour and device time. */
+  private record DeviceResult(RegisteredDevice device, List<Verdict> verdicts, long[] hours, long[] times) {}
 
   private DeviceEpochSummary summary(RegisteredDevice device, int readings, long valid, Set<Long> slots, EpochEvidence ev) {
     long interval = rules.expectedInterval().toMillis();
