@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -75,7 +76,11 @@ public final class AgentCli implements Callable<Integer> {
     Path config;
 
     AgentSettings load() {
-      return AgentSettings.load(config, System.getenv());
+      Map<String, String> env = System.getenv();
+      for (String w : AgentSettings.unknownVariables(env)) {
+        System.err.println("popw-agent: warning: " + w);
+      }
+      return AgentSettings.load(config, env);
     }
   }
 
