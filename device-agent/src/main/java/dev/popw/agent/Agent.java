@@ -150,7 +150,7 @@ public final class Agent implements AutoCloseable {
   public static List<Source> sources(AgentSettings s, byte[] deviceIdBytes) {
     List<Source> out = new ArrayList<>();
     if (s.bool("sources.bme280.enabled")) {
-      out.add(Bme280Source.onPi((int) s.integer("sources.bme280.bus", 0, 255), (int) s.integer("sources.bme280.address", 0x03, 0x77),
+      out.add(Bme280Source.onPi((int) s.integer("sources.bme280.bus", 0, 255), s.i2cAddress("sources.bme280.address"),
           s.seconds("sources.bme280.interval_seconds", 1, 86_400)));
     }
     if (s.bool("sources.ds18b20.enabled")) {

@@ -158,6 +158,16 @@ public final class AgentSettings {
     return n;
   }
 
+  /** A 7-bit I2C address (0x03 to 0x77), named in hex in the error as datasheets and i2cdetect write it. */
+  public int i2cAddress(String key) {
+    long n = (Long) get(key);
+    if (n < 0x03 || n > 0x77) {
+      throw new AgentSettingsException("setting '" + key + "' must be an I2C address from 0x03 to 0x77, got "
+          + (n < 0 ? Long.toString(n) : "0x" + Long.toHexString(n)));
+    }
+    return (int) n;
+  }
+
   public double number(String key) {
     return (Double) get(key);
   }

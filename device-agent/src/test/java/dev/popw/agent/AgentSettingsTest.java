@@ -64,4 +64,12 @@ class AgentSettingsTest {
     assertEquals("tcp://127.0.0.1:1883", AgentSettings.load(null, Map.of("POPW_TRANSPORT_ULR", "tcp://127.0.0.1:1884")).string("transport.url"),
         "a warning, not an override");
   }
+
+  @Test
+  void an_i2c_address_out_of_range_is_named_in_hex() {
+    AgentSettings s = AgentSettings.load(null, Map.of("POPW_SOURCES_BME280_ADDRESS", "0x78"));
+    assertEquals("setting 'sources.bme280.address' must be an I2C address from 0x03 to 0x77, got 0x78",
+        assertThrows(AgentSettingsException.class, () -> s.i2cAddress("sources.bme280.address")).getMessage());
+    assertEquals(0x76, AgentSettings.load(null, Map.of()).i2cAddress("sources.bme280.address"));
+  }
 }
