@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * Loads {@link CoordinatorSettings}: the built-in defaults, then the TOML settings file (see
  * {@code coordinator/config/coordinator.toml}, which lists every key with its default), then
  * {@code POPW_<SECTION>_<KEY>} environment variables. Unknown keys and wrong types are errors that
- * name the key.
+ * name the key; unknown {@code POPW_*} variables are warnings ({@link #unknownVariables}).
  */
 public final class SettingsLoader {
   /** Every key, "section.key", with its type: s string, i integer. */
@@ -78,6 +78,17 @@ public final class SettingsLoader {
       }
     }
     return values;
+  }
+
+  /**
+   * Warnings for {@code POPW_*} variables in {@code env} that name no coordinator setting (a
+   * misspelled override would otherwise be ignored without a word), each naming the likely intended
+   * variable when one is close. Warnings, not errors: the environment is shared with agents and
+   * launchers.
+   */
+  public static java.util.List<String> unknownVariables(Map<String, String> env) {
+    return dev.popw.settings.EnvironmentCheck.unknownVariables(env,
+        KEYS.keySet().stream().map(SettingsLoader::envName).toList(), "popw-coordinator", "coordinator/config/coordinator.toml");
   }
 
   /** The environment variable for a key: mqtt.url -> POPW_MQTT_URL. */

@@ -106,4 +106,32 @@ class SettingsLoaderTest {
         () -> SettingsLoader.load(null, Map.of("POPW_VALIDATION_SENSOR_TEMPERATURE_MIN", "70")));
     assertTrue(bad.getMessage().contains("above max"), bad.getMessage());
   }
+
+  @Test
+  void unknown_popw_variables_are_warnings_that_name_the_likely_intended_one() {
+    assertEquals(java.util.List.of(
+        "POPW_MQTT_PORTT is not a popw-coordinator setting and is ignored; did you mean POPW_MQTT_PORT?",
+        "POPW_TRANSPORT_URL is not a popw-coordinator setting and is ignored (settings: coordinator/config/coordinator.toml)"),
+        SettingsLoader.unknownVariables(Map.of("POPW_MQTT_PORTT", "1884", "POPW_TRANSPORT_URL", "tcp://127.0.0.1:1884",
+            "POPW_API_PORT", "8081", "POPW_TEST_PG_URL", "jdbc:postgresql://127.0.0.1/test")));
+    assertEquals(1883, SettingsLoader.load(null, Map.of("POPW_MQTT_PORTT", "1884")).mqttPort(), "a warning, not an override");
+  }
+
+  /** The real process with a misspelled override in its environment: one warning line, and the command still runs. */
+  @Test
+  void the_cli_warns_in_one_line_about_a_misspelled_variable() throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), CoordinatorCli.class.getName(), "config");
+    pb.environment().keySet().removeIf(k -> k.startsWith("POPW_"));
+    pb.environment().put("POPW_MQTT_PORTT", "1884");
+    pb.redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    String err = Files.readString(dir.resolve("err.txt"));
+    assertEquals(0, p.exitValue(), err);
+    assertEquals("popw-coordinator: warning: POPW_MQTT_PORTT is not a popw-coordinator setting and is ignored; did you mean POPW_MQTT_PORT?",
+        err.strip());
+    assertTrue(Files.readString(dir.resolve("out.txt")).contains("mqtt.port"));
+  }
 }

@@ -23,9 +23,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +52,14 @@ public final class Agent implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Path stateDir;
   private final Duration flushTimeout;
+  /** Held while handing telemetry to the outbox and while taking the status snapshot, so that the counts agree. */
+  private final Object counts = new Object();
+  /** One writer of status.json at a time (the schedule, close, tests); each takes its snapshot inside. */
+  private final Object statusFile = new Object();
   private final AtomicLong produced = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
-  private final long startedAt = System.currentTimeMillis();
+  private final long recoveredAtStart;
+  private final Instant startedAt = Instant.now();
   private volatile boolean closed;
 
   private Agent(DeviceSigner signer, DeviceClient client, List<Source> sources, Path stateDir, Duration flushTimeout) {
@@ -60,6 +68,7 @@ public final class Agent implements AutoCloseable {
     this.sources = sources;
     this.stateDir = stateDir;
     this.flushTimeout = flushTimeout;
+    this.recoveredAtStart = client.status().queued();
     this.scheduler = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "popw-agent-source");
       t.setDaemon(true);
@@ -142,7 +151,7 @@ public final class Agent implements AutoCloseable {
   public static List<Source> sources(AgentSettings s, byte[] deviceIdBytes) {
     List<Source> out = new ArrayList<>();
     if (s.bool("sources.bme280.enabled")) {
-      out.add(Bme280Source.onPi((int) s.integer("sources.bme280.bus", 0, 255), (int) s.integer("sources.bme280.address", 0x03, 0x77),
+      out.add(Bme280Source.onPi((int) s.integer("sources.bme280.bus", 0, 255), s.i2cAddress("sources.bme280.address"),
           s.seconds("sources.bme280.interval_seconds", 1, 86_400)));
     }
     if (s.bool("sources.ds18b20.enabled")) {
@@ -167,23 +176,36 @@ public final class Agent implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Seals and queues one telemetry. It counts as produced as soon as it is in the outbox (which
+   * counts it as queued at once), not when its write is durable a few milliseconds later, so the
+   * status never shows more queued this run than produced; a write that then fails moves it to
+   * refused.
+   */
   private void submit(Telemetry.Builder t) {
     if (closed) {
       return;
     }
-    try {
-      client.submit(t).whenComplete((e, err) -> {
-        if (err != null) {
-          refused.incrementAndGet();
-          LOG.warn("telemetry not queued: {}", err.getMessage());
-        } else {
-          produced.incrementAndGet();
-        }
-      });
-    } catch (RuntimeException e) {
-      refused.incrementAndGet();
-      LOG.warn("telemetry not queued: {}", e.getMessage());
+    CompletableFuture<?> queued;
+    synchronized (counts) {
+      try {
+        queued = client.submit(t);
+      } catch (RuntimeException e) {
+        refused.incrementAndGet();
+        LOG.warn("telemetry not queued: {}", e.getMessage());
+        return;
+      }
+      produced.incrementAndGet();
     }
+    queued.whenComplete((e, err) -> {
+      if (err != null) {
+        synchronized (counts) {
+          produced.decrementAndGet();
+          refused.incrementAndGet();
+        }
+        LOG.warn("telemetry not queued: {}", err.getMessage());
+      }
+    });
   }
 
   public DeviceClient client() {
@@ -194,21 +216,41 @@ public final class Agent implements AutoCloseable {
     return sources;
   }
 
-  /** Writes status.json atomically. */
+  /**
+   * Writes status.json atomically. Times are ISO-8601 (UTC, to the second). {@code queued} is the
+   * outbox's content, which after a restart includes {@code recovered_at_start} envelopes of
+   * earlier runs; {@code produced} counts this run's, so queued never exceeds their sum. A stopped
+   * agent is not connected.
+   */
   void writeStatus() {
+    synchronized (statusFile) {
+      writeStatusFile();
+    }
+  }
+
+  private void writeStatusFile() {
     try {
-      DeviceStatus st = client.status();
+      DeviceStatus st;
+      long producedNow;
+      long refusedNow;
+      synchronized (counts) {
+        st = client.status();
+        producedNow = produced.get();
+        refusedNow = refused.get();
+      }
       ObjectMapper m = new ObjectMapper();
       ObjectNode n = m.createObjectNode();
       n.put("pid", ProcessHandle.current().pid());
       n.put("running", !closed);
-      n.put("updated_at_ms", System.currentTimeMillis());
-      n.put("started_at_ms", startedAt);
+      n.put("updated_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      n.put("started_at", startedAt.truncatedTo(ChronoUnit.SECONDS).toString());
       n.put("device_id", signer.deviceId().toString());
       n.put("transport", st.transport());
-      n.put("connected", st.connected());
+      n.put("connected", !closed && st.connected());
       n.put("queued", st.queued());
-      n.put("produced", produced.get());
+      n.put("recovered_at_start", recoveredAtStart);
+      n.put("produced", producedNow);
+      n.put("refused", refusedNow);
       n.put("acknowledged", st.acknowledged());
       n.put("rejected", st.rejected());
       n.put("dropped", st.dropped());

@@ -2,6 +2,7 @@ package dev.popw.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.popw.settings.EnvironmentCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,7 +20,8 @@ import java.util.Map;
  * The agent's settings: built-in defaults (the commented sample {@code device-agent/config/agent.toml},
  * packed in the jar, is the reference and must list every key), then the settings file, then
  * {@code POPW_<SECTION>_<KEY>} environment variables ({@code sources.gpu.enabled} →
- * {@code POPW_SOURCES_GPU_ENABLED}). Unknown keys and wrong types are errors that name the key.
+ * {@code POPW_SOURCES_GPU_ENABLED}). Unknown keys and wrong types are errors that name the key; unknown
+ * {@code POPW_*} variables are warnings ({@link #unknownVariables}).
  */
 public final class AgentSettings {
   private final Map<String, Object> values;
@@ -64,6 +67,17 @@ public final class AgentSettings {
       }
     }
     return new AgentSettings(v);
+  }
+
+  /**
+   * Warnings for {@code POPW_*} variables in {@code env} that name no agent setting (a misspelled
+   * override would otherwise be ignored without a word), each naming the likely intended variable
+   * when one is close. Warnings, not errors: the environment is shared with the coordinator and the
+   * launchers.
+   */
+  public static List<String> unknownVariables(Map<String, String> env) {
+    return EnvironmentCheck.unknownVariables(env, defaults().keySet().stream().map(AgentSettings::envName).toList(), "popw-agent",
+        "device-agent/config/agent.toml");
   }
 
   public static String envName(String key) {
@@ -142,6 +156,16 @@ public final class AgentSettings {
       throw new AgentSettingsException("setting '" + key + "' must be between " + min + " and " + max + ", got " + n);
     }
     return n;
+  }
+
+  /** A 7-bit I2C address (0x03 to 0x77), named in hex in the error as datasheets and i2cdetect write it. */
+  public int i2cAddress(String key) {
+    long n = (Long) get(key);
+    if (n < 0x03 || n > 0x77) {
+      throw new AgentSettingsException("setting '" + key + "' must be an I2C address from 0x03 to 0x77, got "
+          + (n < 0 ? Long.toString(n) : "0x" + Long.toHexString(n)));
+    }
+    return (int) n;
   }
 
   public double number(String key) {

@@ -53,4 +53,23 @@ class AgentSettingsTest {
     assertTrue(assertThrows(AgentSettingsException.class, () -> range.seconds("sources.gpu.interval_seconds", 1, 10)).getMessage()
         .contains("between 1 and 10"));
   }
+
+  @Test
+  void unknown_popw_variables_are_warnings_that_name_the_likely_intended_one() {
+    assertEquals(java.util.List.of(
+        "POPW_MQTT_PORT is not a popw-agent setting and is ignored (settings: device-agent/config/agent.toml)",
+        "POPW_TRANSPORT_ULR is not a popw-agent setting and is ignored; did you mean POPW_TRANSPORT_URL?"),
+        AgentSettings.unknownVariables(Map.of("POPW_TRANSPORT_ULR", "tcp://127.0.0.1:1884", "POPW_MQTT_PORT", "1884",
+            "POPW_SOURCES_GPU_ENABLED", "true", "POPW_AGENT_JAVA_OPTS", "-Xmx48m")));
+    assertEquals("tcp://127.0.0.1:1883", AgentSettings.load(null, Map.of("POPW_TRANSPORT_ULR", "tcp://127.0.0.1:1884")).string("transport.url"),
+        "a warning, not an override");
+  }
+
+  @Test
+  void an_i2c_address_out_of_range_is_named_in_hex() {
+    AgentSettings s = AgentSettings.load(null, Map.of("POPW_SOURCES_BME280_ADDRESS", "0x78"));
+    assertEquals("setting 'sources.bme280.address' must be an I2C address from 0x03 to 0x77, got 0x78",
+        assertThrows(AgentSettingsException.class, () -> s.i2cAddress("sources.bme280.address")).getMessage());
+    assertEquals(0x76, AgentSettings.load(null, Map.of()).i2cAddress("sources.bme280.address"));
+  }
 }

@@ -99,6 +99,7 @@ public final class DeviceClient implements AutoCloseable {
       @Override
       public void connected() {
         LOG.info("connected: {}", transport.describe());
+        lastError = null; // the connection problem is over
         wakeDelivery();
       }
 
@@ -265,6 +266,8 @@ public final class DeviceClient implements AutoCloseable {
         rejected.incrementAndGet();
         lastError = "envelope " + ack.receipt().get().getSequence() + " rejected: " + ack.receipt().get().getReason();
         LOG.warn("coordinator rejected envelope {}: {}", ack.receipt().get().getSequence(), ack.receipt().get().getReason());
+      } else {
+        lastError = null; // delivery works again
       }
     } else {
       failedSinceRewind = true;

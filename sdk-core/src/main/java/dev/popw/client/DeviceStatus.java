@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * A snapshot of a {@link DeviceClient}: what is queued, what happened to what was submitted, and
- * the last error. Counts are since the client was built, except {@code queued}, which is the
+ * the current delivery problem, if any. Counts are since the client was built, except {@code queued}, which is the
  * outbox's current content (recovered across restarts).
  */
 public final class DeviceStatus {
@@ -76,6 +76,10 @@ public final class DeviceStatus {
     return transport;
   }
 
+  /**
+   * The last delivery problem (a lost connection, a failed send, a rejected envelope) while it is
+   * current: a reconnection or an accepted envelope clears it, so a recovered device shows none.
+   */
   public Optional<String> lastError() {
     return Optional.ofNullable(lastError);
   }

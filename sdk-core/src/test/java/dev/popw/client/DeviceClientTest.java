@@ -30,6 +30,7 @@ class DeviceClientTest {
   static final class ScriptedTransport implements Transport {
     volatile boolean connected;
     volatile boolean reject;
+    volatile boolean fail;
     final List<byte[]> sent = new ArrayList<>();
     private volatile TransportListener listener = TransportListener.NONE;
 
@@ -41,6 +42,11 @@ class DeviceClientTest {
     void connect() {
       connected = true;
       listener.connected();
+    }
+
+    void disconnect(Throwable cause) {
+      connected = false;
+      listener.disconnected(cause);
     }
 
     @Override
@@ -56,6 +62,9 @@ class DeviceClientTest {
     @Override
     public synchronized CompletableFuture<Acknowledgement> send(byte[] envelope, byte[] hash) {
       sent.add(envelope);
+      if (fail) {
+        return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no receipt within 30000 ms"));
+      }
       Receipt r = Receipt.newBuilder().setEnvelopeHash(ByteString.copyFrom(hash))
           .setStatus(reject ? Receipt.Status.REJECTED : Receipt.Status.ACCEPTED).setReason(reject ? "NOT_REGISTERED" : "").build();
       return CompletableFuture.completedFuture(Acknowledgement.of(r));
@@ -127,6 +136,26 @@ class DeviceClientTest {
       assertEquals(ByteString.copyFrom(lastBefore.hash()), next.telemetry().getPrevHash());
       assertTrue(c.drain(Duration.ofSeconds(10)));
       assertEquals(3, online.sent.size());
+    }
+  }
+
+  /** The status shows a delivery problem while it lasts, not after the device has recovered. */
+  @Test
+  void the_last_error_clears_once_delivery_recovers() {
+    ScriptedTransport t = new ScriptedTransport();
+    try (DeviceClient c = client(t, 64L << 20)) {
+      t.disconnect(new java.io.IOException("Connection refused"));
+      assertTrue(c.status().lastError().orElseThrow().contains("Connection refused"), c.status().toString());
+      t.connect();
+      assertEquals(java.util.Optional.empty(), c.status().lastError(), "reconnected: " + c.status());
+
+      t.fail = true;
+      c.submit(SampleTelemetry.weather()).join();
+      dev.popw.testing.Await.until(Duration.ofSeconds(5), () -> c.status().lastError().isPresent(), c.status()::toString);
+      assertTrue(c.status().lastError().get().contains("no receipt"), c.status().toString());
+      t.fail = false;
+      assertTrue(c.drain(Duration.ofSeconds(10)), c.status().toString());
+      assertEquals(java.util.Optional.empty(), c.status().lastError(), "delivered again: " + c.status());
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.popw.client.DeviceClient;
 import dev.popw.client.DeviceStatus;
 import dev.popw.envelope.SealedEnvelope;
+import dev.popw.identity.DeviceId;
 import dev.popw.identity.KeyType;
 import dev.popw.identity.SoftwareSigner;
 import dev.popw.outbox.FsyncPolicy;
@@ -188,6 +189,60 @@ class MqttDeliveryIT {
       device.submit(SampleTelemetry.weather()).join();
       assertTrue(device.drain(Duration.ofSeconds(20)), device.status().toString());
       assertEquals(101, device.status().acknowledged());
+    }
+  }
+
+  /**
+   * Two devices whose ids have the same {@code hashCode()} (bytes (a, b) and (a + 1, b - 31) hash
+   * alike) on one Mosquitto: each keeps its own connection. With client ids made from the hash,
+   * each connection made the broker close the other's ("already connected, closing old connection").
+   */
+  @Test
+  void devices_whose_ids_share_a_hash_code_keep_their_own_connections() throws Exception {
+    byte[] k1 = new byte[32];
+    new SecureRandom().nextBytes(k1);
+    k1[10] = 40;
+    k1[11] = 100;
+    byte[] k2 = k1.clone();
+    k2[10] = 41;
+    k2[11] = 69;
+    List<DeviceId> ids = List.of(DeviceId.of(KeyType.ED25519, k1), DeviceId.of(KeyType.ED25519, k2));
+    assertEquals(ids.get(0).hashCode(), ids.get(1).hashCode());
+    try (Mosquitto broker = Mosquitto.start(tmp.resolve("broker"))) {
+      List<MqttTransport> transports = new java.util.ArrayList<>();
+      List<java.util.concurrent.atomic.AtomicInteger> drops = new java.util.ArrayList<>();
+      try {
+        for (DeviceId id : ids) {
+          MqttTransport t = mqtt(broker.tcpUri()).ackMode(AckMode.PUBACK).build();
+          java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+          t.start(id, new TransportListener() {
+            @Override
+            public void connected() {}
+
+            @Override
+            public void disconnected(Throwable cause) {
+              dropped.incrementAndGet();
+            }
+          });
+          transports.add(t);
+          drops.add(dropped);
+        }
+        Await.until(Duration.ofSeconds(10), () -> transports.stream().allMatch(MqttTransport::isConnected), () -> broker.logTail(20));
+        Thread.sleep(2_000); // time for a take-over and the reconnection it causes
+        for (MqttTransport t : transports) {
+          for (int i = 0; i < 10; i++) {
+            t.send(new byte[] {(byte) i}, new byte[32]).get(5, java.util.concurrent.TimeUnit.SECONDS);
+          }
+        }
+        assertEquals(List.of(0, 0), drops.stream().map(java.util.concurrent.atomic.AtomicInteger::get).toList(),
+            "disconnections per device; broker log:\n" + broker.logTail(20));
+        assertFalse(broker.logTail(200).contains("already connected"), broker.logTail(20));
+        for (DeviceId id : ids) {
+          assertTrue(broker.logTail(200).contains(" as " + MqttTransport.defaultClientId(id) + " "), broker.logTail(20));
+        }
+      } finally {
+        transports.forEach(MqttTransport::close);
+      }
     }
   }
 }

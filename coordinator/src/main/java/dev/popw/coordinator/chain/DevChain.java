@@ -41,7 +41,8 @@ public final class DevChain implements AutoCloseable {
 
   /**
    * Finds the anvil binary: the configured path, else {@code contracts/node_modules} in the
-   * working directory or a parent, else {@code anvil} on the PATH.
+   * working directory or a parent, or in a parent of this jar (a checkout's, when started from
+   * elsewhere), else {@code anvil} on the PATH.
    *
    * @throws ChainException (not retryable) with the install command when there is none
    */
@@ -56,10 +57,12 @@ public final class DevChain implements AutoCloseable {
     String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
     String os = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("mac") ? "darwin" : "linux";
     String pkg = "anvil-" + os + "-" + (arch.contains("aarch64") || arch.contains("arm64") ? "arm64" : "amd64");
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path p = dir.resolve("contracts/node_modules/@foundry-rs").resolve(pkg).resolve("bin/anvil");
-      if (Files.isExecutable(p)) {
-        return p;
+    for (Path start : new Path[] {Path.of("").toAbsolutePath(), codeLocation()}) {
+      for (Path dir = start; dir != null; dir = dir.getParent()) {
+        Path p = dir.resolve("contracts/node_modules/@foundry-rs").resolve(pkg).resolve("bin/anvil");
+        if (Files.isExecutable(p)) {
+          return p;
+        }
       }
     }
     for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
@@ -70,6 +73,15 @@ public final class DevChain implements AutoCloseable {
     }
     throw new ChainException("anvil (the local dev chain) is not installed: run 'npm ci --prefix contracts' in the"
         + " PoPW Edge checkout (needs Node.js 20+), or set chain.anvil to its path", false);
+  }
+
+  /** The jar or classes folder this class came from (in a checkout, under it), or null. */
+  private static Path codeLocation() {
+    try {
+      return Path.of(DevChain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+    } catch (RuntimeException | java.net.URISyntaxException e) {
+      return null;
+    }
   }
 
   /**

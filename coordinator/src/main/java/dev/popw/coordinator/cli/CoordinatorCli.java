@@ -67,7 +67,14 @@ public final class CoordinatorCli implements Callable<Integer> {
     Path config;
 
     CoordinatorSettings load() {
+      warnAboutUnknownVariables();
       return SettingsLoader.load(config, System.getenv());
+    }
+
+    void warnAboutUnknownVariables() {
+      for (String w : SettingsLoader.unknownVariables(System.getenv())) {
+        System.err.println("popw-coordinator: warning: " + w);
+      }
     }
   }
 
@@ -146,6 +153,7 @@ public final class CoordinatorCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      settings.warnAboutUnknownVariables();
       Map<String, String> values = SettingsLoader.describe(settings.config, System.getenv());
       values.forEach((k, v) -> System.out.printf("%-38s = %s%n", k, v.isEmpty() ? "\"\"" : v));
       return 0;

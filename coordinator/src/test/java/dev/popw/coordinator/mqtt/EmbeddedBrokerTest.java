@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.popw.identity.KeyType;
+import dev.popw.identity.SoftwareSigner;
 import dev.popw.testing.Await;
+import dev.popw.transport.mqtt.MqttTransport;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +85,36 @@ class EmbeddedBrokerTest {
       v3.disconnect();
       v3.close();
       for (MqttAsyncClient c : List.of(pub, ca, cb)) {
+        c.disconnect().waitForCompletion(2_000);
+        c.close();
+      }
+    }
+  }
+
+  /** Devices connect with their did:key's method-specific id (48-49 characters), above MQTT's guaranteed 23. */
+  @Test
+  void accepts_device_ids_as_client_ids_over_mqtt_5_and_3_1_1() throws Exception {
+    try (EmbeddedBroker broker = new EmbeddedBroker("127.0.0.1", 0)) {
+      broker.start();
+      String uri = "tcp://127.0.0.1:" + broker.port();
+      List<MqttAsyncClient> v5 = new java.util.ArrayList<>();
+      for (KeyType type : KeyType.values()) {
+        String id = MqttTransport.defaultClientId(SoftwareSigner.generate(type, new SecureRandom()).deviceId());
+        assertTrue(id.length() > 23, id);
+        MqttAsyncClient c = v5(uri, id, new CopyOnWriteArrayList<>());
+        assertTrue(c.isConnected(), id);
+        v5.add(c);
+      }
+      String id = MqttTransport.defaultClientId(SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, new SecureRandom()).deviceId());
+      MqttClient v3 = new MqttClient(uri, id, new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+      MqttConnectOptions o3 = new MqttConnectOptions();
+      o3.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+      v3.connect(o3);
+      assertTrue(v3.isConnected());
+      Await.until(Duration.ofSeconds(5), () -> broker.clientCount() == 4, () -> broker.clientCount() + " clients");
+      v3.disconnect();
+      v3.close();
+      for (MqttAsyncClient c : v5) {
         c.disconnect().waitForCompletion(2_000);
         c.close();
       }

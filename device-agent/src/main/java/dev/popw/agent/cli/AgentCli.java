@@ -25,7 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -75,7 +78,11 @@ public final class AgentCli implements Callable<Integer> {
     Path config;
 
     AgentSettings load() {
-      return AgentSettings.load(config, System.getenv());
+      Map<String, String> env = System.getenv();
+      for (String w : AgentSettings.unknownVariables(env)) {
+        System.err.println("popw-agent: warning: " + w);
+      }
+      return AgentSettings.load(config, env);
     }
   }
 
@@ -244,8 +251,18 @@ public final class AgentCli implements Callable<Integer> {
 
     /** Running: the status says so, was written in the last 30 s, and its process lives. */
     static boolean alive(JsonNode st) {
-      return st.path("running").asBoolean() && System.currentTimeMillis() - st.path("updated_at_ms").asLong() < 30_000
+      return st.path("running").asBoolean() && updatedAt(st).map(t -> Duration.between(t, Instant.now()).toSeconds() < 30).orElse(false)
           && ProcessHandle.of(st.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static Optional<Instant> updatedAt(JsonNode st) {
+      try {
+        return st.hasNonNull("updated_at") ? Optional.of(Instant.parse(st.path("updated_at").asText()))
+            : st.hasNonNull("updated_at_ms") ? Optional.of(Instant.ofEpochMilli(st.path("updated_at_ms").asLong())) // an older agent's
+            : Optional.empty();
+      } catch (java.time.format.DateTimeParseException e) {
+        return Optional.empty();
+      }
     }
 
     @Override
@@ -255,10 +272,14 @@ public final class AgentCli implements Callable<Integer> {
       if (st == null) {
         throw new AgentSettingsException("the agent has not run with state_dir " + s.string("state_dir") + " (start it with 'popw-agent run')");
       }
+      boolean running = alive(st);
       ObjectNode n = ((ObjectNode) st).deepCopy();
-      n.put("running", alive(st));
+      n.put("running", running);
+      if (!running) {
+        n.put("connected", false); // whatever the last status said: an agent that crashed wrote no final one
+      }
       print(n, json);
-      return alive(st) ? 0 : 3;
+      return running ? 0 : 3;
     }
   }
 

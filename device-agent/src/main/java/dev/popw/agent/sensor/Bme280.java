@@ -56,8 +56,8 @@ public final class Bme280 {
   public static Bme280 open(I2cDevice device) throws IOException {
     int id = device.readRegister(REG_CHIP_ID);
     if (id != CHIP_ID) {
-      throw new IOException(String.format("no BME280 on the bus: chip id is 0x%02x, expected 0x60"
-          + (id == 0x58 ? " (0x58 is a BMP280, which has no humidity sensor)" : ""), id));
+      throw new IOException(String.format("no BME280 at %s: chip id is 0x%02x, expected 0x60", device.describe(), id)
+          + (id == 0x58 ? " (0x58 is a BMP280, which has no humidity sensor)" : ""));
     }
     byte[] c0 = new byte[26];
     byte[] c1 = new byte[7];
@@ -77,7 +77,7 @@ public final class Bme280 {
     long deadline = System.nanoTime() + 100_000_000L;
     while ((device.readRegister(REG_STATUS) & 0x08) != 0) { // measuring
       if (System.nanoTime() > deadline) {
-        throw new IOException("BME280 measurement did not finish within 100 ms");
+        throw new IOException("BME280 at " + device.describe() + ": measurement did not finish within 100 ms");
       }
       try {
         Thread.sleep(2);
@@ -92,7 +92,7 @@ public final class Bme280 {
     int adcT = (d[3] & 0xFF) << 12 | (d[4] & 0xFF) << 4 | (d[5] & 0xFF) >> 4;
     int adcH = (d[6] & 0xFF) << 8 | (d[7] & 0xFF);
     if (adcT == 0x80000) {
-      throw new IOException("BME280 returned no temperature (measurement skipped)");
+      throw new IOException("BME280 at " + device.describe() + " returned no temperature (measurement skipped)");
     }
     return compensate(cal, adcT, adcP, adcH);
   }

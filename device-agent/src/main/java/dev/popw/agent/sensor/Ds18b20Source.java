@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Every DS18B20 on the 1-Wire bus, one measurement each (named by sensor id). A sensor failing its CRC is left out. */
+/**
+ * Every DS18B20 on the 1-Wire bus, one measurement each (named by sensor id). A sensor that fails
+ * (CRC, power-on value, unreadable) is left out of the reading, which the others still make; the
+ * source's status then says {@code degraded} and names it, and the log says so once.
+ */
 public final class Ds18b20Source extends PeriodicSource {
   private final Path devicesDir;
 
@@ -41,6 +45,9 @@ public final class Ds18b20Source extends PeriodicSource {
     }
     if (r.getMeasurementsCount() == 0) {
       throw new IOException(String.join("; ", errors));
+    }
+    if (!errors.isEmpty()) {
+      degraded(errors.size() + " of " + sensors.size() + " sensors failed: " + String.join("; ", errors));
     }
     return Optional.of(Telemetry.newBuilder().setSensor(r));
   }

@@ -15,6 +15,11 @@ public interface I2cDevice extends AutoCloseable {
     return b[0] & 0xFF;
   }
 
+  /** How messages name the device, e.g. {@code 0x76 on I2C bus 1}. */
+  default String describe() {
+    return "the I2C device";
+  }
+
   @Override
   default void close() {}
 }

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A source sampled at a fixed interval. A failed sample is logged (once per distinct error) and
  * shows in {@link #status()}; it never stops the schedule, so a sensor that comes back is picked
- * up again.
+ * up again. A sample that succeeds for part of the hardware only (one of several thermometers)
+ * reports the rest through {@link #degraded}: logged once per distinct problem and shown in the
+ * status, while the good part is still sent.
  */
 public abstract class PeriodicSource implements Source {
   private static final Logger LOG = LoggerFactory.getLogger(PeriodicSource.class);
@@ -22,6 +24,8 @@ public abstract class PeriodicSource implements Source {
   private final Duration interval;
   private final AtomicLong samples = new AtomicLong();
   private volatile String lastError;
+  private volatile String lastDegraded;
+  private String degradedThisSample; // set by sample() on the sampling thread, read by tick() on it
   private volatile ScheduledFuture<?> task;
 
   protected PeriodicSource(String name, Duration interval) {
@@ -31,6 +35,14 @@ public abstract class PeriodicSource implements Source {
 
   /** Takes one sample; empty when there is nothing to report this time. */
   protected abstract Optional<Telemetry.Builder> sample() throws Exception;
+
+  /**
+   * Called from {@link #sample()} when the sample it returns leaves out part of the hardware,
+   * saying what failed (for example {@code "1 of 3 sensors failed: 28-0316a2791cff: CRC check failed"}).
+   */
+  protected final void degraded(String problem) {
+    degradedThisSample = problem;
+  }
 
   @Override
   public String name() {
@@ -43,17 +55,22 @@ public abstract class PeriodicSource implements Source {
   }
 
   /** Samples once and hands the result to the sink; public for tests and one-shot use. */
-  public void tick(TelemetrySink sink) {
+  public synchronized void tick(TelemetrySink sink) {
+    degradedThisSample = null;
     try {
       Optional<Telemetry.Builder> t = sample();
       if (t.isPresent()) {
         sink.accept(t.get());
         samples.incrementAndGet();
       }
-      if (lastError != null) {
+      String degradedNow = degradedThisSample;
+      if (degradedNow != null && !degradedNow.equals(lastDegraded)) {
+        LOG.warn("{}: {}", name, degradedNow);
+      } else if (degradedNow == null && (lastError != null || lastDegraded != null)) {
         LOG.info("{}: working again", name);
-        lastError = null;
       }
+      lastDegraded = degradedNow;
+      lastError = null;
     } catch (Exception e) {
       String msg = e.getMessage() == null ? e.toString() : e.getMessage();
       if (!msg.equals(lastError)) {
@@ -65,7 +82,10 @@ public abstract class PeriodicSource implements Source {
 
   @Override
   public String status() {
-    return lastError != null ? "error: " + lastError : "ok, " + samples.get() + " samples every " + interval.toSeconds() + " s";
+    String counts = samples.get() + " samples every " + interval.toSeconds() + " s";
+    String error = lastError;
+    String degradedNow = lastDegraded;
+    return error != null ? "error: " + error : degradedNow != null ? "degraded, " + counts + ": " + degradedNow : "ok, " + counts;
   }
 
   @Override

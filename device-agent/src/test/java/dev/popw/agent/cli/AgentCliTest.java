@@ -90,4 +90,25 @@ class AgentCliTest {
     assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
     assertFalse(r.err().contains("\tat "), r.err());
   }
+
+  /** The real process with a misspelled override in its environment: one warning line, and the command still runs. */
+  @Test
+  void a_misspelled_popw_variable_is_one_warning_line() throws Exception {
+    Path cfg = tmp.resolve("agent.toml");
+    Files.writeString(cfg, "key_file = \"" + tmp.resolve("device.key") + "\"\n");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), AgentCli.class.getName(), "keygen",
+        "--config", cfg.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("POPW_"));
+    pb.environment().put("POPW_TRANSPORT_ULR", "tcp://127.0.0.1:1884");
+    pb.redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    String err = Files.readString(tmp.resolve("err.txt"));
+    assertEquals(0, p.exitValue(), err);
+    assertEquals("popw-agent: warning: POPW_TRANSPORT_ULR is not a popw-agent setting and is ignored; did you mean POPW_TRANSPORT_URL?",
+        err.strip());
+    assertTrue(Files.readString(tmp.resolve("out.txt")).contains("device id: did:key:z6Mk"));
+  }
 }

@@ -109,4 +109,54 @@ class Bme280Test {
     h = Math.max(0, Math.min(100, h));
     return new double[] {t, p, h};
   }
+
+  /**
+   * A bus error as Pi4J reports it ("Failed to execute action for device 118 on bus 1", the errno
+   * text only in its cause): the message names the chip in hex and keeps the cause.
+   */
+  @Test
+  void pi4j_bus_errors_name_the_address_in_hex_and_keep_the_cause() {
+    com.pi4j.io.i2c.I2C failing = (com.pi4j.io.i2c.I2C) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {com.pi4j.io.i2c.I2C.class}, (proxy, method, args) -> {
+          if (method.getName().startsWith("readRegister") || method.getName().startsWith("writeRegister")) {
+            throw new com.pi4j.exception.Pi4JException("Failed to execute action for device 118 on bus 1",
+                new IOException("Remote I/O error"));
+          }
+          return null;
+        });
+    Pi4jI2c device = new Pi4jI2c(null, failing, 1, 0x76);
+    IOException e = assertThrows(IOException.class, () -> Bme280.open(device));
+    assertEquals("I2C read of register 0xd0 from 0x76 on I2C bus 1 failed: Remote I/O error", e.getMessage());
+    IOException w = assertThrows(IOException.class, () -> device.writeRegister(Bme280.REG_CTRL_MEAS, 0x25));
+    assertEquals("I2C write of register 0xf4 at 0x76 on I2C bus 1 failed: Remote I/O error", w.getMessage());
+
+    Bme280Source src = new Bme280Source(() -> device, java.time.Duration.ofSeconds(60));
+    src.tick(t -> { });
+    assertTrue(src.status().contains("0x76") && src.status().contains("Remote I/O error") && !src.status().contains("118"), src.status());
+  }
+
+  @Test
+  void a_wrong_chip_is_named_with_its_address() {
+    FakeI2c chip = new FakeI2c();
+    chip.registers[Bme280.REG_CHIP_ID] = 0x58;
+    com.pi4j.io.i2c.I2C wrongChip = (com.pi4j.io.i2c.I2C) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {com.pi4j.io.i2c.I2C.class}, (proxy, method, args) -> {
+          if (method.getName().equals("readRegister") && args.length == 4) {
+            chip.readRegisters((Integer) args[0], (byte[]) args[1]);
+            return ((byte[]) args[1]).length;
+          }
+          return null;
+        });
+    IOException e = assertThrows(IOException.class, () -> Bme280.open(new Pi4jI2c(null, wrongChip, 1, 0x77)));
+    assertEquals("no BME280 at 0x77 on I2C bus 1: chip id is 0x58, expected 0x60 (0x58 is a BMP280, which has no humidity sensor)",
+        e.getMessage());
+  }
+
+  @Test
+  void the_causes_of_a_failure_are_kept_without_pi4js_decimal_restatement() {
+    assertEquals("Permission denied", Pi4jI2c.causes(new RuntimeException(new java.io.FileNotFoundException("Permission denied"))));
+    assertEquals("Failed to initialize I2C bus 1: /dev/i2c-1: No such device",
+        Pi4jI2c.causes(new RuntimeException("Failed to initialize I2C bus 1", new IOException("/dev/i2c-1: No such device"))));
+    assertEquals("IllegalStateException", Pi4jI2c.causes(new IllegalStateException()));
+  }
 }

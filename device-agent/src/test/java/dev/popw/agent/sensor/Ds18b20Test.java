@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.popw.proto.v1.Telemetry;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The w1_therm sysfs parser on fixture files (src/test/resources/w1), including CRC failures. */
 class Ds18b20Test {
@@ -59,5 +61,30 @@ class Ds18b20Test {
     Ds18b20Source none = new Ds18b20Source(W1.resolve("does-not-exist"), Duration.ofSeconds(60));
     none.tick(out::add);
     assertTrue(none.status().contains("1-Wire"), none.status());
+  }
+
+  /** One bad thermometer of three: the two good ones are still sent, and the status names the bad one until it recovers. */
+  @Test
+  void one_failing_sensor_of_several_is_reported_while_the_others_still_report(@TempDir Path bus) throws IOException {
+    for (String good : List.of("28-0316a2791cff", "28-0416b3801aee")) {
+      Files.createDirectories(bus.resolve(good));
+      Files.copy(W1.resolve("good").resolve(good).resolve("w1_slave"), bus.resolve(good).resolve("w1_slave"));
+    }
+    Path bad = Files.createDirectories(bus.resolve("28-000000000001")).resolve("w1_slave");
+    Files.copy(W1.resolve("crcfail/28-000000000001/w1_slave"), bad);
+    List<Telemetry.Builder> out = new ArrayList<>();
+    Ds18b20Source src = new Ds18b20Source(bus, Duration.ofSeconds(60));
+
+    src.tick(out::add);
+    assertEquals(1, out.size(), "the good sensors still report");
+    assertEquals(List.of("28-0316a2791cff", "28-0416b3801aee"),
+        out.get(0).getSensor().getMeasurementsList().stream().map(m -> m.getName()).toList(), "named, so the reading shows who is missing");
+    assertTrue(src.status().startsWith("degraded, 1 samples every 60 s: 1 of 3 sensors failed: 28-000000000001: CRC check failed"),
+        src.status());
+
+    Files.writeString(bad, Files.readString(W1.resolve("good/28-0316a2791cff/w1_slave")));
+    src.tick(out::add);
+    assertEquals(3, out.get(1).getSensor().getMeasurementsCount());
+    assertEquals("ok, 2 samples every 60 s", src.status());
   }
 }

@@ -93,12 +93,27 @@ public final class MqttTransport implements Transport {
     return new Builder();
   }
 
+  /**
+   * The client id a device uses unless {@link Builder#clientId} says otherwise: the method-specific
+   * id of its {@code did:key}, that is the device id without {@code "did:key:"} ({@code z6Mk…} for
+   * Ed25519, 48 characters; {@code zDn…} and {@code zQ3s…}, 49, for P-256 and secp256k1). It is
+   * the whole device id, so two devices never share one (a broker disconnects the older of two
+   * clients with the same id), and it holds only base58 letters and digits, the characters every
+   * MQTT broker must accept. MQTT 3.1.1 and 5 oblige a broker to accept only 23 characters;
+   * Mosquitto, HiveMQ, EMQX, VerneMQ and the coordinator's embedded broker accept these lengths
+   * (docs/decisions.md).
+   */
+  public static String defaultClientId(DeviceId device) {
+    String did = device.toString();
+    return did.substring("did:key:".length());
+  }
+
   @Override
   public void start(DeviceId device, TransportListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.telemetryTopic = Topics.telemetry(topicPrefix, device);
     this.receiptsTopic = Topics.receipts(topicPrefix, device);
-    String id = clientId != null ? clientId : "popw-" + Integer.toHexString(device.hashCode());
+    String id = clientId != null ? clientId : defaultClientId(device);
     try {
       client = new MqttAsyncClient(serverUri, id, new MemoryPersistence());
     } catch (MqttException e) {
@@ -359,7 +374,7 @@ public final class MqttTransport implements Transport {
       return this;
     }
 
-    /** Default: derived from the device id. */
+    /** Default: {@link MqttTransport#defaultClientId}, the device's did:key without its {@code did:key:} prefix. */
     public Builder clientId(String clientId) {
       this.clientId = clientId;
       return this;

@@ -28,26 +28,27 @@ import java.util.stream.Stream;
  * envelope of each kind of work, and verify them as a coordinator would; then show that a tampered
  * envelope is rejected with a reason.
  *
- * <p>Usage: {@code java -jar popw-quickstart.jar [--keep DIR]}. Exit code 0 when every step
+ * <p>Usage: {@code ./popw quickstart [--keep DIR]} or {@code java -jar popw-quickstart.jar [--keep DIR]}. Exit code 0 when every step
  * behaved as expected, 1 otherwise.
  */
 public final class Quickstart {
   private Quickstart() {}
 
   public static void main(String[] args) throws IOException {
-    System.exit(run(args, System.out));
+    System.exit(run(args, System.out, System.err));
   }
 
-  static int run(String[] args, PrintStream out) throws IOException {
+  static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
     if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
-      out.println("Usage: popw demo [--keep DIR]");
+      out.println("Usage: popw quickstart [--keep DIR]");
       out.println("Makes a device key of each type, seals one envelope of each kind of work, verifies them,");
       out.println("and shows a tampered envelope being rejected. --keep DIR keeps the keys and counters there.");
       return 0;
     }
     boolean keep = args.length == 2 && args[0].equals("--keep");
     if (args.length > 0 && !keep) {
-      out.println("popw demo: unknown arguments; try --help");
+      err.println("popw quickstart: " + (args[0].equals("--keep") ? "--keep needs one directory" : "unknown argument '" + args[0] + "'")
+          + "; usage: popw quickstart [--keep DIR]");
       return 2;
     }
     Path dir = keep ? Files.createDirectories(Path.of(args[1])) : Files.createTempDirectory("popw-quickstart");

@@ -1,6 +1,7 @@
 package dev.popw.examples.quickstart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -25,14 +26,26 @@ class QuickstartTest {
   }
 
   @Test
-  void rejects_unknown_arguments() throws Exception {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    assertEquals(2, Quickstart.run(new String[] {"--bogus"}, new PrintStream(buf, true, StandardCharsets.UTF_8)));
+  void rejects_unknown_arguments_in_one_line_naming_the_quickstart() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertEquals(2, Quickstart.run(new String[] {"--bogus"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
+    assertEquals("popw quickstart: unknown argument '--bogus'; usage: popw quickstart [--keep DIR]",
+        err.toString(StandardCharsets.UTF_8).strip());
+  }
+
+  @Test
+  void help_is_the_quickstarts_own() throws Exception {
+    String help = run("--help");
+    assertTrue(help.startsWith("Usage: popw quickstart [--keep DIR]"), help);
+    assertFalse(help.contains("demo"), help);
   }
 
   private static String run(String... args) throws Exception {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int rc = Quickstart.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    int rc = Quickstart.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8), System.err);
     String out = buf.toString(StandardCharsets.UTF_8);
     assertEquals(0, rc, out);
     return out;
