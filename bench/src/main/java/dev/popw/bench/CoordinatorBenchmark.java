@@ -109,6 +109,10 @@ public final class CoordinatorBenchmark {
   /** "Nearly idle": JIT compile time in a round below this share of the round's wall time. */
   private static final double JIT_QUIET = 0.05;
 
+  private static long processCpu() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
   private static void run(String db, String transport, List<SoftwareSigner> signers, int measuredCount, double ceiling, String pgUrl, int batchSize) throws Exception {
     int total = warmup * warmupRounds + measuredCount;
     Path dir = Files.createTempDirectory("popw-bench-coordinator");
@@ -161,7 +165,9 @@ public final class CoordinatorBenchmark {
       System.gc();
       long acceptedBefore = c.pipeline().outcomeCounts().getOrDefault("ACCEPTED", 0L);
       CpuProfile cpu = CpuProfile.start();
+      long processCpu0 = processCpu();
       Drive d = drive(transport, c, signers, envelopes, topics, from, from + measured);
+      long ingestCpu = processCpu() - processCpu0;
       String cpuReport = cpu.report(measured);
       System.gc();
       Runtime rt = Runtime.getRuntime();
@@ -180,6 +186,17 @@ public final class CoordinatorBenchmark {
           ok.length == 0 ? 0 : ok[ok.length / 2] / 1e6, ok.length == 0 ? 0 : ok[(int) (ok.length * 0.99)] / 1e6, failed);
       System.out.print(cpuReport);
       System.out.printf("  heap in use after the run and a full GC: %,d MB (the load generator's envelopes included)%n", liveHeap >> 20);
+      // Work validation: close the epoch that holds every envelope of the run (warm-up included),
+      // as the coordinator does once a day, and compare its CPU per envelope with ingest's.
+      Clock later = Clock.offset(Clock.systemUTC(), Duration.ofDays(2));
+      dev.popw.coordinator.epoch.EpochManager epochs = new dev.popw.coordinator.epoch.EpochManager(c.store().verdicts(),
+          dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules()), s.epochs(), later);
+      long closeCpu0 = processCpu();
+      long verdicts = epochs.tick().stream().mapToLong(dev.popw.coordinator.store.EpochRecord::envelopes).sum();
+      double closeUs = (processCpu() - closeCpu0) / 1e3 / Math.max(1, verdicts);
+      double ingestUs = ingestCpu / 1e3 / Math.max(1, accepted);
+      System.out.printf("  epoch close (validation): %,d verdicts, CPU %.1f us per envelope; ingest CPU %.1f us per envelope"
+          + " (load generator included); validation's share %.1f%%%n", verdicts, closeUs, ingestUs, 100 * closeUs / (closeUs + ingestUs));
     } finally {
       try (Stream<Path> w = Files.walk(dir)) {
         w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
