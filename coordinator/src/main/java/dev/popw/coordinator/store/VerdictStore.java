@@ -262,8 +262,9 @@ public final class VerdictStore {
   // ---------------------------------------------------------------- results
 
   /**
-   * Records a closed epoch's result in one transaction, replacing any verdicts stored for it
-   * (closing is idempotent). The epoch row is written last, so a crash leaves the epoch open.
+   * Records a closed epoch's result, replacing any verdicts stored for it (closing is idempotent).
+   * Verdicts are committed in chunks; the summaries and the epoch row commit last, together, so a
+   * crash leaves the epoch open and the next close replaces the partial verdicts.
    */
   public EpochRecord saveClosed(EpochResult r, long startMs, long endMs, long closedAt) {
     try (Connection c = ds.getConnection()) {
@@ -290,6 +291,9 @@ public final class VerdictStore {
           ps.addBatch();
           if (++n % 1000 == 0) {
             ps.executeBatch();
+          }
+          if (n % 20_000 == 0) {
+            c.commit(); // a huge transaction costs the embedded database dearly; the epoch row still comes last
           }
         }
         ps.executeBatch();

@@ -181,7 +181,7 @@ abstract class EpochDeterminismContract {
       assertEquals(2L, reasons.get("INVALID/IMPLAUSIBLE"), reasons.toString());
       first = run.storedVerdictBytes(epoch);
 
-      run.verdicts.deleteResults(epoch);
+      run.epochs.reopen(epoch);
       assertEquals(0, run.verdicts.verdicts(epoch).size());
       EpochRecord again = run.closeEpoch();
       assertArrayEquals(a.verdictSetHash(), again.verdictSetHash());
