@@ -139,9 +139,21 @@ class WorkApiTest {
       assertTrue(metrics.contains("popw_verdicts_total{kind=\"SENSOR\",reason=\"OUT_OF_RANGE\",status=\"INVALID\"} 1.0"), metrics);
       assertTrue(metrics.contains("popw_verdicts_total{kind=\"SENSOR\",reason=\"OK\",status=\"VALID\"} 4.0"), metrics);
 
+      // An envelope stored with a receipt time inside the closed epoch has no verdict until the epoch is reopened.
+      clock.set(Instant.parse("2026-11-24T12:09:00Z"));
+      SensorReading late = SensorReading.newBuilder()
+          .addMeasurements(Measurement.newBuilder().setQuantity(Quantity.TEMPERATURE).setValue(20.4).setUnit(Unit.CELSIUS)).build();
+      byte[] lateHash = c.pipeline().submit(sealer.seal(late).bytes(), null).join().envelopeHash();
+      String lateHex = HexFormat.of().formatHex(lateHash);
+      assertEquals("NOT_VALIDATED", get(base + "/v1/envelopes/" + lateHex + "/verdict", 200).get("reason").asText());
+      c.epochs().reopen(epoch);
+      clock.set(Instant.parse("2026-11-24T12:10:31Z"));
+      assertEquals(1, c.epochs().tick().size(), "the reopened epoch closes again");
+      assertEquals("VALID", get(base + "/v1/envelopes/" + lateHex + "/verdict", 200).get("status").asText());
+
       c.batcher().sealAll();
       assertEquals(1, sealed.size(), "batch sealed is an event too");
-      assertEquals(5, sealed.get(0).envelopeCount());
+      assertEquals(6, sealed.get(0).envelopeCount());
     }
   }
 

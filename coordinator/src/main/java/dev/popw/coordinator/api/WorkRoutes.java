@@ -238,9 +238,15 @@ final class WorkRoutes {
     o.put("envelope_hash", HEX.formatHex(hash));
     o.put("epoch", n);
     o.put("status", VerdictStatus.PENDING.name());
-    o.put("reason", WorkReason.EPOCH_OPEN);
-    o.put("explanation", "decided when epoch " + n + " closes at " + Instant.ofEpochMilli(s.closesAt(n))
-        + ", with the rest of the epoch's evidence");
+    if (verdicts.epoch(n).isPresent()) {
+      o.put("reason", WorkReason.NOT_VALIDATED);
+      o.put("explanation", "epoch " + n + " closed without a verdict for this envelope: it was stored after the close, or no"
+          + " validator judges its kind; reopening the epoch decides it");
+    } else {
+      o.put("reason", WorkReason.EPOCH_OPEN);
+      o.put("explanation", "decided when epoch " + n + " closes at " + Instant.ofEpochMilli(s.closesAt(n))
+          + ", with the rest of the epoch's evidence");
+    }
     return o;
   }
 

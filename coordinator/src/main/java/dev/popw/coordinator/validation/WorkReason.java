@@ -9,6 +9,11 @@ public final class WorkReason {
   public static final String OK = "OK";
   /** PENDING: the envelope's epoch is open; verdicts are decided when it closes. */
   public static final String EPOCH_OPEN = "EPOCH_OPEN";
+  /**
+   * PENDING: the envelope's epoch is closed but holds no verdict for it (it was stored after the
+   * close, or no validator judges its kind); reopening the epoch decides it.
+   */
+  public static final String NOT_VALIDATED = "NOT_VALIDATED";
 
   // Sensor readings.
   /** A value outside the physical range of its quantity. */
