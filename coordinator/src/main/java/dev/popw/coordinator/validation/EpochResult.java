@@ -74,10 +74,7 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
-      out.write("popw.v1.VerdictSet".getBytes(StandardCharsets.US_ASCII));
-      out.writeByte(0);
-      out.writeLong(epoch);
-      out.writeInt(sorted.size());
+      header(out, "popw.v1.VerdictSet", epoch, sorted.size());
       for (Verdict x : sorted) {
         out.write(x.envelopeHash());
         out.writeByte(x.status().code());
@@ -100,10 +97,7 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
-      out.write("popw.v1.DeviceEpochSummaries".getBytes(StandardCharsets.US_ASCII));
-      out.writeByte(0);
-      out.writeLong(epoch);
-      out.writeInt(sorted.size());
+      header(out, "popw.v1.DeviceEpochSummaries", epoch, sorted.size());
       for (DeviceEpochSummary s : sorted) {
         writeShortString(out, s.deviceId());
         out.writeByte(s.kind().ordinal() + 1);
@@ -119,6 +113,14 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The domain tag, a zero byte, the epoch and the record count. */
+  private static void header(DataOutputStream out, String tag, long epoch, int count) throws IOException {
+    out.write(tag.getBytes(StandardCharsets.US_ASCII));
+    out.writeByte(0);
+    out.writeLong(epoch);
+    out.writeInt(count);
   }
 
   private static void writeShortString(DataOutputStream out, String s) throws IOException {
