@@ -17,6 +17,7 @@ import dev.popw.testing.DeliveryAssertions;
 import dev.popw.testing.FixedSequence;
 import dev.popw.testing.SampleTelemetry;
 import dev.popw.testing.TestCoapServer;
+import dev.popw.testing.TestKeys;
 import dev.popw.testing.UdpNatProxy;
 import dev.popw.transport.coap.CoapTransport;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ class CoapDeliveryIT {
   @EnumSource(KeyType.class)
   void delivers_over_plain_coap_for_every_key_type(KeyType type) throws Exception {
     try (TestCoapServer server = TestCoapServer.plain();
-        DeviceClient device = DeviceClient.builder()
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
             .signer(SoftwareSigner.generate(type, new SecureRandom()))
             .transport(CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build())
             .stateDirectory(tmp).networkId("popw-test").build()) {
@@ -62,7 +63,7 @@ class CoapDeliveryIT {
   @Test
   void delivers_over_dtls_with_a_pre_shared_key() throws Exception {
     try (TestCoapServer server = TestCoapServer.dtls(6, "device-1", PSK, null, null);
-        DeviceClient device = DeviceClient.builder()
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
             .signer(SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom()))
             .transport(CoapTransport.builder().uri("coaps://127.0.0.1:" + server.port() + "/v1/telemetry").psk("device-1", PSK).build())
             .stateDirectory(tmp).networkId("popw-test").build()) {
@@ -80,7 +81,7 @@ class CoapDeliveryIT {
     KeyPair serverKeys = ecKeyPair();
     KeyPair deviceKeys = ecKeyPair();
     try (TestCoapServer server = TestCoapServer.dtls(6, null, null, serverKeys.getPrivate(), serverKeys.getPublic());
-        DeviceClient device = DeviceClient.builder()
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
             .signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
             .transport(CoapTransport.builder().uri("coaps://127.0.0.1:" + server.port() + "/v1/telemetry")
                 .rawPublicKey(deviceKeys.getPrivate(), deviceKeys.getPublic(), serverKeys.getPublic()).build())
@@ -95,11 +96,16 @@ class CoapDeliveryIT {
   void the_coordinators_rejection_is_final_and_reported() throws Exception {
     try (TestCoapServer server = TestCoapServer.plain();
         CoapTransport transport = CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build()) {
-      transport.start(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()).deviceId(), TransportListener.NONE);
-      byte[] garbage = {1, 2, 3};
-      Acknowledgement ack = transport.send(garbage, new byte[32]).get(10, TimeUnit.SECONDS);
+      SoftwareSigner key = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      transport.start(key.deviceId(), TestKeys.coordinatorTrust(), TransportListener.NONE);
+      SealedEnvelope sealed = EnvelopeSealer.builder().signer(key).sequence(new FixedSequence(1)).networkId("popw-test").build()
+          .seal(SampleTelemetry.weather());
+      byte[] tampered = sealed.bytes().clone();
+      tampered[tampered.length - 1] ^= 1; // the signature's last byte
+      Acknowledgement ack = transport.send(tampered, sealed.hash()).get(10, TimeUnit.SECONDS);
       assertTrue(ack.isRejected());
-      assertEquals(Reason.MALFORMED.name(), ack.receipt().orElseThrow().getReason());
+      assertTrue(ack.isAuthenticated());
+      assertEquals(Reason.BAD_SIGNATURE.name(), ack.receipt().orElseThrow().getReason());
     }
   }
 
@@ -113,7 +119,7 @@ class CoapDeliveryIT {
         UdpNatProxy nat = new UdpNatProxy(server.address());
         CoapTransport transport = dtlsThrough(nat)) {
       EnvelopeSealer sealer = sealer();
-      transport.start(deviceOf(), TransportListener.NONE);
+      transport.start(deviceOf(), TestKeys.coordinatorTrust(), TransportListener.NONE);
       Receipt first = send(transport, sealer.seal(SampleTelemetry.weather()));
       assertEquals(Receipt.Status.ACCEPTED, first.getStatus());
       int portBefore = nat.outboundPort();
@@ -134,7 +140,7 @@ class CoapDeliveryIT {
         UdpNatProxy nat = new UdpNatProxy(server.address());
         CoapTransport transport = dtlsThrough(nat)) {
       EnvelopeSealer sealer = sealer();
-      transport.start(deviceOf(), TransportListener.NONE);
+      transport.start(deviceOf(), TestKeys.coordinatorTrust(), TransportListener.NONE);
       assertEquals(Receipt.Status.ACCEPTED, send(transport, sealer.seal(SampleTelemetry.weather())).getStatus());
       nat.rebind();
       ExecutionException e = assertThrows(ExecutionException.class,
