@@ -110,6 +110,40 @@ class CoapDeliveryIT {
   }
 
   /**
+   * Issue 13 over CoAP: a REJECTED answer signed by a key the device did not pin is not final. The
+   * send fails (so the outbox keeps the envelope and resends it) and the receipt is counted.
+   */
+  @Test
+  void a_rejection_signed_by_another_key_is_ignored_counted_and_not_final() throws Exception {
+    try (TestCoapServer server = TestCoapServer.plain();
+        CoapTransport transport = CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry")
+            .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build()) {
+      SoftwareSigner key = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      SoftwareSigner notTheCoordinator = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      java.util.List<dev.popw.receipt.ReceiptFailure> ignored = new java.util.concurrent.CopyOnWriteArrayList<>();
+      transport.start(key.deviceId(), dev.popw.receipt.ReceiptTrust.pinned(notTheCoordinator.publicKey()), new TransportListener() {
+        @Override
+        public void connected() {}
+
+        @Override
+        public void disconnected(Throwable cause) {}
+
+        @Override
+        public void receiptIgnored(dev.popw.receipt.ReceiptFailure failure) {
+          ignored.add(failure);
+        }
+      });
+      SealedEnvelope sealed = EnvelopeSealer.builder().signer(key).sequence(new FixedSequence(1)).networkId("popw-test").build()
+          .seal(SampleTelemetry.weather());
+      byte[] tampered = sealed.bytes().clone();
+      tampered[tampered.length - 1] ^= 1; // the server answers REJECTED BAD_SIGNATURE
+      ExecutionException e = assertThrows(ExecutionException.class, () -> transport.send(tampered, sealed.hash()).get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("UNTRUSTED_KEY"), e.getCause().getMessage());
+      assertEquals(java.util.List.of(dev.popw.receipt.ReceiptFailure.UNTRUSTED_KEY), ignored);
+    }
+  }
+
+  /**
    * Scenario f: the NAT in front of the device changes its public port mid-session. With DTLS
    * Connection ID the server keeps the session and answers; no second handshake happens.
    */

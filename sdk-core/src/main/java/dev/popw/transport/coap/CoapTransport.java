@@ -66,7 +66,7 @@ public final class CoapTransport implements Transport {
   private volatile TransportListener listener = TransportListener.NONE;
   private volatile ReceiptTrust trust;
   private volatile DeviceId device;
-  private final dev.popw.transport.RateLimitedLog ignoredLog = new dev.popw.transport.RateLimitedLog(LOG, 60_000);
+  private final dev.popw.internal.logging.RateLimitedLog ignoredLog = new dev.popw.internal.logging.RateLimitedLog(LOG, 60_000);
 
   private CoapTransport(Builder b) {
     this.uri = b.uri;

@@ -60,7 +60,7 @@ public final class MqttTransport implements Transport {
   private final Backoff backoff;
   private final ScheduledExecutorService scheduler;
   private final Map<ByteString, CompletableFuture<Acknowledgement>> awaitingReceipt = new ConcurrentHashMap<>();
-  private final dev.popw.transport.RateLimitedLog ignoredLog = new dev.popw.transport.RateLimitedLog(LOG, 60_000);
+  private final dev.popw.internal.logging.RateLimitedLog ignoredLog = new dev.popw.internal.logging.RateLimitedLog(LOG, 60_000);
   private final AtomicInteger serverReceiveMaximum = new AtomicInteger(Integer.MAX_VALUE);
 
   private volatile MqttAsyncClient client;

@@ -1,4 +1,4 @@
-package dev.popw.transport;
+package dev.popw.internal.logging;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
