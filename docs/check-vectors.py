@@ -183,6 +183,25 @@ def check_eip712(v):
     key.public_key().verify(utils.encode_dss_signature(r, s), digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
 
 
+def check_receipt(v):
+    """The signed receipt vector: Ed25519 by the coordinator key over "popw.v1.Receipt" || 0x00 || receipt."""
+    h = bytes.fromhex
+    sk = ed25519.Ed25519PrivateKey.from_private_bytes(h(v["coordinator_private_key"]))
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert pk == h(v["coordinator_public_key"]), "coordinator public key"
+    receipt = h(v["receipt"])
+    message = b"popw.v1.Receipt\0" + receipt
+    assert message == h(v["signed_message"]), "signed_message"
+    assert sk.sign(message) == h(v["signature"]), "signature (Ed25519 is deterministic)"
+    ed25519.Ed25519PublicKey.from_public_bytes(pk).verify(h(v["signature"]), message)
+    signed = fields(h(v["signed_receipt"]))
+    assert signed == {1: receipt, 2: h(v["signature"]), 3: pk}, "signed_receipt fields"
+    r = fields(receipt)
+    assert r[16][:2] == b"\xed\x01" and len(r[16]) == 34, "device_id is an Ed25519 device id, binary form"
+    assert "did:key:z" + b58(r[16]) == v["device_id"], "device_id"
+    assert r[3] == 1, "status ACCEPTED"
+
+
 def curve_order(name):
     if name == "p256":
         return 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -203,8 +222,10 @@ def main():
     vectors = dict(blocks(text, r"(\w+)"))
     vectors.update({"registration " + n: v for n, v in blocks(text, r"registration (\w+)")})
     vectors.update({n: v for n, v in blocks(text, r"(eip712 self-registration)")})
-    if len(checks) != 7:
-        print("expected 7 vectors (3 envelopes, 3 registrations, 1 EIP-712), found %d" % len(checks))
+    checks += [("receipt ed25519", lambda v: check_receipt(v)) for _, v in blocks(text, r"(receipt ed25519)")]
+    vectors.update({n: v for n, v in blocks(text, r"(receipt ed25519)")})
+    if len(checks) != 8:
+        print("expected 8 vectors (3 envelopes, 3 registrations, 1 EIP-712, 1 receipt), found %d" % len(checks))
         return 1
     failed = 0
     for name, fn in checks:

@@ -335,7 +335,7 @@ public final class CoordinatorBenchmark {
       List<CoapTransport> conns = new ArrayList<>();
       for (int k = 0; k < clients; k++) {
         CoapTransport t = CoapTransport.builder().uri("coap://127.0.0.1:" + c.coapPort() + "/v1/telemetry").inFlightWindow(64).build();
-        t.start(signers.get(k).deviceId(), TransportListener.NONE);
+        t.start(signers.get(k).deviceId(), dev.popw.receipt.ReceiptTrust.pinned(c.receiptKey()), TransportListener.NONE);
         conns.add(t);
       }
       Semaphore[] windows = new Semaphore[clients];

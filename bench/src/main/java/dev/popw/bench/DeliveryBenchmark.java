@@ -55,6 +55,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
  * Options: {@code --broker tcp://127.0.0.1:1883}, {@code --dir /tmp/popw-bench}.
  */
 public final class DeliveryBenchmark {
+  private static final SoftwareSigner RECEIPT_KEY = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
   private DeliveryBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -205,12 +206,22 @@ public final class DeliveryBenchmark {
     CoapServer server = new CoapServer(cfg);
     CoapEndpoint ep = new CoapEndpoint.Builder().setConfiguration(cfg).setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
     server.addEndpoint(ep);
-    byte[] receipt = Receipt.newBuilder().setStatus(Receipt.Status.ACCEPTED).setSequence(1).build().toByteArray();
     CoapResource v1 = new CoapResource("v1");
     v1.add(new CoapResource("telemetry") {
       @Override
       public void handlePOST(CoapExchange exchange) {
-        exchange.respond(CoAP.ResponseCode.CREATED, receipt);
+        // Signed per envelope, as the coordinator does, so the client's check is in the numbers.
+        byte[] hash;
+        try {
+          hash = dev.popw.envelope.Envelopes.hash(dev.popw.proto.v1.SignedEnvelope.parseFrom(exchange.getRequestPayload())
+              .getTelemetry().toByteArray());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          exchange.respond(CoAP.ResponseCode.BAD_REQUEST);
+          return;
+        }
+        exchange.respond(CoAP.ResponseCode.CREATED, dev.popw.receipt.Receipts.sign(Receipt.newBuilder()
+            .setStatus(Receipt.Status.ACCEPTED).setSequence(1)
+            .setEnvelopeHash(com.google.protobuf.ByteString.copyFrom(hash)).build(), RECEIPT_KEY));
       }
     });
     server.add(v1);
@@ -232,7 +243,7 @@ public final class DeliveryBenchmark {
     List<byte[]> env = envelopes(1000);
     SoftwareSigner who = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
     CompletableFuture<Void> up = new CompletableFuture<>();
-    t.start(who.deviceId(), new TransportListener() {
+    t.start(who.deviceId(), dev.popw.receipt.ReceiptTrust.pinned(RECEIPT_KEY.publicKey()), new TransportListener() {
       @Override
       public void connected() {
         up.complete(null);

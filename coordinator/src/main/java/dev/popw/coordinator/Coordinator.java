@@ -22,6 +22,7 @@ import dev.popw.coordinator.chain.DevChain;
 import dev.popw.coordinator.chain.EvmClient;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HexFormat;
 import org.web3j.crypto.Credentials;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,7 @@ public final class Coordinator implements AutoCloseable {
   private final List<CoordinatorListener> listeners;
   private DevChain devChain;
   private RestApi.ChainInfo chainInfo;
+  private final dev.popw.identity.SoftwareSigner receiptKey;
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
     this(s, clock, dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules()), List.of(), true);
@@ -62,6 +64,7 @@ public final class Coordinator implements AutoCloseable {
       List<CoordinatorListener> listeners, boolean closeEpochs) {
     this.listeners = List.copyOf(listeners);
     this.settings = s;
+    this.receiptKey = CoordinatorKey.loadOrCreate(s.receiptKeyFile()); // first: it fails on a bad file, before anything opens
     this.database = s.postgresUrl() != null
         ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
         : Database.embedded(s.dataDirectory().resolve("coordinator"));
@@ -88,8 +91,9 @@ public final class Coordinator implements AutoCloseable {
         batcher.assigner());
     metrics.queueDepth(pipeline::writeQueueDepth);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
+    LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
-      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock);
+      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey);
       mqtt.start();
       broker = null;
     } else if (s.mqttPort() >= 0) {
@@ -98,7 +102,7 @@ public final class Coordinator implements AutoCloseable {
       broker.subscribeInternal(Topics.allTelemetry(Topics.PREFIX), (topic, payload) -> {
         String device = MqttIngest.deviceOf(topic);
         return pipeline.submit(payload, device).thenAccept(r ->
-            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.toReceipt(clock.millis()).toByteArray(), 1));
+            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.signedReceipt(clock.millis(), receiptKey), 1));
       });
       try {
         broker.start();
@@ -111,14 +115,14 @@ public final class Coordinator implements AutoCloseable {
       broker = null;
     }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
-      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock);
+      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey);
       coap.start();
     } else {
       coap = null;
     }
     if (s.apiPort() >= 0) {
       try {
-        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock);
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptKey);
       } catch (java.io.IOException e) {
         close();
         throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());
@@ -181,6 +185,14 @@ public final class Coordinator implements AutoCloseable {
   /** The chain settlement, when one is configured. */
   public java.util.Optional<ChainSettlement> chainSettlement() {
     return settlement instanceof ChainSettlement cs ? java.util.Optional.of(cs) : java.util.Optional.empty();
+  }
+
+  /**
+   * The coordinator's Ed25519 public key (32 bytes): it signs every receipt, and devices pin it
+   * (agent setting {@code coordinator_key}, or learned at registration).
+   */
+  public byte[] receiptKey() {
+    return receiptKey.publicKey();
   }
 
   /** Chain, contracts and account, when settling on a chain; null otherwise. */

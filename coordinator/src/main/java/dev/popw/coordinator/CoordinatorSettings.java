@@ -39,7 +39,8 @@ public record CoordinatorSettings(
     dev.popw.coordinator.chain.ChainSettings chain,
     boolean acceptSimulated,
     dev.popw.coordinator.epoch.EpochSchedule epochs,
-    dev.popw.coordinator.validation.sensor.SensorRules sensorRules) {
+    dev.popw.coordinator.validation.sensor.SensorRules sensorRules,
+    Path coordinatorKeyFile) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -47,7 +48,16 @@ public record CoordinatorSettings(
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
-        dev.popw.coordinator.validation.sensor.SensorRules.defaults());
+        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null);
+  }
+
+  /**
+   * The coordinator's Ed25519 key that signs everything it tells devices (receipts): this file,
+   * or, when null, {@code coordinator.key} in the data directory, generated (mode 0600) on first
+   * start.
+   */
+  public Path receiptKeyFile() {
+    return coordinatorKeyFile != null ? coordinatorKeyFile : dataDirectory.resolve("coordinator.key");
   }
 
   /** A builder starting from these settings. */
@@ -125,8 +135,10 @@ public record CoordinatorSettings(
     private boolean acceptSimulated;
     private dev.popw.coordinator.epoch.EpochSchedule epochs;
     private dev.popw.coordinator.validation.sensor.SensorRules sensorRules;
+    private Path coordinatorKeyFile;
 
     private Builder(CoordinatorSettings s) {
+      this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
       this.dataDirectory = s.dataDirectory;
       this.bindHost = s.bindHost;
@@ -275,8 +287,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** The receipt-signing key file; null: {@code coordinator.key} in the data directory. */
+    public Builder coordinatorKeyFile(Path v) {
+      this.coordinatorKeyFile = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile);
     }
   }
 }

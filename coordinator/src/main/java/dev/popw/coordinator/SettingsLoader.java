@@ -24,7 +24,7 @@ public final class SettingsLoader {
   static final Map<String, Character> KEYS = new LinkedHashMap<>();
 
   static {
-    for (String k : new String[] {"network_id", "data_dir", "bind_host", "mqtt.url", "mqtt.client_id", "mqtt.shared_group",
+    for (String k : new String[] {"network_id", "data_dir", "coordinator_key_file", "bind_host", "mqtt.url", "mqtt.client_id", "mqtt.shared_group",
         "coap.psk_file", "database.postgres_url", "database.postgres_user", "database.postgres_password", "database.postgres_schema",
         "chain.mode", "chain.rpc_url", "chain.key_file", "chain.device_registry", "chain.batch_registry", "chain.anvil"}) {
       KEYS.put(k, 's');
@@ -113,6 +113,7 @@ public final class SettingsLoader {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("network_id", d.networkId());
     m.put("data_dir", d.dataDirectory().toString());
+    m.put("coordinator_key_file", "");
     m.put("bind_host", d.bindHost());
     m.put("mqtt.url", "");
     m.put("mqtt.port", Integer.toString(d.mqttPort()));
@@ -224,6 +225,7 @@ public final class SettingsLoader {
     CoordinatorSettings s = CoordinatorSettings.defaults().toBuilder()
         .networkId(network)
         .dataDirectory(Path.of(v.get("data_dir")))
+        .coordinatorKeyFile(blankToNull(v.get("coordinator_key_file")) == null ? null : Path.of(v.get("coordinator_key_file")))
         .bindHost(v.get("bind_host"))
         .mqttUrl(blankToNull(v.get("mqtt.url")))
         .mqttPort(integer(v, "mqtt.port", -1, 65_535))

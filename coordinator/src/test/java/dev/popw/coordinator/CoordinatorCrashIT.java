@@ -65,7 +65,7 @@ class CoordinatorCrashIT {
     int apiPort = Mosquitto.freePort();
     Path config = tmp.resolve("coordinator.toml");
     Files.writeString(config, String.join("\n",
-        "network_id = \"popw-test\"", "data_dir = \"" + tmp.resolve("data") + "\"", "bind_host = \"127.0.0.1\"",
+        "network_id = \"popw-test\"", "coordinator_key_file = \"" + dev.popw.coordinator.testing.TestCoordinatorKey.write(tmp.resolve("coordinator.key")) + "\"", "data_dir = \"" + tmp.resolve("data") + "\"", "bind_host = \"127.0.0.1\"",
         "[mqtt]", "port = " + mqttPort, "[coap]", "port = " + coapPort, "[api]", "port = " + apiPort,
         "[batch]", "max_envelopes = 50", "max_age_seconds = 1", ""));
     Process coordinator = ChildCoordinator.start(config, apiPort);
@@ -154,7 +154,7 @@ class CoordinatorCrashIT {
       this.signer = signer;
       this.transport = transport;
       this.sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
-      transport.start(signer.deviceId(), TransportListener.NONE);
+      transport.start(signer.deviceId(), dev.popw.testing.TestKeys.coordinatorTrust(), TransportListener.NONE);
     }
 
     void pump(int n) {

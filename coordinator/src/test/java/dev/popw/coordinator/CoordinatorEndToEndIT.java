@@ -56,19 +56,20 @@ class CoordinatorEndToEndIT {
   @BeforeAll
   static void start() throws Exception {
     broker = Mosquitto.start(tmp.resolve("broker"));
+    Path key = dev.popw.coordinator.testing.TestCoordinatorKey.write(tmp.resolve("coordinator.key"));
     coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
         .withDataDirectory(tmp.resolve("data")).withMqtt(broker.tcpUri())
-        .withCoap("127.0.0.1", 0, 0, Map.of("device-psk", PSK)).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
+        .withCoap("127.0.0.1", 0, 0, Map.of("device-psk", PSK)).withApiPort(-1).withBatch(1000, Duration.ofHours(1)).toBuilder().coordinatorKeyFile(key).build());
     embedded = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
         .withDataDirectory(tmp.resolve("data-embedded")).withEmbeddedMqtt(0)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1)).toBuilder().coordinatorKeyFile(key).build());
     schema = TestDatabases.newSchema();
     TestDatabases.postgres(schema).close(); // fails in CI, skips elsewhere, when PostgreSQL is missing
     postgres = Coordinator.start(CoordinatorSettings.defaults().toBuilder().networkId("popw-test")
         .dataDirectory(tmp.resolve("data-pg")).mqttUrl(null).mqttPort(-1)
         .coapPort(0).bindHost("127.0.0.1").apiPort(-1).batchMaxEnvelopes(1000).batchMaxAge(Duration.ofHours(1))
         .postgresUrl(TestDatabases.postgresUrl()).postgresUser(TestDatabases.postgresUser()).postgresPassword("")
-        .postgresSchema(schema).build());
+        .postgresSchema(schema).coordinatorKeyFile(key).build());
     long deadline = System.currentTimeMillis() + 10_000;
     while (!coordinator.mqttConnected() && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
@@ -116,7 +117,7 @@ class CoordinatorEndToEndIT {
     SoftwareSigner signer = SoftwareSigner.generate(type, new SecureRandom());
     target.registry().register(Registrations.sign(signer, OWNER, DeviceKind.GPU, null, "popw-test", Clock.systemUTC()));
     List<SealedEnvelope> sent = new ArrayList<>();
-    try (DeviceClient device = DeviceClient.builder().signer(signer).transport(transport(kind))
+    try (DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(signer).transport(transport(kind))
         .stateDirectory(tmp.resolve(kind + "-" + type)).networkId("popw-test").build()) {
       for (int i = 0; i < 40; i++) {
         sent.add(device.submit(SampleTelemetry.gpus(2)).join());
@@ -137,7 +138,7 @@ class CoordinatorEndToEndIT {
   @Test
   void an_unregistered_device_gets_final_rejections_it_does_not_resend() throws Exception {
     SoftwareSigner stranger = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-    try (DeviceClient device = DeviceClient.builder().signer(stranger).transport(transport("mqtt"))
+    try (DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(stranger).transport(transport("mqtt"))
         .stateDirectory(tmp.resolve("stranger")).networkId("popw-test").build()) {
       for (int i = 0; i < 3; i++) {
         device.submit(SampleTelemetry.weather()).join();

@@ -51,6 +51,8 @@ class RestApiTest {
       HttpResponse<String> created = post(base + "/v1/devices", "application/octet-stream", reg);
       assertEquals(201, created.statusCode(), created.body());
       assertEquals(OWNER.toString(), JSON.readTree(created.body()).get("owner").asText());
+      assertEquals(HexFormat.of().formatHex(c.receiptKey()), JSON.readTree(created.body()).get("coordinator_key").asText(),
+          "the registration response names the key that signs receipts");
       HttpResponse<String> again = post(base + "/v1/devices", "application/json",
           JSON.writeValueAsBytes(Map.of("registration", Base64.getEncoder().encodeToString(reg))));
       assertEquals(201, again.statusCode(), "JSON form, idempotent: " + again.body());
@@ -91,6 +93,17 @@ class RestApiTest {
       assertEquals(after.get("batch").get("batch_id").asLong(), get(base + "/v1/batches/" + after.get("batch").get("batch_id").asLong(), 200)
           .get("batch_id").asLong());
       assertEquals(1, get(base + "/v1/batches", 200).get("items").size());
+
+      // The fuller receipt is signed too, and bound to the device.
+      HttpResponse<byte[]> signed = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/envelopes/"
+          + HexFormat.of().formatHex(sent.get(2).hash()) + "/receipt")).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, signed.statusCode());
+      dev.popw.receipt.ReceiptCheck check = dev.popw.receipt.ReceiptTrust.pinned(c.receiptKey()).check(signed.body(), signer.deviceId());
+      assertTrue(check.isValid(), String.valueOf(check.failure()));
+      assertEquals(after.get("batch").get("batch_id").asLong(), check.receipt().getBatchId());
+      assertTrue(java.util.Arrays.equals(signer.deviceId().toBytes(), check.receipt().getDeviceId().toByteArray()));
+      assertEquals(dev.popw.receipt.ReceiptFailure.WRONG_DEVICE, dev.popw.receipt.ReceiptTrust.pinned(c.receiptKey())
+          .check(signed.body(), SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()).deviceId()).failure());
 
       JsonNode rejected = get(base + "/v1/envelopes/" + HexFormat.of().formatHex(wrongNet.hash()), 200);
       assertEquals("REJECTED", rejected.get("status").asText());

@@ -14,10 +14,12 @@ import dev.popw.client.DeviceStatus;
 import dev.popw.identity.DeviceSigner;
 import dev.popw.identity.DeviceSigners;
 import dev.popw.proto.v1.Telemetry;
+import dev.popw.receipt.ReceiptTrust;
 import dev.popw.transport.Transport;
 import dev.popw.transport.coap.CoapTransport;
 import dev.popw.transport.mqtt.MqttTransport;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -95,7 +97,7 @@ public final class Agent implements AutoCloseable {
   /** Starts with explicit parts (tests, embedding). */
   public static Agent start(AgentSettings s, DeviceSigner signer, Transport transport, List<Source> sources, Duration flushTimeout) {
     Path state = s.path("state_dir");
-    DeviceClient client = DeviceClient.builder().signer(signer).transport(transport).stateDirectory(state)
+    DeviceClient client = DeviceClient.builder().receiptTrust(receiptTrust(s)).signer(signer).transport(transport).stateDirectory(state)
         .networkId(s.string("network_id")).outboxMaxBytes(s.integer("outbox.max_megabytes", 1, 1_000_000) * 1024 * 1024).build();
     Agent a = new Agent(signer, client, sources, state, flushTimeout);
     for (Source src : sources) {
@@ -110,6 +112,42 @@ public final class Agent implements AutoCloseable {
     LOG.info("popw-agent running as {} ({}), sources: {}; delivering to {}", signer.deviceId(), signer.keyType(),
         String.join(", ", sources.stream().map(Source::name).toList()), transport.describe());
     return a;
+  }
+
+  /** Where {@code popw-agent register} keeps the coordinator key it learned, in the state directory. */
+  public static final String COORDINATOR_KEY_FILE = "coordinator-key";
+
+  /**
+   * Which receipts to believe: {@code coordinator.key}, else the key learned at registration
+   * ({@value #COORDINATOR_KEY_FILE} in the state directory), else, only with
+   * {@code coordinator.accept_unsigned_receipts}, unchecked receipts.
+   *
+   * @throws AgentSettingsException when no key is known and unchecked receipts are not allowed
+   */
+  public static ReceiptTrust receiptTrust(AgentSettings s) {
+    String configured = s.string("coordinator.key").trim();
+    if (!configured.isEmpty()) {
+      try {
+        return ReceiptTrust.pinned(configured);
+      } catch (IllegalArgumentException e) {
+        throw new AgentSettingsException("coordinator.key: " + e.getMessage());
+      }
+    }
+    Path learned = s.path("state_dir").resolve(COORDINATOR_KEY_FILE);
+    if (Files.exists(learned)) {
+      try {
+        return ReceiptTrust.pinned(Files.readString(learned, StandardCharsets.US_ASCII));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new AgentSettingsException("the coordinator key " + learned + " is unreadable (" + e.getMessage()
+            + "); run 'popw-agent register' again or set coordinator.key");
+      }
+    }
+    if (s.bool("coordinator.accept_unsigned_receipts")) {
+      LOG.warn("no coordinator key: receipts are NOT checked (coordinator.accept_unsigned_receipts = true, development only)");
+      return ReceiptTrust.unverifiedForDevelopment();
+    }
+    throw new AgentSettingsException("no coordinator key to check receipts with: run 'popw-agent register' (it stores the key the"
+        + " coordinator answers with) or set coordinator.key; for development only, coordinator.accept_unsigned_receipts = true");
   }
 
   /** The transport the settings name. */
@@ -255,6 +293,7 @@ public final class Agent implements AutoCloseable {
       n.put("rejected", st.rejected());
       n.put("dropped", st.dropped());
       n.put("expired", st.expired());
+      n.put("ignored_receipts", st.ignoredReceipts());
       st.lastError().ifPresent(e -> n.put("last_error", e));
       ObjectNode src = n.putObject("sources");
       for (Source s : sources) {

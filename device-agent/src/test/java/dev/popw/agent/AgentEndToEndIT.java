@@ -63,6 +63,9 @@ class AgentEndToEndIT {
           "--config", cfg.toString()));
 
       AgentSettings settings = AgentSettings.load(cfg, Map.of());
+      // Registration pinned the coordinator's receipt key (the agent's default path: learn at registration).
+      assertEquals(java.util.HexFormat.of().formatHex(coordinator.receiptKey()),
+          Files.readString(settings.path("state_dir").resolve(Agent.COORDINATOR_KEY_FILE)).strip());
       DeviceSigner signer = DeviceSigners.open(tmp.resolve("device.key").toString());
       List<Source> sources = new ArrayList<>(Agent.sources(settings, signer.deviceId().toBytes()));
       sources.add(new Bme280Source(dev.popw.agent.sensor.FakeBme280.withExampleReading(), Duration.ofSeconds(1)));
@@ -89,6 +92,8 @@ class AgentEndToEndIT {
         }
         assertTrue(covers(seen), "every source kind arrived; got " + describe(seen));
         assertEquals(0, coordinator.store().envelopes().rejectionCounts(id).size(), "nothing rejected: " + coordinator.store().envelopes().rejectionCounts(id));
+        assertTrue(agent.client().status().acknowledged() > 0, agent.client().status().toString());
+        assertEquals(0, agent.client().status().ignoredReceipts(), "the genuine receipts verify: " + agent.client().status());
         for (Telemetry t : seen) {
           boolean simulatedSource = t.getSimulated();
           if (t.hasSensor()) {

@@ -43,7 +43,7 @@ class AgentStatusTest {
   void settings() throws Exception {
     config = tmp.resolve("agent.toml");
     Files.writeString(config, "network_id = \"popw-test\"\nkey_file = \"" + tmp.resolve("device.key") + "\"\nstate_dir = \""
-        + tmp.resolve("state") + "\"\n");
+        + tmp.resolve("state") + "\"\n[coordinator]\nkey = \"" + dev.popw.testing.TestKeys.COORDINATOR_PUBLIC_KEY + "\"\n");
     KeyFiles.generate(KeyType.ED25519, tmp.resolve("device.key")).close();
     settings = AgentSettings.load(config, Map.of());
   }
@@ -90,6 +90,7 @@ class AgentStatusTest {
     assertFalse(st.path("running").asBoolean(), st.toString());
     assertFalse(st.path("connected").asBoolean(), "stopped, so not connected: " + st);
     assertEquals(2, st.path("acknowledged").asLong(), st.toString());
+    assertEquals(0, st.path("ignored_receipts").asLong(), "forged or unsigned receipts are counted here: " + st);
     Instant started = Instant.parse(st.path("started_at").asText());
     Instant updated = Instant.parse(st.path("updated_at").asText());
     assertFalse(updated.isBefore(started), st.toString());
@@ -119,6 +120,26 @@ class AgentStatusTest {
     } finally {
       a.close();
     }
+  }
+
+  /** Issue 13: an agent checks receipts against a pinned coordinator key, or refuses to run. */
+  @Test
+  void without_a_coordinator_key_the_agent_refuses_to_run_unless_development_allows_it() throws Exception {
+    Files.writeString(config, "network_id = \"popw-test\"\nkey_file = \"" + tmp.resolve("device.key") + "\"\nstate_dir = \""
+        + tmp.resolve("state") + "\"\n");
+    AgentSettings noKey = AgentSettings.load(config, Map.of());
+    AgentSettingsException e = org.junit.jupiter.api.Assertions.assertThrows(AgentSettingsException.class, () -> Agent.receiptTrust(noKey));
+    assertTrue(e.getMessage().contains("popw-agent register") && e.getMessage().contains("coordinator.key"), e.getMessage());
+    assertFalse(Agent.receiptTrust(AgentSettings.load(config, Map.of("POPW_COORDINATOR_ACCEPT_UNSIGNED_RECEIPTS", "true"))).verifies());
+    // What 'popw-agent register' stores.
+    Files.createDirectories(tmp.resolve("state"));
+    Files.writeString(tmp.resolve("state").resolve(Agent.COORDINATOR_KEY_FILE), dev.popw.testing.TestKeys.COORDINATOR_PUBLIC_KEY + "\n");
+    assertTrue(Agent.receiptTrust(noKey).verifies());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(dev.popw.testing.TestKeys.coordinator().publicKey(),
+        Agent.receiptTrust(noKey).coordinatorKey().orElseThrow());
+    AgentSettingsException bad = org.junit.jupiter.api.Assertions.assertThrows(AgentSettingsException.class,
+        () -> Agent.receiptTrust(AgentSettings.load(config, Map.of("POPW_COORDINATOR_KEY", "abcd"))));
+    assertTrue(bad.getMessage().startsWith("coordinator.key"), bad.getMessage());
   }
 
   @Test
@@ -184,7 +205,7 @@ class AgentStatusTest {
     private volatile TransportListener listener = TransportListener.NONE;
 
     @Override
-    public void start(DeviceId device, TransportListener listener) {
+    public void start(DeviceId device, dev.popw.receipt.ReceiptTrust receipts, TransportListener listener) {
       this.listener = listener;
     }
 

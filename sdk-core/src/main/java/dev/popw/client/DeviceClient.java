@@ -17,6 +17,8 @@ import dev.popw.proto.v1.SensorReading;
 import dev.popw.proto.v1.SignedEnvelope;
 import dev.popw.proto.v1.Telemetry;
 import dev.popw.sequence.FileSequenceCounter;
+import dev.popw.receipt.ReceiptFailure;
+import dev.popw.receipt.ReceiptTrust;
 import dev.popw.transport.Acknowledgement;
 import dev.popw.transport.Backoff;
 import dev.popw.transport.Transport;
@@ -42,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * DeviceClient client = DeviceClient.builder()
  *     .signer(DeviceSigners.open("file:/etc/popw/device.key"))
  *     .transport(MqttTransport.builder().serverUri("tcp://coordinator:1883").build())
+ *     .coordinatorKey("3b6a27bc…")  // the coordinator's Ed25519 key: receipts must be signed by it
  *     .stateDirectory(Path.of("/var/lib/popw"))
  *     .networkId("popw-devnet")
  *     .build();
@@ -71,6 +74,8 @@ public final class DeviceClient implements AutoCloseable {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong acknowledged = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong ignoredReceipts = new AtomicLong();
+  private final ReceiptTrust receiptTrust;
   private final Thread deliveryThread;
   private volatile boolean failedSinceRewind;
   private volatile boolean running = true;
@@ -80,6 +85,7 @@ public final class DeviceClient implements AutoCloseable {
     this.signer = b.signer;
     this.transport = b.transport;
     this.clock = b.clock;
+    this.receiptTrust = b.receiptTrust;
     this.witnessTtl = b.witnessTtl;
     Path state = b.stateDirectory;
     this.outbox = Outbox.open(OutboxConfig.builder(state.resolve("outbox"))
@@ -95,7 +101,7 @@ public final class DeviceClient implements AutoCloseable {
     this.sealer = sb.build();
     this.deliveryThread = new Thread(this::deliveryLoop, "popw-delivery");
     deliveryThread.setDaemon(true);
-    transport.start(signer.deviceId(), new TransportListener() {
+    transport.start(signer.deviceId(), receiptTrust, new TransportListener() {
       @Override
       public void connected() {
         LOG.info("connected: {}", transport.describe());
@@ -107,6 +113,11 @@ public final class DeviceClient implements AutoCloseable {
       public void disconnected(Throwable cause) {
         lastError = "disconnected: " + cause.getMessage();
         wakeDelivery();
+      }
+
+      @Override
+      public void receiptIgnored(ReceiptFailure failure) {
+        ignoredReceipts.incrementAndGet();
       }
     });
     deliveryThread.start();
@@ -188,7 +199,7 @@ public final class DeviceClient implements AutoCloseable {
   public DeviceStatus status() {
     OutboxStats s = outbox.stats();
     return new DeviceStatus(s.pending(), submitted.get(), sent.get(), acknowledged.get(), rejected.get(),
-        s.dropped(), s.expired(), transport.isConnected(), transport.describe(), lastError);
+        s.dropped(), s.expired(), ignoredReceipts.get(), transport.isConnected(), transport.describe(), lastError);
   }
 
   public DeviceSigner signer() {
@@ -258,6 +269,11 @@ public final class DeviceClient implements AutoCloseable {
   }
 
   private void onOutcome(OutboxEntry e, Acknowledgement ack, Throwable err) {
+    if (err == null && ack.receipt().isPresent() && receiptTrust.verifies() && !ack.isAuthenticated()) {
+      // A transport that did not check the signature: do not let such a receipt end delivery.
+      ignoredReceipts.incrementAndGet();
+      err = new dev.popw.transport.TransportException("receipt for entry " + e.id() + " is not signed by the pinned coordinator key");
+    }
     if (err == null) {
       outbox.acknowledge(e.id());
       acknowledged.incrementAndGet();
@@ -360,8 +376,34 @@ public final class DeviceClient implements AutoCloseable {
     private OverflowPolicy overflow = OverflowPolicy.DROP_OLDEST;
     private long outboxMaxBytes = OutboxConfig.DEFAULT_MAX_BYTES;
     private int sequenceBlock = 64;
+    private ReceiptTrust receiptTrust;
 
     private Builder() {}
+
+    /**
+     * Required (this, {@link #coordinatorKey(String)} or {@link #receiptTrust}): the coordinator's
+     * Ed25519 public key (32 bytes). Only receipts it signed for this device end an envelope's
+     * delivery; others are ignored and counted ({@link DeviceStatus#ignoredReceipts()}).
+     */
+    public Builder coordinatorKey(byte[] publicKey) {
+      this.receiptTrust = ReceiptTrust.pinned(publicKey);
+      return this;
+    }
+
+    /** {@link #coordinatorKey(byte[])} as 64 hex digits. */
+    public Builder coordinatorKey(String publicKeyHex) {
+      this.receiptTrust = ReceiptTrust.pinned(publicKeyHex);
+      return this;
+    }
+
+    /**
+     * Which receipts to believe; {@link ReceiptTrust#unverifiedForDevelopment()} is for development
+     * only. See {@link #coordinatorKey(byte[])}.
+     */
+    public Builder receiptTrust(ReceiptTrust trust) {
+      this.receiptTrust = Objects.requireNonNull(trust, "trust");
+      return this;
+    }
 
     /** Required: the device key. */
     public Builder signer(DeviceSigner signer) {
@@ -438,6 +480,10 @@ public final class DeviceClient implements AutoCloseable {
       }
       if (networkId == null || networkId.isBlank()) {
         throw new IllegalStateException("DeviceClient needs a network id");
+      }
+      if (receiptTrust == null) {
+        throw new IllegalStateException("DeviceClient needs the coordinator's key (coordinatorKey(...)) to check receipts;"
+            + " receiptTrust(ReceiptTrust.unverifiedForDevelopment()) skips the check, for development only");
       }
       return new DeviceClient(this);
     }

@@ -15,12 +15,13 @@ public final class DeviceStatus {
   private final long rejected;
   private final long dropped;
   private final long expired;
+  private final long ignoredReceipts;
   private final boolean connected;
   private final String transport;
   private final String lastError;
 
   DeviceStatus(long queued, long submitted, long sent, long acknowledged, long rejected, long dropped, long expired,
-      boolean connected, String transport, String lastError) {
+      long ignoredReceipts, boolean connected, String transport, String lastError) {
     this.queued = queued;
     this.submitted = submitted;
     this.sent = sent;
@@ -28,6 +29,7 @@ public final class DeviceStatus {
     this.rejected = rejected;
     this.dropped = dropped;
     this.expired = expired;
+    this.ignoredReceipts = ignoredReceipts;
     this.connected = connected;
     this.transport = transport;
     this.lastError = lastError;
@@ -68,6 +70,15 @@ public final class DeviceStatus {
     return expired;
   }
 
+  /**
+   * Receipts ignored because they were not signed by the pinned coordinator key for this device
+   * (unsigned, another key, tampered, another device): forged receipts a stranger published land
+   * here. The envelopes they named stay queued.
+   */
+  public long ignoredReceipts() {
+    return ignoredReceipts;
+  }
+
   public boolean connected() {
     return connected;
   }
@@ -86,8 +97,8 @@ public final class DeviceStatus {
 
   @Override
   public String toString() {
-    return String.format("queued=%d submitted=%d sent=%d acknowledged=%d rejected=%d dropped=%d expired=%d connected=%s transport=%s%s",
-        queued, submitted, sent, acknowledged, rejected, dropped, expired, connected, transport,
+    return String.format("queued=%d submitted=%d sent=%d acknowledged=%d rejected=%d dropped=%d expired=%d ignoredReceipts=%d connected=%s transport=%s%s",
+        queued, submitted, sent, acknowledged, rejected, dropped, expired, ignoredReceipts, connected, transport,
         lastError == null ? "" : " lastError=" + lastError);
   }
 }

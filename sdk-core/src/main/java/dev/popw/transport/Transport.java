@@ -1,6 +1,7 @@
 package dev.popw.transport;
 
 import dev.popw.identity.DeviceId;
+import dev.popw.receipt.ReceiptTrust;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,8 +15,12 @@ public interface Transport extends AutoCloseable {
   /**
    * Starts connecting in the background (and reconnecting after failures) on behalf of {@code
    * device}. Returns at once.
+   *
+   * @param receipts which coordinator receipts to believe: a transport completes a send only with
+   *     a receipt that passes {@link ReceiptTrust#check}, and reports every other receipt to
+   *     {@link TransportListener#receiptIgnored}
    */
-  void start(DeviceId device, TransportListener listener);
+  void start(DeviceId device, ReceiptTrust receipts, TransportListener listener);
 
   /** True while envelopes can be sent. */
   boolean isConnected();

@@ -7,6 +7,12 @@ public interface TransportListener {
   /** The connection dropped or an attempt failed; the transport retries by itself. */
   void disconnected(Throwable cause);
 
+  /**
+   * A receipt arrived that the device does not believe (unsigned, signed by another key, tampered
+   * or for another device) and was ignored: the envelope it names stays queued.
+   */
+  default void receiptIgnored(dev.popw.receipt.ReceiptFailure failure) {}
+
   /** A listener that ignores everything. */
   TransportListener NONE = new TransportListener() {
     @Override

@@ -1,6 +1,7 @@
 package dev.popw.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -35,9 +36,16 @@ class DeviceClientTest {
     private volatile TransportListener listener = TransportListener.NONE;
 
     @Override
-    public void start(DeviceId device, TransportListener listener) {
+    public void start(DeviceId device, dev.popw.receipt.ReceiptTrust receipts, TransportListener listener) {
       this.listener = listener;
+      this.device = device;
+      this.trust = receipts;
     }
+
+    private volatile DeviceId device;
+    private volatile dev.popw.receipt.ReceiptTrust trust;
+    /** When set, answers with an unsigned receipt, as a transport that skips the check would. */
+    volatile boolean unchecked;
 
     void connect() {
       connected = true;
@@ -67,7 +75,11 @@ class DeviceClientTest {
       }
       Receipt r = Receipt.newBuilder().setEnvelopeHash(ByteString.copyFrom(hash))
           .setStatus(reject ? Receipt.Status.REJECTED : Receipt.Status.ACCEPTED).setReason(reject ? "NOT_REGISTERED" : "").build();
-      return CompletableFuture.completedFuture(Acknowledgement.of(r));
+      if (unchecked) {
+        return CompletableFuture.completedFuture(Acknowledgement.of(r));
+      }
+      byte[] signed = dev.popw.receipt.Receipts.sign(r, dev.popw.testing.TestKeys.coordinator());
+      return CompletableFuture.completedFuture(Acknowledgement.of(trust.check(signed, device)));
     }
 
     @Override
@@ -80,7 +92,7 @@ class DeviceClientTest {
   }
 
   private DeviceClient client(ScriptedTransport t, long maxBytes) {
-    return DeviceClient.builder().signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
+    return DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
         .transport(t).stateDirectory(dir).networkId("popw-test").outboxMaxBytes(maxBytes).build();
   }
 
@@ -101,6 +113,38 @@ class DeviceClientTest {
       assertTrue(c.drain(Duration.ofSeconds(10)), c.status().toString());
       assertEquals(3000 - s.dropped(), c.status().acknowledged());
     }
+  }
+
+  /**
+   * A transport that hands over a receipt nobody checked (a custom one, say) cannot end delivery
+   * when a coordinator key is pinned: the entry stays queued and the receipt is counted.
+   */
+  @Test
+  void an_unauthenticated_receipt_does_not_remove_the_entry() {
+    ScriptedTransport t = new ScriptedTransport();
+    t.reject = true;
+    t.unchecked = true;
+    try (DeviceClient c = client(t, 64L << 20)) {
+      t.connect();
+      c.submit(SampleTelemetry.weather()).join();
+      assertFalse(c.drain(Duration.ofMillis(700)));
+      DeviceStatus s = c.status();
+      assertEquals(1, s.queued(), s.toString());
+      assertEquals(0, s.rejected(), s.toString());
+      assertTrue(s.ignoredReceipts() >= 1, s.toString());
+      t.reject = false;
+      t.unchecked = false;
+      assertTrue(c.drain(Duration.ofSeconds(10)), c.status().toString());
+      assertEquals(0, c.status().rejected());
+    }
+  }
+
+  @Test
+  void a_client_without_a_coordinator_key_fails_fast() {
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> DeviceClient.builder().signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
+            .transport(new ScriptedTransport()).stateDirectory(dir).networkId("n").build());
+    assertTrue(e.getMessage().contains("coordinator"), e.getMessage());
   }
 
   @Test
@@ -124,12 +168,12 @@ class DeviceClientTest {
     ScriptedTransport offline = new ScriptedTransport();
     SoftwareSigner signer = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
     SealedEnvelope lastBefore;
-    try (DeviceClient c = DeviceClient.builder().signer(signer).transport(offline).stateDirectory(dir).networkId("n").build()) {
+    try (DeviceClient c = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(signer).transport(offline).stateDirectory(dir).networkId("n").build()) {
       c.submit(SampleTelemetry.weather()).join();
       lastBefore = c.submit(SampleTelemetry.weather()).join();
     }
     ScriptedTransport online = new ScriptedTransport();
-    try (DeviceClient c = DeviceClient.builder().signer(signer).transport(online).stateDirectory(dir).networkId("n").build()) {
+    try (DeviceClient c = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(signer).transport(online).stateDirectory(dir).networkId("n").build()) {
       online.connect();
       SealedEnvelope next = c.submit(SampleTelemetry.weather()).join();
       assertEquals(lastBefore.sequence() + 1, next.sequence());

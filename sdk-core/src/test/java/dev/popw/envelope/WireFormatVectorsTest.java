@@ -106,7 +106,7 @@ class WireFormatVectorsTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), out);
-    assertEquals(7, out.lines().filter(l -> l.endsWith(": ok")).count(), out);
+    assertEquals(8, out.lines().filter(l -> l.endsWith(": ok")).count(), out);
   }
 
   private static Map<String, String> documented(String label) {

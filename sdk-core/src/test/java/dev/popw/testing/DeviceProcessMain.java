@@ -24,7 +24,7 @@ public final class DeviceProcessMain {
     Path state = Path.of(args[1]);
     Path key = Path.of(args[2]);
     int count = Integer.parseInt(args[3]);
-    try (DeviceClient client = DeviceClient.builder()
+    try (DeviceClient client = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
         .signer(KeyFiles.load(key))
         .transport(MqttTransport.builder().serverUri(uri).ackTimeout(Duration.ofSeconds(3))
             .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build())

@@ -27,6 +27,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * Mosquitto rejects as a protocol error).
  */
 public final class MqttReceiptResponder implements AutoCloseable {
+  private static final dev.popw.identity.SoftwareSigner COORDINATOR_KEY = TestKeys.coordinator();
   private final String uri;
   private final SSLContext tls;
   private final boolean persistent;
@@ -123,11 +124,12 @@ public final class MqttReceiptResponder implements AutoCloseable {
         .setSequence(seq)
         .setStatus(r.isOk() ? Receipt.Status.ACCEPTED : Receipt.Status.REJECTED)
         .setReason(r.isOk() ? "" : r.reason().name())
+        .setDeviceId(r.telemetry().map(t -> t.getDeviceId()).orElse(ByteString.EMPTY))
         .setCoordinatorTimeMs(System.currentTimeMillis())
         .build();
     String receiptsTopic = topic.substring(0, topic.length() - "telemetry".length()) + "receipts";
     try {
-      MqttMessage m = new MqttMessage(receipt.toByteArray());
+      MqttMessage m = new MqttMessage(dev.popw.receipt.Receipts.sign(receipt, COORDINATOR_KEY));
       m.setQos(1);
       c.publish(receiptsTopic, m);
     } catch (MqttException e) {

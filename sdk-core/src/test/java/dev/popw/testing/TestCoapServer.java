@@ -34,6 +34,7 @@ import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVe
  * and an optional Connection ID.
  */
 public final class TestCoapServer implements AutoCloseable {
+  private static final dev.popw.identity.SoftwareSigner COORDINATOR_KEY = TestKeys.coordinator();
   static {
     CoapConfig.register();
     UdpConfig.register();
@@ -135,9 +136,10 @@ public final class TestCoapServer implements AutoCloseable {
         .setEnvelopeHash(ByteString.copyFrom(hash)).setSequence(seq)
         .setStatus(r.isOk() ? Receipt.Status.ACCEPTED : Receipt.Status.REJECTED)
         .setReason(r.isOk() ? "" : r.reason().name())
+        .setDeviceId(r.telemetry().map(t -> t.getDeviceId()).orElse(ByteString.EMPTY))
         .setCoordinatorTimeMs(System.currentTimeMillis()).build();
     exchange.respond(r.isOk() ? CoAP.ResponseCode.CREATED : CoAP.ResponseCode.BAD_REQUEST,
-        receipt.toByteArray(), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+        dev.popw.receipt.Receipts.sign(receipt, COORDINATOR_KEY), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
   }
 
   public int port() {

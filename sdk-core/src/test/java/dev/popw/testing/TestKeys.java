@@ -16,7 +16,22 @@ public final class TestKeys {
   /** anvil's and Hardhat's well-known development account #0. */
   public static final String SECP256K1_SCALAR = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
+  /** RFC 8032, section 7.1, TEST 2 secret key: the test coordinator's receipt-signing key. */
+  public static final String COORDINATOR_SEED = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+  /** Its public key (RFC 8032 TEST 2), what test devices pin. */
+  public static final String COORDINATOR_PUBLIC_KEY = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+
   private TestKeys() {}
+
+  /** The test coordinator's Ed25519 receipt-signing key. */
+  public static SoftwareSigner coordinator() {
+    return SoftwareSigner.fromPrivateKey(KeyType.ED25519, Hex.decode(COORDINATOR_SEED));
+  }
+
+  /** What a test device trusts: receipts signed by {@link #coordinator()}. */
+  public static dev.popw.receipt.ReceiptTrust coordinatorTrust() {
+    return dev.popw.receipt.ReceiptTrust.pinned(COORDINATOR_PUBLIC_KEY);
+  }
 
   /** The fixed signer of a key type. */
   public static SoftwareSigner signer(KeyType type) {

@@ -17,6 +17,7 @@ import dev.popw.testing.DeliveryAssertions;
 import dev.popw.testing.FixedSequence;
 import dev.popw.testing.SampleTelemetry;
 import dev.popw.testing.TestCoapServer;
+import dev.popw.testing.TestKeys;
 import dev.popw.testing.UdpNatProxy;
 import dev.popw.transport.coap.CoapTransport;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ class CoapDeliveryIT {
   @EnumSource(KeyType.class)
   void delivers_over_plain_coap_for_every_key_type(KeyType type) throws Exception {
     try (TestCoapServer server = TestCoapServer.plain();
-        DeviceClient device = DeviceClient.builder()
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
             .signer(SoftwareSigner.generate(type, new SecureRandom()))
             .transport(CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build())
             .stateDirectory(tmp).networkId("popw-test").build()) {
@@ -62,7 +63,7 @@ class CoapDeliveryIT {
   @Test
   void delivers_over_dtls_with_a_pre_shared_key() throws Exception {
     try (TestCoapServer server = TestCoapServer.dtls(6, "device-1", PSK, null, null);
-        DeviceClient device = DeviceClient.builder()
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
             .signer(SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom()))
             .transport(CoapTransport.builder().uri("coaps://127.0.0.1:" + server.port() + "/v1/telemetry").psk("device-1", PSK).build())
             .stateDirectory(tmp).networkId("popw-test").build()) {
@@ -80,7 +81,7 @@ class CoapDeliveryIT {
     KeyPair serverKeys = ecKeyPair();
     KeyPair deviceKeys = ecKeyPair();
     try (TestCoapServer server = TestCoapServer.dtls(6, null, null, serverKeys.getPrivate(), serverKeys.getPublic());
-        DeviceClient device = DeviceClient.builder()
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
             .signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
             .transport(CoapTransport.builder().uri("coaps://127.0.0.1:" + server.port() + "/v1/telemetry")
                 .rawPublicKey(deviceKeys.getPrivate(), deviceKeys.getPublic(), serverKeys.getPublic()).build())
@@ -95,11 +96,50 @@ class CoapDeliveryIT {
   void the_coordinators_rejection_is_final_and_reported() throws Exception {
     try (TestCoapServer server = TestCoapServer.plain();
         CoapTransport transport = CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build()) {
-      transport.start(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()).deviceId(), TransportListener.NONE);
-      byte[] garbage = {1, 2, 3};
-      Acknowledgement ack = transport.send(garbage, new byte[32]).get(10, TimeUnit.SECONDS);
+      SoftwareSigner key = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      transport.start(key.deviceId(), TestKeys.coordinatorTrust(), TransportListener.NONE);
+      SealedEnvelope sealed = EnvelopeSealer.builder().signer(key).sequence(new FixedSequence(1)).networkId("popw-test").build()
+          .seal(SampleTelemetry.weather());
+      byte[] tampered = sealed.bytes().clone();
+      tampered[tampered.length - 1] ^= 1; // the signature's last byte
+      Acknowledgement ack = transport.send(tampered, sealed.hash()).get(10, TimeUnit.SECONDS);
       assertTrue(ack.isRejected());
-      assertEquals(Reason.MALFORMED.name(), ack.receipt().orElseThrow().getReason());
+      assertTrue(ack.isAuthenticated());
+      assertEquals(Reason.BAD_SIGNATURE.name(), ack.receipt().orElseThrow().getReason());
+    }
+  }
+
+  /**
+   * Issue 13 over CoAP: a REJECTED answer signed by a key the device did not pin is not final. The
+   * send fails (so the outbox keeps the envelope and resends it) and the receipt is counted.
+   */
+  @Test
+  void a_rejection_signed_by_another_key_is_ignored_counted_and_not_final() throws Exception {
+    try (TestCoapServer server = TestCoapServer.plain();
+        CoapTransport transport = CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry")
+            .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build()) {
+      SoftwareSigner key = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      SoftwareSigner notTheCoordinator = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      java.util.List<dev.popw.receipt.ReceiptFailure> ignored = new java.util.concurrent.CopyOnWriteArrayList<>();
+      transport.start(key.deviceId(), dev.popw.receipt.ReceiptTrust.pinned(notTheCoordinator.publicKey()), new TransportListener() {
+        @Override
+        public void connected() {}
+
+        @Override
+        public void disconnected(Throwable cause) {}
+
+        @Override
+        public void receiptIgnored(dev.popw.receipt.ReceiptFailure failure) {
+          ignored.add(failure);
+        }
+      });
+      SealedEnvelope sealed = EnvelopeSealer.builder().signer(key).sequence(new FixedSequence(1)).networkId("popw-test").build()
+          .seal(SampleTelemetry.weather());
+      byte[] tampered = sealed.bytes().clone();
+      tampered[tampered.length - 1] ^= 1; // the server answers REJECTED BAD_SIGNATURE
+      ExecutionException e = assertThrows(ExecutionException.class, () -> transport.send(tampered, sealed.hash()).get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("UNTRUSTED_KEY"), e.getCause().getMessage());
+      assertEquals(java.util.List.of(dev.popw.receipt.ReceiptFailure.UNTRUSTED_KEY), ignored);
     }
   }
 
@@ -113,7 +153,7 @@ class CoapDeliveryIT {
         UdpNatProxy nat = new UdpNatProxy(server.address());
         CoapTransport transport = dtlsThrough(nat)) {
       EnvelopeSealer sealer = sealer();
-      transport.start(deviceOf(), TransportListener.NONE);
+      transport.start(deviceOf(), TestKeys.coordinatorTrust(), TransportListener.NONE);
       Receipt first = send(transport, sealer.seal(SampleTelemetry.weather()));
       assertEquals(Receipt.Status.ACCEPTED, first.getStatus());
       int portBefore = nat.outboundPort();
@@ -134,7 +174,7 @@ class CoapDeliveryIT {
         UdpNatProxy nat = new UdpNatProxy(server.address());
         CoapTransport transport = dtlsThrough(nat)) {
       EnvelopeSealer sealer = sealer();
-      transport.start(deviceOf(), TransportListener.NONE);
+      transport.start(deviceOf(), TestKeys.coordinatorTrust(), TransportListener.NONE);
       assertEquals(Receipt.Status.ACCEPTED, send(transport, sealer.seal(SampleTelemetry.weather())).getStatus());
       nat.rebind();
       ExecutionException e = assertThrows(ExecutionException.class,

@@ -41,7 +41,7 @@ class MqttDeliveryIT {
   @TempDir Path tmp;
 
   private DeviceClient client(KeyType type, MqttTransport transport, Path state, java.time.Clock clock) {
-    return DeviceClient.builder()
+    return DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
         .signer(SoftwareSigner.generate(type, new SecureRandom()))
         .transport(transport)
         .stateDirectory(state)
@@ -215,7 +215,7 @@ class MqttDeliveryIT {
         for (DeviceId id : ids) {
           MqttTransport t = mqtt(broker.tcpUri()).ackMode(AckMode.PUBACK).build();
           java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
-          t.start(id, new TransportListener() {
+          t.start(id, dev.popw.testing.TestKeys.coordinatorTrust(), new TransportListener() {
             @Override
             public void connected() {}
 

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *   GET  /v1/envelopes/{hash}              status, reason, batch and Merkle proof of one envelope
  *   GET  /v1/batches                       sealed batches, newest first; ?offset=&amp;limit=
  *   GET  /v1/batches/{id}                  one batch, with settlement status, tx hash and block
- *   GET  /v1/envelopes/{hash}/receipt      the protobuf Receipt with batch, proof and settlement
+ *   GET  /v1/envelopes/{hash}/receipt      the signed protobuf Receipt (SignedReceipt) with batch, proof and settlement
  *   GET  /v1/chain                         chain id, RPC URL, contract addresses, committer account
  *   GET  /metrics                          Prometheus
  *   GET  /health                           liveness, and whether MQTT ingest is connected
@@ -70,16 +70,18 @@ public final class RestApi implements AutoCloseable {
 
   private final ChainInfo chain;
   private final WorkRoutes work;
+  private final dev.popw.identity.DeviceSigner receiptKey;
 
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
-      Supplier<Map<String, Object>> health, ChainInfo chain) throws IOException {
-    this(host, port, store, registry, batcher, metrics, health, chain, null, null);
+      Supplier<Map<String, Object>> health, ChainInfo chain, dev.popw.identity.DeviceSigner receiptKey) throws IOException {
+    this(host, port, store, registry, batcher, metrics, health, chain, null, null, receiptKey);
   }
 
   /** With the work layer's endpoints ({@link WorkRoutes}) when {@code epochs} is not null. */
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
       Supplier<Map<String, Object>> health, ChainInfo chain, dev.popw.coordinator.epoch.EpochManager epochs,
-      java.time.Clock clock) throws IOException {
+      java.time.Clock clock, dev.popw.identity.DeviceSigner receiptKey) throws IOException {
+    this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     this.chain = chain;
     this.work = epochs == null ? null : new WorkRoutes(epochs, clock);
     this.store = store;
@@ -182,7 +184,8 @@ public final class RestApi implements AutoCloseable {
     try {
       DeviceId id = registry.register(signed);
       DeviceRecord r = store.devices().device(id.toString()).orElseThrow();
-      json(ex, 201, deviceJson(r));
+      // The device pins this key to check receipts (docs/delivery.md, "Receipts").
+      json(ex, 201, deviceJson(r).put("coordinator_key", HexFormat.of().formatHex(receiptKey.publicKey())));
     } catch (RegistrationException e) {
       throw new BadRequest(e.getMessage());
     }
@@ -230,6 +233,11 @@ public final class RestApi implements AutoCloseable {
         .setSequence(row.get().sequence())
         .setStatus(dev.popw.proto.v1.Receipt.Status.ACCEPTED)
         .setCoordinatorTimeMs(System.currentTimeMillis());
+    try {
+      r.setDeviceId(com.google.protobuf.ByteString.copyFrom(DeviceId.parse(row.get().deviceId()).toBytes()));
+    } catch (RuntimeException e) {
+      // stored ids are valid did:keys; bound by the envelope hash regardless
+    }
     Optional<InclusionProof> proof = batcher.proof(hash);
     if (proof.isPresent()) {
       SealedBatch b = proof.get().batch();
@@ -251,7 +259,7 @@ public final class RestApi implements AutoCloseable {
             .setCommitter(com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex(chain.committer().substring(2))));
       }
     }
-    send(ex, 200, "application/x-protobuf", r.build().toByteArray());
+    send(ex, 200, "application/x-protobuf", dev.popw.receipt.Receipts.sign(r.build(), receiptKey));
   }
 
   static byte[] envelopeHash(String hashHex) {

@@ -52,7 +52,12 @@ public final class CoapIngest implements AutoCloseable {
    * @param securePort UDP port for coaps://, or -1 for none
    * @param pskKeys identity -> secret for DTLS; required when securePort is not -1
    */
-  public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock) {
+  private final dev.popw.identity.DeviceSigner receiptKey;
+
+  /** @param receiptKey the coordinator's Ed25519 key; every receipt in a response is signed with it */
+  public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock,
+      dev.popw.identity.DeviceSigner receiptKey) {
+    this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     Configuration cfg = Configuration.createStandardWithoutFile()
         // Bursts from many devices: larger socket buffers drop fewer datagrams, two receivers and
         // senders keep the socket drained while the protocol stage works.
@@ -112,7 +117,7 @@ public final class CoapIngest implements AutoCloseable {
             case DUPLICATE -> CoAP.ResponseCode.VALID;
             case REJECTED -> CoAP.ResponseCode.BAD_REQUEST;
           };
-          exchange.respond(code, r.toReceipt(clock.millis()).toByteArray(), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+          exchange.respond(code, r.signedReceipt(clock.millis(), receiptKey), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
         });
       }
     });

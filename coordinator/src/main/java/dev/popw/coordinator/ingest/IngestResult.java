@@ -30,7 +30,22 @@ public record IngestResult(IngestStatus status, String reason, String detail, St
     if (envelopeHash != null) {
       b.setEnvelopeHash(ByteString.copyFrom(envelopeHash));
     }
+    if (deviceId != null) {
+      try {
+        b.setDeviceId(ByteString.copyFrom(dev.popw.identity.DeviceId.parse(deviceId).toBytes()));
+      } catch (RuntimeException e) {
+        // a topic that names no valid device: the receipt stays bound by its envelope hash only
+      }
+    }
     return b.build();
+  }
+
+  /**
+   * The receipt as sent to the device: a {@code SignedReceipt} signed with the coordinator's key
+   * (docs/wire-format.md, Receipts).
+   */
+  public byte[] signedReceipt(long nowMs, dev.popw.identity.DeviceSigner coordinatorKey) {
+    return dev.popw.receipt.Receipts.sign(toReceipt(nowMs), coordinatorKey);
   }
 
   @Override

@@ -48,7 +48,12 @@ public final class MqttIngest implements AutoCloseable {
   private volatile MqttAsyncClient client;
   private volatile boolean running = true;
 
-  public MqttIngest(String uri, String clientId, String sharedGroup, IngestPipeline pipeline, Clock clock) {
+  private final dev.popw.identity.DeviceSigner receiptKey;
+
+  /** @param receiptKey the coordinator's Ed25519 key; every receipt it publishes is signed with it */
+  public MqttIngest(String uri, String clientId, String sharedGroup, IngestPipeline pipeline, Clock clock,
+      dev.popw.identity.DeviceSigner receiptKey) {
+    this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     this.uri = uri;
     this.clientId = clientId;
     this.sharedGroup = sharedGroup;
@@ -113,7 +118,7 @@ public final class MqttIngest implements AutoCloseable {
       if (err != null || deviceId == null) {
         return; // not committed: no receipt, the device sends again
       }
-      receipts.add(new Outgoing(Topics.PREFIX + "/" + deviceId + "/receipts", result.toReceipt(clock.millis()).toByteArray()));
+      receipts.add(new Outgoing(Topics.PREFIX + "/" + deviceId + "/receipts", result.signedReceipt(clock.millis(), receiptKey)));
     });
   }
 

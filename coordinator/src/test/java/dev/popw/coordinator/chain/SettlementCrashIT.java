@@ -56,7 +56,7 @@ class SettlementCrashIT {
       int apiPort = Mosquitto.freePort();
       int coapPort = ChildCoordinator.freeUdpPort();
       Path config = tmp.resolve("coordinator.toml");
-      Files.writeString(config, String.join("\n", "network_id = \"popw-test\"", "data_dir = \"" + tmp.resolve("data") + "\"",
+      Files.writeString(config, String.join("\n", "network_id = \"popw-test\"", "coordinator_key_file = \"" + dev.popw.coordinator.testing.TestCoordinatorKey.write(tmp.resolve("coordinator.key")) + "\"", "data_dir = \"" + tmp.resolve("data") + "\"",
           "bind_host = \"127.0.0.1\"", "[mqtt]", "port = -1", "[coap]", "port = " + coapPort, "[api]", "port = " + apiPort,
           "[batch]", "max_envelopes = 20", "max_age_seconds = 1",
           "[chain]", "mode = \"rpc\"", "rpc_url = \"" + anvil.rpcUrl() + "\"", "chain_id = 31337",
@@ -76,7 +76,7 @@ class SettlementCrashIT {
 
         Anvil.rpc(anvil.rpcUrl(), "evm_setAutomine", "[false]");
         CoapTransport coap = CoapTransport.builder().uri("coap://127.0.0.1:" + coapPort + "/v1/telemetry").build();
-        coap.start(device.deviceId(), TransportListener.NONE);
+        coap.start(device.deviceId(), dev.popw.testing.TestKeys.coordinatorTrust(), TransportListener.NONE);
         EnvelopeSealer sealer = EnvelopeSealer.builder().signer(device).sequence(new FixedSequence(1)).networkId("popw-test").build();
         List<CompletableFuture<Acknowledgement>> acks = new ArrayList<>();
         for (int i = 0; i < 50; i++) {

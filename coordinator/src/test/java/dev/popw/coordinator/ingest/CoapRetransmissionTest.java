@@ -33,7 +33,7 @@ class CoapRetransmissionTest {
   @Test
   void every_retransmission_is_answered_and_every_envelope_is_stored_once() throws Exception {
     try (PipelineFixture f = new PipelineFixture(TestDatabases.h2(dir), 1024);
-        CoapIngest coap = new CoapIngest("127.0.0.1", 0, -1, Map.of(), f.pipeline, f.clock);
+        CoapIngest coap = new CoapIngest("127.0.0.1", 0, -1, Map.of(), f.pipeline, f.clock, dev.popw.testing.TestKeys.coordinator());
         DatagramSocket socket = new DatagramSocket()) {
       coap.start();
       PipelineFixture.Device d = f.device(KeyType.ED25519, true);
@@ -59,7 +59,7 @@ class CoapRetransmissionTest {
           assertEquals(2, type, "a piggybacked answer (ACK)");
           int mid = ((r[2] & 0xff) << 8) | (r[3] & 0xff);
           answers.merge(mid, 1, Integer::sum);
-          statuses.merge(Receipt.parseFrom(payload(r)).getStatus().name(), 1, Integer::sum);
+          statuses.merge(Receipt.parseFrom(dev.popw.proto.v1.SignedReceipt.parseFrom(payload(r)).getReceipt()).getStatus().name(), 1, Integer::sum);
         }
       } catch (SocketTimeoutException e) {
         // counted below

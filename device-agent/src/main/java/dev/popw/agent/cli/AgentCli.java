@@ -206,9 +206,45 @@ public final class AgentCli implements Callable<Integer> {
       if (r.statusCode() != 201) {
         throw new AgentSettingsException("the coordinator refused the registration: " + body.path("error").asText(r.body()));
       }
+      String key = storeCoordinatorKey(s, body.path("coordinator_key").asText(""));
       System.out.println("registered " + body.path("device_id").asText() + " as " + k.toLowerCase(Locale.ROOT) + " for owner "
           + ownerAddress + " on " + s.string("network_id"));
+      System.out.println("coordinator key " + key + " pinned: only receipts it signs count");
       return 0;
+    }
+
+    /**
+     * Pins the key the coordinator answered with ({@code state_dir/coordinator-key}). A key already
+     * pinned (in the settings or the state directory) that differs is an error, not replaced:
+     * whoever answers a later registration must not be able to swap the key silently.
+     */
+    static String storeCoordinatorKey(AgentSettings s, String answered) throws IOException {
+      try {
+        dev.popw.receipt.ReceiptTrust.pinned(answered);
+      } catch (IllegalArgumentException e) {
+        throw new AgentSettingsException("the coordinator at " + s.string("coordinator.api_url")
+            + " sent no valid coordinator_key with the registration (" + e.getMessage() + "); is it older than this agent?");
+      }
+      String key = answered.strip().toLowerCase(Locale.ROOT);
+      String configured = s.string("coordinator.key").strip().toLowerCase(Locale.ROOT);
+      if (!configured.isEmpty() && !configured.equals(key)) {
+        throw new AgentSettingsException("the coordinator answered with key " + key + ", but coordinator.key is " + configured
+            + "; registered, but the agent will ignore this coordinator's receipts until the two agree");
+      }
+      java.nio.file.Path file = s.path("state_dir").resolve(dev.popw.agent.Agent.COORDINATOR_KEY_FILE);
+      if (java.nio.file.Files.exists(file)) {
+        String pinned = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII).strip().toLowerCase(Locale.ROOT);
+        if (!pinned.equals(key)) {
+          throw new AgentSettingsException("the coordinator answered with key " + key + ", but " + file + " pins " + pinned
+              + "; if the coordinator's key really changed, delete that file and register again");
+        }
+        return key;
+      }
+      java.nio.file.Files.createDirectories(file.getParent());
+      java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      java.nio.file.Files.writeString(tmp, key + "\n", java.nio.charset.StandardCharsets.US_ASCII);
+      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return key;
     }
   }
 

@@ -20,6 +20,8 @@ public final class CoverageHotspot {
         .transport(MqttTransport.builder().serverUri(args.length > 1 ? args[1] : "tcp://127.0.0.1:1883").build())
         .stateDirectory(Path.of(args.length > 2 ? args[2] : "/var/lib/popw"))
         .networkId("popw-devnet")
+        // the coordinator key (64 hex digits) that signs receipts: POST /v1/devices answers with it
+        .coordinatorKey(args.length > 3 ? args[3] : java.util.Objects.requireNonNullElse(System.getenv("POPW_COORDINATOR_KEY"), ""))
         .build();
     CoverageSource radio = new CoverageSource("0.0.0.0", 1680, Duration.ofHours(6), Duration.ofMinutes(30),
         new CoverageSource.BeaconRadio(868.1, "SF9BW125", 14), client.signer().deviceId().toBytes(), Clock.systemUTC());

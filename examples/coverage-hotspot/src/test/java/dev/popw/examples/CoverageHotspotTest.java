@@ -36,7 +36,7 @@ class CoverageHotspotTest {
     try (Mosquitto broker = Mosquitto.start(tmp.resolve("mosquitto"));
         MqttReceiptResponder coordinator = MqttReceiptResponder.connect(broker.tcpUri());
         SoftwareSigner key = SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, new SecureRandom());
-        DeviceClient client = DeviceClient.builder().signer(key).transport(MqttTransport.builder().serverUri(broker.tcpUri()).build())
+        DeviceClient client = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(key).transport(MqttTransport.builder().serverUri(broker.tcpUri()).build())
             .stateDirectory(tmp.resolve("state")).networkId("popw-devnet").build();
         DatagramSocket forwarder = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       CoverageSource radio = new CoverageSource("127.0.0.1", 0, Duration.ofHours(6), Duration.ofMinutes(30),

@@ -14,6 +14,8 @@ public final class GpuNode {
         .transport(CoapTransport.builder().uri(args.length > 1 ? args[1] : "coap://127.0.0.1:5683/v1/telemetry").build())
         .stateDirectory(Path.of(args.length > 2 ? args[2] : "/var/lib/popw"))
         .networkId("popw-devnet")
+        // the coordinator key (64 hex digits) that signs receipts: POST /v1/devices answers with it
+        .coordinatorKey(args.length > 3 ? args[3] : java.util.Objects.requireNonNullElse(System.getenv("POPW_COORDINATOR_KEY"), ""))
         .build();
     NvidiaSmi gpus = new NvidiaSmi("nvidia-smi");
     while (true) {

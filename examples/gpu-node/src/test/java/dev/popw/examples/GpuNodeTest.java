@@ -31,7 +31,7 @@ class GpuNodeTest {
     Files.setPosixFilePermissions(smi, PosixFilePermissions.fromString("rwx------"));
     try (TestCoapServer coordinator = TestCoapServer.plain();
         SoftwareSigner key = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
-        DeviceClient client = DeviceClient.builder().signer(key)
+        DeviceClient client = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(key)
             .transport(CoapTransport.builder().uri("coap://127.0.0.1:" + coordinator.port() + "/v1/telemetry").build())
             .stateDirectory(tmp.resolve("state")).networkId("popw-devnet").build()) {
       client.submit(new NvidiaSmi(smi.toString()).query()).join();

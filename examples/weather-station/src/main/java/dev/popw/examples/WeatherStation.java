@@ -19,6 +19,8 @@ public final class WeatherStation {
         .transport(MqttTransport.builder().serverUri(args.length > 1 ? args[1] : "tcp://127.0.0.1:1883").build())
         .stateDirectory(Path.of(args.length > 2 ? args[2] : "/var/lib/popw"))   // durable outbox + sequence
         .networkId("popw-devnet")
+        // the coordinator key (64 hex digits) that signs receipts: POST /v1/devices answers with it
+        .coordinatorKey(args.length > 3 ? args[3] : java.util.Objects.requireNonNullElse(System.getenv("POPW_COORDINATOR_KEY"), ""))
         .build();
     Bme280 sensor = Bme280.open(Pi4jI2c.open(1, 0x76));
     while (true) {

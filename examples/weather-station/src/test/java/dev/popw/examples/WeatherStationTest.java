@@ -57,7 +57,7 @@ class WeatherStationTest {
     try (Mosquitto broker = Mosquitto.start(tmp.resolve("mosquitto"));
         MqttReceiptResponder coordinator = MqttReceiptResponder.connect(broker.tcpUri());
         SoftwareSigner key = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-        DeviceClient client = DeviceClient.builder().signer(key).transport(MqttTransport.builder().serverUri(broker.tcpUri()).build())
+        DeviceClient client = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(key).transport(MqttTransport.builder().serverUri(broker.tcpUri()).build())
             .stateDirectory(tmp.resolve("state")).networkId("popw-devnet").build()) {
       Bme280 sensor = Bme280.open(exampleChip());
       client.submit(WeatherStation.reading(sensor.read())).join();

@@ -1,8 +1,9 @@
 package dev.popw.transport.coap;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.popw.identity.DeviceId;
 import dev.popw.proto.v1.Receipt;
+import dev.popw.receipt.ReceiptCheck;
+import dev.popw.receipt.ReceiptTrust;
 import dev.popw.transport.Acknowledgement;
 import dev.popw.transport.Backoff;
 import dev.popw.transport.Transport;
@@ -63,6 +64,9 @@ public final class CoapTransport implements Transport {
   private volatile boolean available = true;
   private volatile boolean closed;
   private volatile TransportListener listener = TransportListener.NONE;
+  private volatile ReceiptTrust trust;
+  private volatile DeviceId device;
+  private final dev.popw.internal.logging.RateLimitedLog ignoredLog = new dev.popw.internal.logging.RateLimitedLog(LOG, 60_000);
 
   private CoapTransport(Builder b) {
     this.uri = b.uri;
@@ -109,8 +113,10 @@ public final class CoapTransport implements Transport {
   }
 
   @Override
-  public void start(DeviceId device, TransportListener listener) {
+  public void start(DeviceId device, ReceiptTrust receipts, TransportListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.trust = Objects.requireNonNull(receipts, "receipts");
+    this.device = device;
     try {
       endpoint.start();
     } catch (java.io.IOException e) {
@@ -141,7 +147,7 @@ public final class CoapTransport implements Transport {
     req.addMessageObserver(new MessageObserverAdapter() {
       @Override
       public void onResponse(Response response) {
-        handle(response, f);
+        handle(response, envelopeHash, f);
       }
 
       @Override
@@ -171,23 +177,37 @@ public final class CoapTransport implements Transport {
     return f;
   }
 
-  private void handle(Response response, CompletableFuture<Acknowledgement> f) {
+  private void handle(Response response, byte[] hash, CompletableFuture<Acknowledgement> f) {
     CoAP.ResponseCode code = response.getCode();
-    Receipt receipt = null;
-    if (response.getPayloadSize() > 0) {
-      try {
-        receipt = Receipt.parseFrom(response.getPayload());
-      } catch (InvalidProtocolBufferException e) {
-        receipt = null;
+    ReceiptCheck check = null;
+    if (response.getPayloadSize() > 0 && (code.isSuccess() || code.isClientError())) {
+      // A spoofed or altered response (plain coap:// has no integrity) must not end delivery.
+      check = trust.check(response.getPayload(), device);
+      if (!check.isValid()) {
+        ignoredLog.warn("ignoring a receipt from {}: {}", uri, check.failure());
+        listener.receiptIgnored(check.failure());
+        if (!(code.isClientError() && check.failure() == dev.popw.receipt.ReceiptFailure.MALFORMED)) {
+          fail(f, new TransportException("coordinator answered " + code + " with a receipt that does not verify: " + check.failure()));
+          return;
+        }
+        check = null;
       }
     }
-    if (code.isSuccess() && receipt != null) {
-      backoff.reset();
-      f.complete(Acknowledgement.of(receipt));
-    } else if (code.isClientError() && receipt != null) {
-      f.complete(Acknowledgement.of(receipt)); // refused for good: resending will not help
+    if (check != null) {
+      Receipt receipt = check.receipt();
+      // The response answers this request only if it names this envelope: a replayed genuine
+      // receipt for another envelope must not end this one's delivery.
+      if (!java.util.Arrays.equals(receipt.getEnvelopeHash().toByteArray(), hash)) {
+        listener.receiptIgnored(dev.popw.receipt.ReceiptFailure.WRONG_DEVICE);
+        fail(f, new TransportException("coordinator answered with a receipt for another envelope"));
+        return;
+      }
+      if (code.isSuccess()) {
+        backoff.reset();
+      }
+      f.complete(Acknowledgement.of(check)); // a client error is final: resending will not help
     } else {
-      String text = response.getPayloadSize() > 0 && receipt == null
+      String text = response.getPayloadSize() > 0 && !code.isSuccess()
           ? new String(response.getPayload(), StandardCharsets.UTF_8) : "";
       fail(f, new TransportException("coordinator answered " + code + (text.isEmpty() ? "" : ": " + text)));
     }

@@ -1,9 +1,10 @@
 package dev.popw.transport.mqtt;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.popw.identity.DeviceId;
 import dev.popw.proto.v1.Receipt;
+import dev.popw.receipt.ReceiptCheck;
+import dev.popw.receipt.ReceiptTrust;
 import dev.popw.transport.Acknowledgement;
 import dev.popw.transport.Backoff;
 import dev.popw.transport.Transport;
@@ -59,12 +60,15 @@ public final class MqttTransport implements Transport {
   private final Backoff backoff;
   private final ScheduledExecutorService scheduler;
   private final Map<ByteString, CompletableFuture<Acknowledgement>> awaitingReceipt = new ConcurrentHashMap<>();
+  private final dev.popw.internal.logging.RateLimitedLog ignoredLog = new dev.popw.internal.logging.RateLimitedLog(LOG, 60_000);
   private final AtomicInteger serverReceiveMaximum = new AtomicInteger(Integer.MAX_VALUE);
 
   private volatile MqttAsyncClient client;
   private volatile boolean connected;
   private volatile boolean closed;
   private volatile TransportListener listener = TransportListener.NONE;
+  private volatile ReceiptTrust trust;
+  private DeviceId device;
   private String telemetryTopic;
   private String receiptsTopic;
 
@@ -109,8 +113,10 @@ public final class MqttTransport implements Transport {
   }
 
   @Override
-  public void start(DeviceId device, TransportListener listener) {
+  public void start(DeviceId device, ReceiptTrust receipts, TransportListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.trust = Objects.requireNonNull(receipts, "receipts");
+    this.device = device;
     this.telemetryTopic = Topics.telemetry(topicPrefix, device);
     this.receiptsTopic = Topics.receipts(topicPrefix, device);
     String id = clientId != null ? clientId : defaultClientId(device);
@@ -258,16 +264,19 @@ public final class MqttTransport implements Transport {
   }
 
   private void onReceipt(byte[] payload) {
-    Receipt r;
-    try {
-      r = Receipt.parseFrom(payload);
-    } catch (InvalidProtocolBufferException e) {
-      LOG.warn("ignoring a malformed receipt on {}", receiptsTopic);
+    // Anyone allowed to publish on the receipts topic can put a message here: believe only what
+    // the pinned coordinator key signed for this device, before it can complete (and so remove)
+    // an awaited envelope.
+    ReceiptCheck check = trust.check(payload, device);
+    if (!check.isValid()) {
+      ignoredLog.warn("ignoring a receipt on {}: {}", receiptsTopic, check.failure());
+      listener.receiptIgnored(check.failure());
       return;
     }
+    Receipt r = check.receipt();
     CompletableFuture<Acknowledgement> f = awaitingReceipt.remove(r.getEnvelopeHash());
     if (f != null) {
-      f.complete(Acknowledgement.of(r));
+      f.complete(Acknowledgement.of(check));
     }
   }
 

@@ -80,7 +80,7 @@ class MqttClientIdTest {
       MqttTransport t = b.serverUri("tcp://127.0.0.1:" + server.getLocalPort()).ackMode(AckMode.PUBACK)
           .connectTimeout(Duration.ofSeconds(5)).build();
       try {
-        t.start(device, TransportListener.NONE);
+        t.start(device, dev.popw.testing.TestKeys.coordinatorTrust(), TransportListener.NONE);
         try (Socket s = server.accept()) {
           return readConnectClientId(s.getInputStream());
         }

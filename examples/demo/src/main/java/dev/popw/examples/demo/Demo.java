@@ -191,7 +191,7 @@ public final class Demo implements Callable<Integer> {
 
       steps.begin("Running the three device agents for " + sendFor.toSeconds() + " s (simulated sources, one reading per second each)");
       for (DeviceSpec d : DEVICES) {
-        agents.add(startAgent(data.resolve(d.name()), d, mqttPort, coapPort, apiPort));
+        agents.add(startAgent(data.resolve(d.name()), d, mqttPort, coapPort, apiPort, HexFormat.of().formatHex(coordinator.receiptKey())));
       }
       long end = System.nanoTime() + sendFor.toNanos();
       while (System.nanoTime() < end) {
@@ -323,7 +323,8 @@ public final class Demo implements Callable<Integer> {
     for (int i = 0; i < cases.length; i++) {
       CoapTransport coap = CoapTransport.builder().uri("coap://127.0.0.1:" + coapPort + "/v1/telemetry").build();
       try {
-        coap.start(i == 1 ? stranger.deviceId() : dev.popw.identity.DeviceId.parse(victimId), TransportListener.NONE);
+        coap.start(i == 1 ? stranger.deviceId() : dev.popw.identity.DeviceId.parse(victimId),
+            dev.popw.receipt.ReceiptTrust.pinned(c.receiptKey()), TransportListener.NONE);
         Acknowledgement ack = coap.send(payloads[i], dev.popw.envelope.Envelopes.hash(SignedEnvelope.parseFrom(payloads[i])
             .getTelemetry().toByteArray())).get(15, TimeUnit.SECONDS);
         Receipt r = ack.receipt().orElseThrow();
@@ -352,7 +353,13 @@ public final class Demo implements Callable<Integer> {
     if (resp.statusCode() != 200) {
       throw new IOException("GET /v1/envelopes/" + hashHex + "/receipt answered " + resp.statusCode());
     }
-    Receipt r = Receipt.parseFrom(resp.body());
+    // Signed like every receipt: check it against the coordinator's key before believing it.
+    dev.popw.receipt.ReceiptCheck check = dev.popw.receipt.ReceiptTrust.pinned(c.receiptKey()).check(resp.body(),
+        dev.popw.identity.DeviceId.parse(deviceId));
+    if (!check.isValid()) {
+      throw new IOException("the receipt from GET /v1/envelopes/" + hashHex + "/receipt does not verify: " + check.failure());
+    }
+    Receipt r = check.receipt();
     List<byte[]> proof = r.getMerkleProofList().stream().map(com.google.protobuf.ByteString::toByteArray).toList();
     String registry = "0x" + HexFormat.of().formatHex(r.getBatchRegistry().toByteArray());
     String committer = "0x" + HexFormat.of().formatHex(r.getCommitter().toByteArray());
@@ -421,13 +428,13 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
-  private static Agent startAgent(Path dir, DeviceSpec d, int mqttPort, int coapPort, int apiPort) throws IOException {
+  private static Agent startAgent(Path dir, DeviceSpec d, int mqttPort, int coapPort, int apiPort, String coordinatorKey) throws IOException {
     Path cfg = dir.resolve("agent.toml");
     Files.writeString(cfg, String.join("\n", "network_id = \"" + NETWORK + "\"", "key_file = \"" + dir.resolve("device.key") + "\"",
         "state_dir = \"" + dir.resolve("state") + "\"", "kind = \"" + d.kind().name().toLowerCase() + "\"", "[transport]",
         "url = \"" + (d.transport().equals("mqtt") ? "tcp://127.0.0.1:" + mqttPort : "coap://127.0.0.1:" + coapPort) + "\"",
         "reconnect_max_seconds = 2", "[coordinator]", "api_url = \"http://127.0.0.1:" + apiPort + "\"",
-        "[sources.simulated]", d.source() + " = true", "interval_seconds = 1", ""));
+        "key = \"" + coordinatorKey + "\"", "[sources.simulated]", d.source() + " = true", "interval_seconds = 1", ""));
     return Agent.start(AgentSettings.load(cfg, Map.of()));
   }
 

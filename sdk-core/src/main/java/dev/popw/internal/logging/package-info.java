@@ -1,0 +1,2 @@
+/** Logging helpers for sdk-core itself; not public API. */
+package dev.popw.internal.logging;
