@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.popw.coordinator.batch.MerkleTree;
+import dev.popw.coordinator.ingest.IngestResult;
 import dev.popw.envelope.EnvelopeSealer;
 import dev.popw.envelope.SealedEnvelope;
 import dev.popw.identity.EvmAddress;
@@ -139,6 +140,149 @@ class RestApiTest {
       assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("register", "--api", "http://127.0.0.1:1", good.toString()),
           "an unreachable coordinator is an error, not a stack trace");
     }
+  }
+
+  /** Issue 13, finding 7, against a running coordinator. */
+  @Test
+  void refuses_registrations_with_no_place_on_earth() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+      String base = "http://127.0.0.1:" + c.apiPort();
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
+      Clock now = Clock.systemUTC();
+      for (double bad : new double[] {Double.NaN, 1e308}) {
+        byte[] reg = Registrations.sign(signer, OWNER, DeviceKind.SENSOR,
+            dev.popw.proto.v1.Location.newBuilder().setLatitude(bad).setLongitude(10).build(), "popw-test", now);
+        assertEquals(400, post(base + "/v1/devices", "application/octet-stream", reg).statusCode(), "latitude " + bad);
+      }
+    }
+  }
+
+  /** Issue 13, finding 3, against a running coordinator. */
+  @Test
+  void registrations_only_move_forward() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+      String base = "http://127.0.0.1:" + c.apiPort();
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
+      Clock now = Clock.systemUTC();
+      EvmAddress second = EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+      byte[] first = Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test",
+          Clock.fixed(now.instant().minusSeconds(60), java.time.ZoneOffset.UTC));
+      byte[] later = Registrations.sign(signer, second, DeviceKind.SENSOR, null, "popw-test", now);
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream", first).statusCode());
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream", later).statusCode());
+      HttpResponse<String> replay = post(base + "/v1/devices", "application/octet-stream", first);
+      assertEquals(400, replay.statusCode(), replay.body());
+      assertTrue(replay.body().contains("not newer"), replay.body());
+      assertEquals(second.toString(), get(base + "/v1/devices/" + id, 200).get("owner").asText(), "the replay moved nothing");
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream", later).statusCode(), "re-sending the current one is idempotent");
+      byte[] sameTime = Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test",
+          Clock.fixed(java.time.Instant.ofEpochMilli(dev.popw.proto.v1.Registration.parseFrom(
+              dev.popw.proto.v1.SignedRegistration.parseFrom(later).getRegistration()).getTimestampMs()), java.time.ZoneOffset.UTC));
+      assertEquals(400, post(base + "/v1/devices", "application/octet-stream", sameTime).statusCode(), "same time, other content");
+
+    }
+  }
+
+  /** Issue 13, finding 2, against a running coordinator. */
+  @Test
+  void compares_and_prints_uint64_times_and_sequence_numbers_as_unsigned() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+      String base = "http://127.0.0.1:" + c.apiPort();
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
+      Clock now = Clock.systemUTC();
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
+          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      long maxUnsigned = -1L; // 2^64 - 1
+      IngestResult future = c.pipeline().submit(signRaw(signer, telemetry(signer, 1, maxUnsigned).setSensor(SampleTelemetry.weather())), null).join();
+      assertEquals("FUTURE_TIMESTAMP", future.reason(), future.toString());
+      IngestResult huge = c.pipeline().submit(signRaw(signer, telemetry(signer, maxUnsigned, now.millis()).setSensor(SampleTelemetry.weather())), null).join();
+      assertEquals("BAD_SEQUENCE", huge.reason());
+      assertEquals("sequence numbers above 2^63-1 are not supported", huge.detail());
+      JsonNode rejected = get(base + "/v1/envelopes/" + HexFormat.of().formatHex(huge.envelopeHash()), 200);
+      assertEquals("18446744073709551615", rejected.get("sequence").asText(), rejected.toString());
+    }
+  }
+
+  /** Issue 13, finding 5, against a running coordinator. */
+  @Test
+  void refuses_a_payload_of_another_kind_than_registered() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+      String base = "http://127.0.0.1:" + c.apiPort();
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
+      Clock now = Clock.systemUTC();
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
+          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      IngestResult gpu = c.pipeline().submit(signRaw(signer, telemetry(signer, 2, now.millis()).setGpu(SampleTelemetry.gpus(1))), null).join();
+      assertEquals("WRONG_KIND", gpu.reason(), gpu.toString());
+    }
+  }
+
+  /** Issue 13, finding 4, against a running coordinator. */
+  @Test
+  void refuses_fields_outside_the_signed_telemetry() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+      String base = "http://127.0.0.1:" + c.apiPort();
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
+      Clock now = Clock.systemUTC();
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
+          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      byte[] good = signRaw(signer, telemetry(signer, 3, now.millis()).setSensor(SampleTelemetry.weather()));
+      byte[] padded = java.util.Arrays.copyOf(good, good.length + 3);
+      padded[good.length] = (byte) 0xf8; // field 127, varint 1
+      padded[good.length + 1] = 0x07;
+      padded[good.length + 2] = 0x01;
+      IngestResult extra = c.pipeline().submit(padded, null).join();
+      assertEquals("MALFORMED", extra.reason(), extra.toString());
+      assertTrue(extra.detail().contains("field 127"), extra.detail());
+      assertTrue(c.pipeline().submit(good, null).join().accepted(), "the envelope as signed is fine");
+    }
+  }
+
+  /** Issue 13, finding 6, against a running coordinator. */
+  @Test
+  void unauthenticated_rejections_do_not_count_against_the_device_they_name() throws Exception {
+    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+      String base = "http://127.0.0.1:" + c.apiPort();
+      SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
+      Clock now = Clock.systemUTC();
+      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
+          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      byte[] good = signRaw(signer, telemetry(signer, 3, now.millis()).setSensor(SampleTelemetry.weather()));
+      assertEquals("WRONG_NETWORK", c.pipeline().submit(signRaw(signer, telemetry(signer, 2, now.millis()).setNetworkId("elsewhere")
+          .setSensor(SampleTelemetry.weather())), null).join().reason());
+      byte[] forged = good.clone();
+      forged[forged.length - 1] ^= 1; // the signature is the last field
+      IngestResult f = c.pipeline().submit(forged, null).join();
+      assertEquals("BAD_SIGNATURE", f.reason());
+      JsonNode device = get(base + "/v1/devices/" + id, 200);
+      assertEquals(null, device.get("rejections").get("BAD_SIGNATURE"), device.toString());
+      assertEquals(null, device.get("rejections").get("MALFORMED"), device.toString());
+      assertEquals(1, device.get("rejections").get("WRONG_NETWORK").asInt(), "authenticated rejections still count");
+    }
+  }
+
+  private static dev.popw.proto.v1.Telemetry.Builder telemetry(SoftwareSigner signer, long sequence, long timestampMs) {
+    return dev.popw.proto.v1.Telemetry.newBuilder().setDeviceId(com.google.protobuf.ByteString.copyFrom(signer.deviceId().toBytes()))
+        .setSequence(sequence).setTimestampMs(timestampMs).setNetworkId("popw-test");
+  }
+
+  private static byte[] signRaw(SoftwareSigner signer, dev.popw.proto.v1.Telemetry.Builder t) {
+    byte[] tb = t.build().toByteArray();
+    return dev.popw.proto.v1.SignedEnvelope.newBuilder().setVersion(1).setKeyTypeValue(signer.keyType().wireValue())
+        .setPublicKey(com.google.protobuf.ByteString.copyFrom(signer.publicKey())).setTelemetry(com.google.protobuf.ByteString.copyFrom(tb))
+        .setSignature(com.google.protobuf.ByteString.copyFrom(signer.sign(dev.popw.envelope.Envelopes.signingMessage(tb)))).build().toByteArray();
   }
 
   private HttpResponse<String> post(String url, String type, byte[] body) throws Exception {

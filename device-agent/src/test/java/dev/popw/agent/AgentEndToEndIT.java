@@ -42,7 +42,7 @@ class AgentEndToEndIT {
   @TempDir Path tmp;
 
   @Test
-  void every_source_kind_reaches_the_coordinator_signed_and_accepted() throws Exception {
+  void every_source_kind_reaches_the_coordinator_signed_and_only_the_registered_kind_is_accepted() throws Exception {
     int mqtt = Mosquitto.freePort();
     int api = Mosquitto.freePort();
     try (Coordinator coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
@@ -91,7 +91,12 @@ class AgentEndToEndIT {
           Thread.sleep(200);
         }
         assertTrue(covers(seen), "every source kind arrived; got " + describe(seen));
-        assertEquals(0, coordinator.store().envelopes().rejectionCounts(id).size(), "nothing rejected: " + coordinator.store().envelopes().rejectionCounts(id));
+        // Registered as COVERAGE: the other kinds arrive signed and are refused as WRONG_KIND (issue 13), nothing else.
+        java.util.Map<String, Long> rejected = coordinator.store().envelopes().rejectionCounts(id);
+        assertEquals(java.util.Set.of("WRONG_KIND"), rejected.keySet(), "only the other kinds are rejected: " + rejected);
+        for (EnvelopeRow r : coordinator.store().envelopes().envelopesOf(id, 0, 1000)) {
+          assertEquals(9, r.payloadKind(), "accepted envelopes are coverage reports");
+        }
         assertTrue(agent.client().status().acknowledged() > 0, agent.client().status().toString());
         assertEquals(0, agent.client().status().ignoredReceipts(), "the genuine receipts verify: " + agent.client().status());
         for (Telemetry t : seen) {
@@ -113,6 +118,9 @@ class AgentEndToEndIT {
     for (EnvelopeRow r : c.store().envelopes().envelopesOf(deviceId, 0, 1000)) {
       byte[] bytes = c.store().envelopes().envelopeBytes(r.hash()).orElseThrow();
       out.add(Telemetry.parseFrom(SignedEnvelope.parseFrom(bytes).getTelemetry()));
+    }
+    for (dev.popw.coordinator.store.RejectionRecord r : c.store().envelopes().rejections(deviceId, "WRONG_KIND")) {
+      out.add(Telemetry.parseFrom(SignedEnvelope.parseFrom(r.envelope()).getTelemetry()));
     }
     return out;
   }

@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Verifies signed envelopes. Never throws on bad input: every outcome is a {@link
  * VerificationResult} with a {@link Reason}.
  *
- * <p>Checks, in order: size limit (before parsing); envelope parse and structure (version, key
- * type, telemetry and a 64-byte signature present); version and key type supported; telemetry
+ * <p>Checks, in order: size limit (before parsing); envelope parse and structure (no field outside
+ * SignedEnvelope v1's five, none repeated: the outer envelope is not signed; version, key type,
+ * telemetry and a 64-byte signature present); version and key type supported; telemetry
  * parse; public key canonical and on the curve; device id = key; signature over the exact
  * telemetry bytes (never re-serialized); canonical signature form.
  *
@@ -98,6 +99,10 @@ public final class EnvelopeVerifier {
     } catch (InvalidProtocolBufferException e) {
       return VerificationResult.reject(Reason.MALFORMED, "not a SignedEnvelope: " + e.getMessage());
     }
+    String outer = outerFieldProblem(bytes);
+    if (outer != null) {
+      return VerificationResult.reject(Reason.MALFORMED, outer);
+    }
     if (env.getVersion() == 0) {
       return VerificationResult.reject(Reason.MALFORMED, "envelope has no version");
     }
@@ -153,6 +158,44 @@ public final class EnvelopeVerifier {
       default:
         return VerificationResult.reject(Reason.BAD_SIGNATURE, "signature does not verify", keyType, publicKey, telemetryBytes, telemetry);
     }
+  }
+
+  /**
+   * The outer SignedEnvelope is not signed: a field it does not define (or one repeated, or with
+   * another wire type) would be stored with the envelope, under the same hash, without the
+   * device having sent it. Unknown fields are welcome inside the signed telemetry only.
+   *
+   * @return what is wrong, or null
+   */
+  private static String outerFieldProblem(byte[] bytes) {
+    try {
+      return scanOuterFields(bytes);
+    } catch (java.io.IOException e) {
+      return "not a SignedEnvelope: " + e.getMessage();
+    }
+  }
+
+  private static String scanOuterFields(byte[] bytes) throws java.io.IOException {
+    com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(bytes);
+    int seen = 0;
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      int field = com.google.protobuf.WireFormat.getTagFieldNumber(tag);
+      int wireType = com.google.protobuf.WireFormat.getTagWireType(tag);
+      int expected = field == 1 || field == 2 ? com.google.protobuf.WireFormat.WIRETYPE_VARINT
+          : field >= 3 && field <= 5 ? com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED : -1;
+      if (expected < 0) {
+        return "envelope has unknown field " + field + " outside the signed telemetry";
+      }
+      if (wireType != expected) {
+        return "envelope field " + field + " has wire type " + wireType + ", expected " + expected;
+      }
+      if ((seen & (1 << field)) != 0) {
+        return "envelope field " + field + " appears more than once";
+      }
+      seen |= 1 << field;
+      in.skipField(tag);
+    }
+    return null;
   }
 
   private CachedKey decodeKey(KeyType type, ByteString encoded) {

@@ -52,6 +52,28 @@ class EnvelopeReasonsTest {
     assertEquals(Reason.MALFORMED, verify(e.toBuilder().setTelemetry(ByteString.copyFrom(new byte[] {0x0a, 0x05, 1})).build()));
   }
 
+  /** The outer envelope is not signed: bytes outside the five fields of SignedEnvelope v1 are refused (issue 13). */
+  @Test
+  void fields_outside_the_signed_telemetry_are_malformed() throws Exception {
+    byte[] good = envelope(KeyType.ED25519).toByteArray();
+    assertTrue(verifier.verify(good).isOk());
+    VerificationResult unknown = verifier.verify(concat(good, new byte[] {(byte) 0xf8, 0x07, 0x01})); // field 127 = 1
+    assertEquals(Reason.MALFORMED, unknown.reason());
+    assertTrue(unknown.detail().contains("unknown field 127"), unknown.detail());
+    VerificationResult wrongType = verifier.verify(concat(good, new byte[] {0x0a, 0x01, 0x01})); // version, length-delimited
+    assertEquals(Reason.MALFORMED, wrongType.reason());
+    assertTrue(wrongType.detail().contains("field 1"), wrongType.detail());
+    VerificationResult twice = verifier.verify(concat(good, new byte[] {0x08, 0x01})); // version again
+    assertEquals(Reason.MALFORMED, twice.reason());
+    assertTrue(twice.detail().contains("more than once"), twice.detail());
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   @Test
   void unsupported_version_and_key_type() throws Exception {
     SignedEnvelope e = envelope(KeyType.ED25519);

@@ -310,7 +310,7 @@ public final class RestApi implements AutoCloseable {
       n.put("detail", rej.get().detail());
       n.put("device_id", rej.get().deviceId());
       if (rej.get().sequence() != null) {
-        n.put("sequence", rej.get().sequence());
+        n.put("sequence", unsigned(rej.get().sequence()));
       }
       n.put("received_at", rej.get().receivedAt());
       json(ex, 200, n);
@@ -357,8 +357,8 @@ public final class RestApi implements AutoCloseable {
     ObjectNode n = JSON.createObjectNode();
     n.put("envelope_hash", HexFormat.of().formatHex(e.hash()));
     n.put("device_id", e.deviceId());
-    n.put("sequence", e.sequence());
-    n.put("device_time", e.deviceTime());
+    n.put("sequence", unsigned(e.sequence()));
+    n.put("device_time", unsigned(e.deviceTime()));
     n.put("received_at", e.receivedAt());
     n.put("payload", switch (e.payloadKind()) {
       case 8 -> "sensor";
@@ -410,6 +410,11 @@ public final class RestApi implements AutoCloseable {
       n.put("committer", chain.committer());
     }
     return n;
+  }
+
+  /** A uint64 of the wire format held in a long: printed as the unsigned number it is. */
+  static java.math.BigInteger unsigned(long v) {
+    return v >= 0 ? java.math.BigInteger.valueOf(v) : new java.math.BigInteger(Long.toUnsignedString(v));
   }
 
   private static Map<String, String> query(String raw) {

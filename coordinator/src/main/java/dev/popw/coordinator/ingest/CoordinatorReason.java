@@ -27,5 +27,7 @@ public enum CoordinatorReason {
   /** No payload. */
   EMPTY_PAYLOAD,
   /** Telemetry from a simulated source, and this coordinator is set to refuse it. */
-  SIMULATED
+  SIMULATED,
+  /** A payload of another kind than the device registered as (a GPU report from a sensor). */
+  WRONG_KIND
 }

@@ -96,10 +96,12 @@ public final class IngestPipeline implements AutoCloseable {
 
   private CompletableFuture<IngestResult> decide(VerificationResult vr, byte[] envelope, String topicDeviceId, long receivedAt) {
     if (!vr.isOk()) {
-      String dev = vr.deviceId().map(Object::toString).orElse(null);
+      // Not authenticated: anyone can name a victim's key, so the rejection is not the device's.
+      // It is stored under no device; the id it claims is kept in the detail.
+      String claimed = vr.deviceId().map(Object::toString).orElse(null);
       long seq = vr.telemetry().map(Telemetry::getSequence).orElse(0L);
-      return reject(vr.reason().name(), vr.detail(), dev, seq, vr.envelopeHash().orElse(null), receivedAt,
-          envelope.length <= config.maxEnvelopeBytes() ? envelope : null, null);
+      return reject(vr.reason().name(), claimed == null ? vr.detail() : vr.detail() + " (claims " + claimed + ")", null, seq,
+          vr.envelopeHash().orElse(null), receivedAt, envelope.length <= config.maxEnvelopeBytes() ? envelope : null, null);
     }
     Telemetry t = vr.telemetry().orElseThrow();
     String deviceId = vr.deviceId().orElseThrow().toString();
@@ -122,8 +124,17 @@ public final class IngestPipeline implements AutoCloseable {
     if (seq == 0) {
       return reject(CoordinatorReason.BAD_SEQUENCE, "sequence numbers start at 1", deviceId, seq, hash, receivedAt, envelope, null);
     }
+    if (seq < 0) { // uint64 on the wire: 2^63 and above read as negative longs (docs/decisions.md)
+      return reject(CoordinatorReason.BAD_SEQUENCE, "sequence numbers above 2^63-1 are not supported", deviceId, seq, hash,
+          receivedAt, envelope, null);
+    }
     if (t.getPayloadCase() == Telemetry.PayloadCase.PAYLOAD_NOT_SET) {
       return reject(CoordinatorReason.EMPTY_PAYLOAD, "telemetry has no payload", deviceId, seq, hash, receivedAt, envelope, null);
+    }
+    Telemetry.PayloadCase expected = payloadOf(state.record.kind());
+    if (t.getPayloadCase() != expected) {
+      return reject(CoordinatorReason.WRONG_KIND, "a " + t.getPayloadCase() + " payload from a device registered as "
+          + (expected == null ? "kind " + state.record.kind() : expected), deviceId, seq, hash, receivedAt, envelope, null);
     }
     int flags = 0;
     if (t.getSimulated()) {
@@ -134,11 +145,13 @@ public final class IngestPipeline implements AutoCloseable {
       flags |= AcceptedEnvelope.Flags.SIMULATED;
     }
     long now = receivedAt;
-    if (t.getTimestampMs() > now + config.maxClockSkew().toMillis()) {
-      return reject(CoordinatorReason.FUTURE_TIMESTAMP, "device clock is " + (t.getTimestampMs() - now) + " ms ahead",
+    long deviceTime = t.getTimestampMs(); // uint64 on the wire: compared as unsigned
+    if (Long.compareUnsigned(deviceTime, now + config.maxClockSkew().toMillis()) > 0) {
+      return reject(CoordinatorReason.FUTURE_TIMESTAMP, "device clock is " + Long.toUnsignedString(deviceTime - now) + " ms ahead",
           deviceId, seq, hash, receivedAt, envelope, null);
     }
-    if (t.getTimestampMs() < now - config.freshness().toMillis()) {
+    // From here 0 <= deviceTime <= now + skew, so signed arithmetic is exact.
+    if (deviceTime < now - config.freshness().toMillis()) {
       if (t.getPayloadCase() != Telemetry.PayloadCase.SENSOR) {
         return reject(CoordinatorReason.STALE, "telemetry is " + (now - t.getTimestampMs()) / 1000 + " s old",
             deviceId, seq, hash, receivedAt, envelope, null);
@@ -200,6 +213,16 @@ public final class IngestPipeline implements AutoCloseable {
       }
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });
+  }
+
+  /** The payload a device of this registered kind sends (DeviceRecord.kind(): 1 sensor, 2 coverage, 3 gpu). */
+  private static Telemetry.PayloadCase payloadOf(int kind) {
+    return switch (kind) {
+      case 1 -> Telemetry.PayloadCase.SENSOR;
+      case 2 -> Telemetry.PayloadCase.COVERAGE;
+      case 3 -> Telemetry.PayloadCase.GPU;
+      default -> null;
+    };
   }
 
   private CompletableFuture<IngestResult> reject(CoordinatorReason reason, String detail, String deviceId, long seq, byte[] hash,

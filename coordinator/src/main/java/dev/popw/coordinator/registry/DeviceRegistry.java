@@ -1,6 +1,7 @@
 package dev.popw.coordinator.registry;
 
 import dev.popw.coordinator.ingest.IngestPipeline;
+import dev.popw.coordinator.store.DeviceStore;
 import dev.popw.coordinator.store.Store;
 import dev.popw.identity.DeviceId;
 import dev.popw.proto.v1.Location;
@@ -12,8 +13,10 @@ import java.time.Duration;
 
 /**
  * Registers devices from signed registrations (see {@link Registrations}): the signature must be
- * the device's own, the network ours and the timestamp within the allowed window, so an old
- * registration cannot be replayed to move a device back to a previous owner.
+ * the device's own, the network ours, the timestamp within the allowed window and later than the
+ * device's current registration (registrations only move forward), so an old registration cannot
+ * be replayed to move a device back to a previous owner. Re-sending the identical current
+ * registration succeeds and changes nothing (it does not reactivate a deactivated device).
  */
 public final class DeviceRegistry {
   private final Store store;
@@ -46,17 +49,42 @@ public final class DeviceRegistry {
       throw new RegistrationException("registration is for network '" + reg.getNetworkId() + "', this coordinator serves '" + networkId + "'");
     }
     long now = clock.millis();
-    if (Math.abs(now - reg.getTimestampMs()) > window.toMillis()) {
-      throw new RegistrationException("registration timestamp is " + Math.abs(now - reg.getTimestampMs()) / 1000
-          + " s away from the coordinator's clock (allowed: " + window.toSeconds() + " s); check the device clock");
+    long signedAt = reg.getTimestampMs(); // uint64: 2^63 and above are far in the future
+    if (signedAt < 0 || Math.abs(now - signedAt) > window.toMillis()) {
+      throw new RegistrationException("registration timestamp is " + (signedAt < 0 ? "centuries" : Math.abs(now - signedAt) / 1000 + " s")
+          + " away from the coordinator's clock (allowed: " + window.toSeconds() + " s); check the device clock");
+    }
+    Location loc = reg.hasLocation() ? reg.getLocation() : null;
+    if (loc != null) {
+      checkLocation(loc);
     }
     DeviceId id = r.deviceId().orElseThrow();
-    Location loc = reg.hasLocation() ? reg.getLocation() : null;
-    store.devices().upsertDevice(id, r.owner().orElseThrow().toString(), reg.getKindValue(),
+    DeviceStore.Upsert done = store.devices().upsertDevice(id, r.owner().orElseThrow().toString(), reg.getKindValue(),
         loc == null ? null : loc.getLatitude(), loc == null ? null : loc.getLongitude(),
-        loc == null || loc.getH3Cell() == 0 ? null : loc.getH3Cell(), now, signedRegistration);
-    pipeline.deviceChanged(id.toString());
+        loc == null || loc.getH3Cell() == 0 ? null : loc.getH3Cell(), now, signedAt, signedRegistration);
+    if (done == DeviceStore.Upsert.NOT_NEWER) {
+      throw new RegistrationException("registration is not newer than the device's current registration; registrations only move"
+          + " forward, so sign a new one (an older one may be a replay)");
+    }
+    if (done == DeviceStore.Upsert.STORED) {
+      pipeline.deviceChanged(id.toString());
+    }
     return id;
+  }
+
+  /** The same rule as for telemetry locations (PayloadBounds): finite, and a place on Earth. */
+  private static void checkLocation(Location l) {
+    double lat = l.getLatitude();
+    double lon = l.getLongitude();
+    if (!Double.isFinite(lat) || !Double.isFinite(lon)) {
+      throw new RegistrationException("registration location is not finite");
+    }
+    if (lat < -90 || lat > 90) {
+      throw new RegistrationException("registration latitude " + lat + " outside [-90.0, 90.0]");
+    }
+    if (lon < -180 || lon > 180) {
+      throw new RegistrationException("registration longitude " + lon + " outside [-180.0, 180.0]");
+    }
   }
 
   /** Deactivates (or reactivates) a device; its envelopes are then rejected as DEVICE_INACTIVE. */

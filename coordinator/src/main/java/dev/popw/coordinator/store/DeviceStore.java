@@ -22,39 +22,101 @@ public final class DeviceStore {
     this.ds = ds;
   }
 
-  /** Inserts or replaces a device's registration (a re-registration may change owner or place). */
-  public synchronized void upsertDevice(DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now, byte[] signedRegistration) {
+  /** What {@link #upsertDevice} did. */
+  public enum Upsert {
+    /** Stored: a new device, or a newer registration of a known one. */
+    STORED,
+    /** The identical signed registration is already the current one; nothing changed. */
+    UNCHANGED,
+    /** Refused: the device's current registration is signed at the same time or later. */
+    NOT_NEWER
+  }
+
+  /** As {@link #upsertDevice(DeviceId, String, int, Double, Double, Long, long, long, byte[])} with the coordinator time as registration time. */
+  public Upsert upsertDevice(DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now, byte[] signedRegistration) {
+    return upsertDevice(id, owner, kind, lat, lon, h3, now, now, signedRegistration);
+  }
+
+  /**
+   * Inserts a device's registration, or replaces it with a newer one (a re-registration may change
+   * owner or place). Registrations only move forward: one whose {@code registrationTime} (its
+   * signed timestamp) is not later than the stored one's is refused, unless it is the identical
+   * current registration, which changes nothing. The check and the write are one transaction with
+   * the device's row locked, so concurrent registrations (several coordinators) cannot both pass.
+   */
+  public synchronized Upsert upsertDevice(DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now,
+      long registrationTime, byte[] signedRegistration) {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement del = c.prepareStatement("UPDATE devices SET owner_address=?, kind=?, status='ACTIVE', latitude=?, longitude=?, h3_cell=?, registration=? WHERE device_id=?")) {
-        del.setString(1, owner);
-        del.setInt(2, kind);
-        Jdbc.setDouble(del, 3, lat);
-        Jdbc.setDouble(del, 4, lon);
-        Jdbc.setLong(del, 5, h3);
-        del.setBytes(6, signedRegistration);
-        del.setString(7, id.toString());
-        if (del.executeUpdate() == 0) {
-          try (PreparedStatement ins = c.prepareStatement(
-              "INSERT INTO devices (device_id, key_type, public_key, owner_address, kind, status, latitude, longitude, h3_cell, registered_at, registration,"
-                  + " device_no) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?,(SELECT COALESCE(MAX(device_no), 0) + 1 FROM devices))")) {
-            ins.setString(1, id.toString());
-            ins.setInt(2, id.keyType().wireValue());
-            ins.setBytes(3, id.publicKey());
-            ins.setString(4, owner);
-            ins.setInt(5, kind);
-            Jdbc.setDouble(ins, 6, lat);
-            Jdbc.setDouble(ins, 7, lon);
-            Jdbc.setLong(ins, 8, h3);
-            ins.setLong(9, now);
-            ins.setBytes(10, signedRegistration);
-            ins.executeUpdate();
-          }
-        }
+      try {
+        Upsert result = upsert(c, id, owner, kind, lat, lon, h3, now, registrationTime, signedRegistration);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
       }
-      c.commit();
     } catch (SQLException e) {
       throw new StoreException("cannot store device " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Upsert upsert(Connection c, DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now,
+      long registrationTime, byte[] signedRegistration) throws SQLException {
+    try (PreparedStatement sel = c.prepareStatement("SELECT registration_time, registration FROM devices WHERE device_id=? FOR UPDATE")) {
+      sel.setString(1, id.toString());
+      try (ResultSet rs = sel.executeQuery()) {
+        if (rs.next()) {
+          byte[] current = rs.getBytes(2);
+          if (java.util.Arrays.equals(current, signedRegistration)) {
+            return Upsert.UNCHANGED;
+          }
+          long currentTime = rs.getObject(1) != null ? rs.getLong(1) : signedTimestamp(current);
+          if (Long.compareUnsigned(registrationTime, currentTime) <= 0) {
+            return Upsert.NOT_NEWER;
+          }
+          try (PreparedStatement up = c.prepareStatement(
+              "UPDATE devices SET owner_address=?, kind=?, status='ACTIVE', latitude=?, longitude=?, h3_cell=?, registration=?, registration_time=? WHERE device_id=?")) {
+            up.setString(1, owner);
+            up.setInt(2, kind);
+            Jdbc.setDouble(up, 3, lat);
+            Jdbc.setDouble(up, 4, lon);
+            Jdbc.setLong(up, 5, h3);
+            up.setBytes(6, signedRegistration);
+            up.setLong(7, registrationTime);
+            up.setString(8, id.toString());
+            up.executeUpdate();
+          }
+          return Upsert.STORED;
+        }
+      }
+    }
+    try (PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO devices (device_id, key_type, public_key, owner_address, kind, status, latitude, longitude, h3_cell, registered_at, registration,"
+            + " registration_time, device_no) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?,?,(SELECT COALESCE(MAX(device_no), 0) + 1 FROM devices))")) {
+      ins.setString(1, id.toString());
+      ins.setInt(2, id.keyType().wireValue());
+      ins.setBytes(3, id.publicKey());
+      ins.setString(4, owner);
+      ins.setInt(5, kind);
+      Jdbc.setDouble(ins, 6, lat);
+      Jdbc.setDouble(ins, 7, lon);
+      Jdbc.setLong(ins, 8, h3);
+      ins.setLong(9, now);
+      ins.setBytes(10, signedRegistration);
+      ins.setLong(11, registrationTime);
+      ins.executeUpdate();
+    }
+    return Upsert.STORED;
+  }
+
+  /** The signed timestamp of a registration stored before schema version 5; 0 when it does not parse. */
+  private static long signedTimestamp(byte[] signedRegistration) {
+    try {
+      return dev.popw.proto.v1.Registration.parseFrom(
+          dev.popw.proto.v1.SignedRegistration.parseFrom(signedRegistration).getRegistration()).getTimestampMs();
+    } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+      return 0;
     }
   }
 

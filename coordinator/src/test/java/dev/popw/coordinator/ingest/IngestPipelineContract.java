@@ -138,17 +138,18 @@ abstract class IngestPipelineContract {
       assertEquals(CoordinatorReason.FUTURE_TIMESTAMP.name(),
           f.submit(d.sealer(200, ahead, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes()).reason());
       Clock hourAgo = Clock.fixed(f.clock.instant().minus(Duration.ofHours(1)), ZoneOffset.UTC);
+      Device hotspot = f.device(KeyType.ED25519, true, DeviceKind.COVERAGE);
       assertEquals(CoordinatorReason.STALE.name(),
-          f.submit(d.sealer(300, hourAgo, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.witness()).bytes()).reason());
+          f.submit(hotspot.sealer(300, hourAgo, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.witness()).bytes()).reason());
       IngestResult backfill = f.submit(d.sealer(400, hourAgo, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes());
       assertEquals(IngestStatus.ACCEPTED, backfill.status(), "late sensor data is accepted as backfill");
       assertTrue((backfill.flags() & AcceptedEnvelope.Flags.BACKFILL) != 0);
       // Physically impossible values are evidence of a lie, judged by the validators at epoch close;
       // values that are no number at all are unsafe to store.
       CoverageReport loud = SampleTelemetry.witness().toBuilder().setRssiDbm(10).build();
-      assertEquals(IngestStatus.ACCEPTED, f.submit(d.sealer(500, now, PipelineFixture.NETWORK, new byte[0]).seal(loud).bytes()).status());
+      assertEquals(IngestStatus.ACCEPTED, f.submit(hotspot.sealer(500, now, PipelineFixture.NETWORK, new byte[0]).seal(loud).bytes()).status());
       CoverageReport nan = SampleTelemetry.witness().toBuilder().setRssiDbm(Float.NaN).build();
-      IngestResult r = f.submit(d.sealer(550, now, PipelineFixture.NETWORK, new byte[0]).seal(nan).bytes());
+      IngestResult r = f.submit(hotspot.sealer(550, now, PipelineFixture.NETWORK, new byte[0]).seal(nan).bytes());
       assertEquals(CoordinatorReason.OUT_OF_BOUNDS.name(), r.reason());
       assertTrue(r.detail().contains("finite"), r.detail());
       byte[] empty = d.signRaw(Telemetry.newBuilder().setDeviceId(ByteString.copyFrom(d.signer.deviceId().toBytes()))
@@ -184,7 +185,7 @@ abstract class IngestPipelineContract {
     try (PipelineFixture f = fixture(1024)) {
       Device d = f.device(KeyType.ECDSA_SECP256K1, true);
       SealedEnvelope first = d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather());
-      SealedEnvelope conflicting = d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.gpus(1));
+      SealedEnvelope conflicting = d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(otherWeather());
       assertEquals(IngestStatus.ACCEPTED, f.submit(first.bytes()).status());
       IngestResult again = f.submit(first.bytes());
       assertEquals(IngestStatus.DUPLICATE, again.status());
@@ -231,7 +232,7 @@ abstract class IngestPipelineContract {
       assertEquals(IngestStatus.ACCEPTED, f.submit(e.bytes()).status());
     }
     assertEquals(IngestStatus.DUPLICATE, f.submit(sent.get(1).bytes()).status(), "sequence 2 is below the window of 4");
-    SealedEnvelope fork = d.sealer(2, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.gpus(1));
+    SealedEnvelope fork = d.sealer(2, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(otherWeather());
     assertEquals(CoordinatorReason.EQUIVOCATION.name(), f.submit(fork.bytes()).reason());
     f.pipeline.close();
     // A new pipeline over the same database: state comes back from it.
@@ -300,6 +301,7 @@ abstract class IngestPipelineContract {
       assertTrue(stale.getMessage().contains("clock"), stale.getMessage());
       DeviceId id = f.registry.register(Registrations.sign(d.signer, PipelineFixture.OWNER, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
       assertEquals(PipelineFixture.OWNER.toString(), f.store.devices().device(id.toString()).orElseThrow().owner());
+      f.clock.advance(Duration.ofMillis(1)); // registrations only move forward
       dev.popw.identity.EvmAddress next = dev.popw.identity.EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
       f.registry.register(Registrations.sign(d.signer, next, DeviceKind.GPU, null, PipelineFixture.NETWORK, f.clock));
       assertEquals(next.toString(), f.store.devices().device(id.toString()).orElseThrow().owner());
@@ -311,7 +313,7 @@ abstract class IngestPipelineContract {
     try (PipelineFixture f = fixture(64)) {
       List<Device> devices = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        devices.add(f.device(KeyType.values()[i % 3], true));
+        devices.add(f.device(KeyType.values()[i % 3], true, DeviceKind.GPU));
       }
       List<byte[]> all = new ArrayList<>();
       for (Device d : devices) {
@@ -335,5 +337,11 @@ abstract class IngestPipelineContract {
       assertEquals(800L, outcomes.get("ACCEPTED"));
       assertEquals(800L, outcomes.get("DUPLICATE"));
     }
+  }
+
+  /** Sensor content other than {@link SampleTelemetry#weather()}, for a conflicting envelope under the same number. */
+  private static dev.popw.proto.v1.SensorReading otherWeather() {
+    dev.popw.proto.v1.SensorReading w = SampleTelemetry.weather();
+    return w.toBuilder().setMeasurements(0, w.getMeasurements(0).toBuilder().setValue(w.getMeasurements(0).getValue() + 1)).build();
   }
 }

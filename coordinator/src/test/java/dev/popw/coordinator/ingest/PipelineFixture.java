@@ -44,9 +44,14 @@ final class PipelineFixture implements AutoCloseable {
 
   /** A device with its own key and sealer; registered unless {@code register} is false. */
   Device device(KeyType type, boolean register) {
+    return device(type, register, DeviceKind.SENSOR);
+  }
+
+  /** A device registered (unless {@code register} is false) as {@code kind}. */
+  Device device(KeyType type, boolean register, DeviceKind kind) {
     Device d = new Device(SoftwareSigner.generate(type, new SecureRandom()), clock);
     if (register) {
-      registry.register(Registrations.sign(d.signer, OWNER, DeviceKind.SENSOR, null, NETWORK, clock));
+      registry.register(Registrations.sign(d.signer, OWNER, kind, null, NETWORK, clock));
     }
     return d;
   }

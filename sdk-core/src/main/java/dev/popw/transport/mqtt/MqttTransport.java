@@ -21,12 +21,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -62,6 +64,13 @@ public final class MqttTransport implements Transport {
   private final Map<ByteString, CompletableFuture<Acknowledgement>> awaitingReceipt = new ConcurrentHashMap<>();
   private final dev.popw.internal.logging.RateLimitedLog ignoredLog = new dev.popw.internal.logging.RateLimitedLog(LOG, 60_000);
   private final AtomicInteger serverReceiveMaximum = new AtomicInteger(Integer.MAX_VALUE);
+
+  /**
+   * A connection attempt is scheduled or under way. Reconnection is single-flight: a lost
+   * connection can be reported twice (a failed SUBSCRIBE and Paho's {@code disconnected}), and two
+   * attempts made the second fail with "Client is connected" and mark a live connection lost.
+   */
+  private final AtomicBoolean attempting = new AtomicBoolean();
 
   private volatile MqttAsyncClient client;
   private volatile boolean connected;
@@ -126,11 +135,18 @@ public final class MqttTransport implements Transport {
       throw new TransportException("invalid MQTT server URI '" + serverUri + "': " + e.getMessage(), e);
     }
     client.setCallback(new Callback());
+    attempting.set(true);
     scheduler.execute(this::connect);
   }
 
+  /** One connection attempt; runs only while {@link #attempting} is held. */
   private void connect() {
     if (closed) {
+      attempting.set(false);
+      return;
+    }
+    if (client.isConnected()) { // already connected counts as connected
+      afterConnect();
       return;
     }
     MqttConnectionOptions o = new MqttConnectionOptions();
@@ -153,11 +169,7 @@ public final class MqttTransport implements Transport {
           MqttProperties p = token.getResponseProperties();
           Integer rm = p == null ? null : p.getReceiveMaximum();
           serverReceiveMaximum.set(rm == null || rm <= 0 ? 65_535 : rm);
-          if (ackMode == AckMode.RECEIPT) {
-            subscribeReceipts();
-          } else {
-            onConnected();
-          }
+          afterConnect();
         }
 
         @Override
@@ -166,7 +178,19 @@ public final class MqttTransport implements Transport {
         }
       });
     } catch (MqttException e) {
-      onConnectFailed(e);
+      if (e.getReasonCode() == MqttClientException.REASON_CODE_CLIENT_CONNECTED) {
+        afterConnect();
+      } else {
+        onConnectFailed(e);
+      }
+    }
+  }
+
+  private void afterConnect() {
+    if (ackMode == AckMode.RECEIPT) {
+      subscribeReceipts();
+    } else {
+      onConnected();
     }
   }
 
@@ -193,6 +217,13 @@ public final class MqttTransport implements Transport {
 
   private void onConnected() {
     connected = true;
+    attempting.set(false);
+    if (!client.isConnected()) {
+      // Lost again before this attempt finished; the loss was not followed up while it ran.
+      connected = false;
+      scheduleReconnect(new TransportException("connection lost while connecting"));
+      return;
+    }
     backoff.reset();
     listener.connected();
   }
@@ -200,11 +231,13 @@ public final class MqttTransport implements Transport {
   private void onConnectFailed(Throwable e) {
     connected = false;
     listener.disconnected(e);
+    attempting.set(false);
     scheduleReconnect(e);
   }
 
+  /** Schedules the next attempt unless one is already scheduled or under way. */
   private void scheduleReconnect(Throwable cause) {
-    if (closed) {
+    if (closed || !attempting.compareAndSet(false, true)) {
       return;
     }
     long delay = backoff.nextDelayMillis();
