@@ -30,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -91,7 +92,38 @@ public final class Agent implements AutoCloseable {
       throw new AgentSettingsException("no source is enabled: enable at least one [sources.*] section in the settings file"
           + " (for a try-out: POPW_SOURCES_SIMULATED_SENSOR=true)");
     }
+    String mismatch = kindMismatch(s);
+    if (mismatch != null) {
+      signer.close();
+      throw new AgentSettingsException(mismatch);
+    }
     return start(s, signer, transport(s), sources, Duration.ofSeconds(10));
+  }
+
+  /**
+   * Null when every enabled source produces the kind the device registers as (setting {@code kind});
+   * otherwise the one-line reason. The coordinator refuses another kind's telemetry as WRONG_KIND,
+   * so such a source would only fill the outbox with envelopes that are never accepted.
+   */
+  static String kindMismatch(AgentSettings s) {
+    String kind = s.string("kind").trim().toLowerCase(java.util.Locale.ROOT);
+    Map<String, String> kinds = new java.util.LinkedHashMap<>();
+    kinds.put("sources.bme280.enabled", "sensor");
+    kinds.put("sources.ds18b20.enabled", "sensor");
+    kinds.put("sources.gpu.enabled", "gpu");
+    kinds.put("sources.coverage.enabled", "coverage");
+    for (SimulatedSource.Kind k : SimulatedSource.Kind.values()) {
+      String name = k.name().toLowerCase(java.util.Locale.ROOT);
+      kinds.put("sources.simulated." + name, name);
+    }
+    for (Map.Entry<String, String> e : kinds.entrySet()) {
+      if (s.bool(e.getKey()) && !e.getValue().equals(kind)) {
+        String source = e.getKey().replace(".enabled", "").replace("sources.", "");
+        return "source '" + source + "' produces " + e.getValue() + " telemetry, but this device is a " + kind + " device (setting 'kind');"
+            + " the coordinator refuses another kind's telemetry (WRONG_KIND): run one agent, with its own key, per kind of work";
+      }
+    }
+    return null;
   }
 
   /** Starts with explicit parts (tests, embedding). */

@@ -72,4 +72,14 @@ class AgentSettingsTest {
         assertThrows(AgentSettingsException.class, () -> s.i2cAddress("sources.bme280.address")).getMessage());
     assertEquals(0x76, AgentSettings.load(null, Map.of()).i2cAddress("sources.bme280.address"));
   }
+
+  /** The coordinator refuses another kind's telemetry (WRONG_KIND): the agent says so at start instead of queueing it. */
+  @Test
+  void a_source_of_another_kind_than_the_device_is_named_in_one_line() {
+    assertEquals(null, Agent.kindMismatch(AgentSettings.load(null, Map.of("POPW_SOURCES_SIMULATED_SENSOR", "true"))));
+    String why = Agent.kindMismatch(AgentSettings.load(null, Map.of("POPW_SOURCES_SIMULATED_SENSOR", "true",
+        "POPW_SOURCES_SIMULATED_GPU", "true")));
+    assertTrue(why.startsWith("source 'simulated.gpu' produces gpu telemetry, but this device is a sensor device"), why);
+    assertEquals(null, Agent.kindMismatch(AgentSettings.load(null, Map.of("POPW_KIND", "gpu", "POPW_SOURCES_GPU_ENABLED", "true"))));
+  }
 }
