@@ -46,7 +46,8 @@ class MqttReconnectIT {
         .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
         .ackTimeout(Duration.ofSeconds(3))
         .build();
-    return DeviceClient.builder().signer(signer).transport(transport).stateDirectory(tmp.resolve("state"))
+    return DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust()).signer(signer).transport(transport)
+        .stateDirectory(tmp.resolve("state"))
         .networkId("popw-test").clock(Clock.systemUTC()).build();
   }
 
