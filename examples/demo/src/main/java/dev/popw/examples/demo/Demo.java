@@ -242,12 +242,12 @@ public final class Demo implements Callable<Integer> {
       steps.done("");
 
       Map<String, Long> acceptedBy = new LinkedHashMap<>();
-      Map<String, Long> rejections = new TreeMap<>();
       for (Map.Entry<String, String> e : ids.entrySet()) {
         acceptedBy.put(e.getKey(), coordinator.store().envelopes().countAccepted(e.getValue()));
-        coordinator.store().envelopes().rejectionCounts(e.getValue()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
       }
-      coordinator.store().envelopes().rejectionCounts(bad.intruderId()).forEach((k, v) -> rejections.merge(k, v, Long::sum));
+      // Every rejection the coordinator stored: a bad signature is not counted against the device
+      // whose key it claims, so per-device counts would miss it.
+      Map<String, Long> rejections = new TreeMap<>(coordinator.store().envelopes().rejectionCounts(null));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict, work);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
