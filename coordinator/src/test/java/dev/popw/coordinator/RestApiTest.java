@@ -43,8 +43,7 @@ class RestApiTest {
 
   @Test
   void registers_devices_and_explains_every_envelope() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, new SecureRandom());
       byte[] reg = Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC());
@@ -145,11 +144,9 @@ class RestApiTest {
   /** Issue 13, finding 7, against a running coordinator. */
   @Test
   void refuses_registrations_with_no_place_on_earth() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
       Clock now = Clock.systemUTC();
       for (double bad : new double[] {Double.NaN, 1e308}) {
         byte[] reg = Registrations.sign(signer, OWNER, DeviceKind.SENSOR,
@@ -162,8 +159,7 @@ class RestApiTest {
   /** Issue 13, finding 3, against a running coordinator. */
   @Test
   void registrations_only_move_forward() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
       String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
@@ -190,14 +186,11 @@ class RestApiTest {
   /** Issue 13, finding 2, against a running coordinator. */
   @Test
   void compares_and_prints_uint64_times_and_sequence_numbers_as_unsigned() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
       Clock now = Clock.systemUTC();
-      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
-          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      registerSensor(base, signer, now);
       long maxUnsigned = -1L; // 2^64 - 1
       IngestResult future = c.pipeline().submit(signRaw(signer, telemetry(signer, 1, maxUnsigned).setSensor(SampleTelemetry.weather())), null).join();
       assertEquals("FUTURE_TIMESTAMP", future.reason(), future.toString());
@@ -212,14 +205,11 @@ class RestApiTest {
   /** Issue 13, finding 5, against a running coordinator. */
   @Test
   void refuses_a_payload_of_another_kind_than_registered() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
       Clock now = Clock.systemUTC();
-      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
-          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      registerSensor(base, signer, now);
       IngestResult gpu = c.pipeline().submit(signRaw(signer, telemetry(signer, 2, now.millis()).setGpu(SampleTelemetry.gpus(1))), null).join();
       assertEquals("WRONG_KIND", gpu.reason(), gpu.toString());
     }
@@ -228,14 +218,11 @@ class RestApiTest {
   /** Issue 13, finding 4, against a running coordinator. */
   @Test
   void refuses_fields_outside_the_signed_telemetry() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
-      String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
       Clock now = Clock.systemUTC();
-      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
-          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      registerSensor(base, signer, now);
       byte[] good = signRaw(signer, telemetry(signer, 3, now.millis()).setSensor(SampleTelemetry.weather()));
       byte[] padded = java.util.Arrays.copyOf(good, good.length + 3);
       padded[good.length] = (byte) 0xf8; // field 127, varint 1
@@ -251,14 +238,12 @@ class RestApiTest {
   /** Issue 13, finding 6, against a running coordinator. */
   @Test
   void unauthenticated_rejections_do_not_count_against_the_device_they_name() throws Exception {
-    try (Coordinator c = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)))) {
+    try (Coordinator c = apiOnlyCoordinator()) {
       String base = "http://127.0.0.1:" + c.apiPort();
       SoftwareSigner signer = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
       String id = URLEncoder.encode(signer.deviceId().toString(), StandardCharsets.UTF_8);
       Clock now = Clock.systemUTC();
-      assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
-          Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
+      registerSensor(base, signer, now);
       byte[] good = signRaw(signer, telemetry(signer, 3, now.millis()).setSensor(SampleTelemetry.weather()));
       assertEquals("WRONG_NETWORK", c.pipeline().submit(signRaw(signer, telemetry(signer, 2, now.millis()).setNetworkId("elsewhere")
           .setSensor(SampleTelemetry.weather())), null).join().reason());
@@ -283,6 +268,18 @@ class RestApiTest {
     return dev.popw.proto.v1.SignedEnvelope.newBuilder().setVersion(1).setKeyTypeValue(signer.keyType().wireValue())
         .setPublicKey(com.google.protobuf.ByteString.copyFrom(signer.publicKey())).setTelemetry(com.google.protobuf.ByteString.copyFrom(tb))
         .setSignature(com.google.protobuf.ByteString.copyFrom(signer.sign(dev.popw.envelope.Envelopes.signingMessage(tb)))).build().toByteArray();
+  }
+
+  /** A coordinator with only the REST API (random port) and the embedded database in the test's folder. */
+  private Coordinator apiOnlyCoordinator() {
+    return Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)));
+  }
+
+  /** Registers the signer as a sensor through the API, and checks it was created. */
+  private void registerSensor(String base, SoftwareSigner signer, Clock now) throws Exception {
+    assertEquals(201, post(base + "/v1/devices", "application/octet-stream",
+        Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", now)).statusCode());
   }
 
   private HttpResponse<String> post(String url, String type, byte[] body) throws Exception {

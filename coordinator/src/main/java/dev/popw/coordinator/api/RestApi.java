@@ -83,7 +83,7 @@ public final class RestApi implements AutoCloseable {
       java.time.Clock clock, dev.popw.identity.DeviceSigner receiptKey) throws IOException {
     this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     this.chain = chain;
-    this.work = epochs == null ? null : new WorkRoutes(epochs, clock);
+    this.work = epochs == null ? null : new WorkRoutes(epochs, store.envelopes(), clock);
     this.store = store;
     this.registry = registry;
     this.batcher = batcher;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.popw.coordinator.epoch.EpochManager;
 import dev.popw.coordinator.epoch.EpochSchedule;
+import dev.popw.coordinator.store.EnvelopeRow;
+import dev.popw.coordinator.store.EnvelopeStore;
 import dev.popw.coordinator.store.EpochRecord;
 import dev.popw.coordinator.store.VerdictStore;
 import dev.popw.coordinator.validation.DeviceEpochSummary;
@@ -39,11 +41,13 @@ final class WorkRoutes {
 
   private final EpochManager epochs;
   private final VerdictStore verdicts;
+  private final EnvelopeStore envelopes;
   private final Clock clock;
   private final ReentrantLock auditing = new ReentrantLock();
 
-  WorkRoutes(EpochManager epochs, Clock clock) {
+  WorkRoutes(EpochManager epochs, EnvelopeStore envelopes, Clock clock) {
     this.epochs = epochs;
+    this.envelopes = envelopes;
     this.verdicts = epochs.store();
     this.clock = clock;
   }
@@ -228,7 +232,7 @@ final class WorkRoutes {
     if (v.isPresent()) {
       return verdictJson(v.get().verdict(), v.get().epoch());
     }
-    Optional<Long> receivedAt = verdicts.receivedAt(hash);
+    Optional<Long> receivedAt = envelopes.envelope(hash).map(EnvelopeRow::receivedAt);
     if (receivedAt.isEmpty()) {
       return null;
     }
@@ -254,7 +258,7 @@ final class WorkRoutes {
   void decorateDevice(ObjectNode n, String deviceId) {
     ArrayNode gaps = n.putArray("sequence_gaps");
     long missing = 0;
-    for (VerdictStore.SequenceGap g : verdicts.sequenceGaps(deviceId, 100)) {
+    for (EnvelopeStore.SequenceGap g : envelopes.sequenceGaps(deviceId, 100)) {
       ObjectNode o = gaps.addObject();
       o.put("from", Long.toUnsignedString(g.from()));
       o.put("to", Long.toUnsignedString(g.to()));

@@ -5,7 +5,6 @@ import dev.popw.coordinator.store.VerdictStore;
 import dev.popw.coordinator.validation.EpochEvidence;
 import dev.popw.coordinator.validation.EpochResult;
 import dev.popw.coordinator.validation.Validators;
-import dev.popw.coordinator.validation.Verdict;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
@@ -198,11 +197,6 @@ public final class EpochManager implements AutoCloseable {
   /** Verdict lookups for the API. */
   public VerdictStore store() {
     return store;
-  }
-
-  /** The verdict of an envelope stored at {@code receivedAt}: stored when its epoch closed, otherwise none yet. */
-  public Optional<Verdict> verdictOf(byte[] hash) {
-    return store.verdictOf(hash).map(VerdictStore.StoredVerdict::verdict);
   }
 
   @Override

@@ -187,7 +187,7 @@ public final class IngestPipeline implements AutoCloseable {
       }
       // A missing seq - 1 is not flagged here: it may still arrive (envelopes are verified in
       // parallel and resent out of order). Gaps are sequence numbers that never arrived, computed
-      // from the stored envelopes (VerdictStore.sequenceGaps).
+      // from the stored envelopes (EnvelopeStore.sequenceGaps).
       byte[] previous = seq > 1 ? state.hashOf(seq - 1) : null;
       if (previous != null && !Arrays.equals(previous, t.getPrevHash().toByteArray())) {
         flags |= AcceptedEnvelope.Flags.CHAIN_GAP;

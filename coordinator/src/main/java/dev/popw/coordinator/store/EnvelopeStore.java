@@ -294,4 +294,38 @@ public final class EnvelopeStore {
     }
     return k;
   }
+
+  /** A run of sequence numbers that never arrived: {@code from} to {@code to}, inclusive. */
+  public record SequenceGap(long from, long to) {
+    public long missing() {
+      return to - from + 1;
+    }
+  }
+
+  /**
+   * The sequence numbers of a device that never arrived, between its first and its latest
+   * accepted one (at most {@code limit} runs, lowest first). Computed from the stored envelopes, so
+   * envelopes that arrive out of order make no gap.
+   */
+  public List<SequenceGap> sequenceGaps(String deviceId, int limit) {
+    List<SequenceGap> out = new ArrayList<>();
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return out;
+    }
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT prev, sequence FROM (SELECT sequence, LAG(sequence) OVER (ORDER BY sequence)"
+            + " AS prev FROM envelopes WHERE device_no = ?) s WHERE prev IS NOT NULL AND sequence > prev + 1 ORDER BY sequence LIMIT ?")) {
+      ps.setInt(1, no);
+      ps.setInt(2, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new SequenceGap(rs.getLong(1) + 1, rs.getLong(2) - 1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the sequence numbers of " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
 }

@@ -210,55 +210,6 @@ public final class VerdictStore {
     }
   }
 
-  /** The receipt time of an accepted envelope, if stored. */
-  public Optional<Long> receivedAt(byte[] envelopeHash) {
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT received_at, envelope_hash FROM envelopes WHERE hash_key=?")) {
-      ps.setLong(1, EnvelopeStore.hashKey(envelopeHash));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          if (java.util.Arrays.equals(rs.getBytes(2), envelopeHash)) {
-            return Optional.of(rs.getLong(1));
-          }
-        }
-      }
-      return Optional.empty();
-    } catch (SQLException e) {
-      throw new StoreException("cannot read envelope: " + e.getMessage(), e);
-    }
-  }
-
-  /** A run of sequence numbers that never arrived: {@code from} to {@code to}, inclusive. */
-  public record SequenceGap(long from, long to) {
-    public long missing() {
-      return to - from + 1;
-    }
-  }
-
-  /**
-   * The sequence numbers of a device that never arrived, between its first and its latest
-   * accepted one (at most {@code limit} runs, lowest first). Computed from stored envelopes, so
-   * envelopes that arrive out of order make no gap.
-   */
-  public List<SequenceGap> sequenceGaps(String deviceId, int limit) {
-    List<SequenceGap> out = new ArrayList<>();
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT prev, sequence FROM (SELECT e.sequence, LAG(e.sequence) OVER (ORDER BY e.sequence)"
-            + " AS prev FROM envelopes e JOIN devices d ON d.device_no = e.device_no WHERE d.device_id = ?) s"
-            + " WHERE prev IS NOT NULL AND sequence > prev + 1 ORDER BY sequence LIMIT ?")) {
-      ps.setString(1, deviceId);
-      ps.setInt(2, limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new SequenceGap(rs.getLong(1) + 1, rs.getLong(2) - 1));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new StoreException("cannot read the sequence numbers of " + deviceId + ": " + e.getMessage(), e);
-    }
-  }
-
   // ---------------------------------------------------------------- results
 
   /**

@@ -9,7 +9,7 @@ import com.google.protobuf.ByteString;
 import dev.popw.coordinator.ingest.PipelineFixture.Device;
 import dev.popw.coordinator.registry.RegistrationException;
 import dev.popw.coordinator.store.AcceptedEnvelope;
-import dev.popw.coordinator.store.VerdictStore;
+import dev.popw.coordinator.store.EnvelopeStore;
 import dev.popw.coordinator.store.Database;
 import dev.popw.coordinator.store.RejectionRecord;
 import dev.popw.envelope.EnvelopeSealer;
@@ -252,7 +252,7 @@ abstract class IngestPipelineContract {
       IngestResult three = f.submit(s.seal(SampleTelemetry.weather()).bytes());
       assertEquals(IngestStatus.ACCEPTED, three.status());
       assertEquals(0, three.flags(), "a missing previous number is no flag at arrival: it may still come");
-      assertEquals(List.of(new VerdictStore.SequenceGap(2, 2)), f.store.verdicts().sequenceGaps(d.id(), 10));
+      assertEquals(List.of(new EnvelopeStore.SequenceGap(2, 2)), f.store.envelopes().sequenceGaps(d.id(), 10));
       byte[] wrongHead = new byte[32];
       IngestResult four = f.submit(d.sealer(4, f.clock, PipelineFixture.NETWORK, wrongHead).seal(SampleTelemetry.weather()).bytes());
       assertEquals(IngestStatus.ACCEPTED, four.status());
@@ -284,7 +284,7 @@ abstract class IngestPipelineContract {
         assertEquals(IngestStatus.ACCEPTED, x.status());
         assertEquals(0, x.flags() & ~AcceptedEnvelope.Flags.CHAIN_GAP, "flags of #" + x.sequence());
       }
-      assertEquals(List.of(), f.store.verdicts().sequenceGaps(d.id(), 10));
+      assertEquals(List.of(), f.store.envelopes().sequenceGaps(d.id(), 10));
     }
   }
 
