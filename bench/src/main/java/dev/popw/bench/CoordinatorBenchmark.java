@@ -123,6 +123,9 @@ public final class CoordinatorBenchmark {
     if (db.equals("postgresql")) {
       s = s.withPostgres(pgUrl, "postgres", "", schema);
     }
+    // The load generator's MQTT clients publish for many devices, so they connect as the coordinator
+    // itself (a connect token signed by its key), the one principal the embedded broker lets do that.
+    SoftwareSigner coordinatorKey = dev.popw.coordinator.CoordinatorKey.loadOrCreate(s.receiptKeyFile());
     try (Coordinator c = Coordinator.start(s)) {
       for (SoftwareSigner signer : signers) {
         c.registry().register(Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-bench", Clock.systemUTC()));
@@ -242,7 +245,8 @@ public final class CoordinatorBenchmark {
       long[] sentAt = new long[to];
       List<LeanMqttPublisher> conns = new ArrayList<>();
       for (int k = 0; k < clients; k++) {
-        conns.add(new LeanMqttPublisher("127.0.0.1", c.mqttPort(), "lean-" + k, 256, idx -> {
+        conns.add(new LeanMqttPublisher("127.0.0.1", c.mqttPort(), "lean-" + k, coordinatorKey.deviceId().toString(),
+            dev.popw.transport.mqtt.ConnectToken.password(coordinatorKey, "popw-bench", "lean-" + k, System.currentTimeMillis()), 256, idx -> {
           if (idx < 0) {
             latency[-1 - idx] = -1;
           } else {
@@ -290,7 +294,11 @@ public final class CoordinatorBenchmark {
       List<MqttAsyncClient> conns = new ArrayList<>();
       for (int k = 0; k < clients; k++) {
         MqttAsyncClient m = new MqttAsyncClient("tcp://127.0.0.1:" + c.mqttPort(), "bench-" + k, new MemoryPersistence());
-        m.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setUserName(coordinatorKey.deviceId().toString());
+        o.setPassword(dev.popw.transport.mqtt.ConnectToken.password(coordinatorKey, "popw-bench", "bench-" + k, System.currentTimeMillis())
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        m.connect(o).waitForCompletion(10_000);
         conns.add(m);
       }
       Semaphore[] windows = new Semaphore[clients];

@@ -27,7 +27,12 @@ final class LeanMqttPublisher implements AutoCloseable {
   private final Thread reader;
   private int nextPid = 1;
 
-  LeanMqttPublisher(String host, int port, String clientId, int inFlight, IntConsumer onAck) throws IOException {
+  /**
+   * @param username and {@code password}: the CONNECT credentials (the coordinator's embedded broker
+   *     wants a signed connect token); null for none
+   */
+  LeanMqttPublisher(String host, int port, String clientId, String username, String password, int inFlight, IntConsumer onAck)
+      throws IOException {
     this.socket = new Socket(host, port);
     socket.setTcpNoDelay(true);
     this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
@@ -35,8 +40,13 @@ final class LeanMqttPublisher implements AutoCloseable {
     this.window = new Semaphore(inFlight);
     this.onAck = onAck;
     byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-    byte[] variable = {0, 4, 'M', 'Q', 'T', 'T', 5, 0x02, 0, 60, 0}; // MQTT 5, clean start, keep-alive 60 s, no properties
-    frame(0x10, variable, new byte[] {(byte) (id.length >> 8), (byte) id.length}, id, new byte[0]);
+    byte flags = (byte) (username == null ? 0x02 : 0xC2); // clean start (+ user name and password)
+    byte[] variable = {0, 4, 'M', 'Q', 'T', 'T', 5, flags, 0, 60, 0}; // MQTT 5, keep-alive 60 s, no properties
+    if (username == null) {
+      frame(0x10, variable, utf8(id), new byte[0]);
+    } else {
+      frame(0x10, variable, utf8(id), utf8(username.getBytes(StandardCharsets.UTF_8)), utf8(password.getBytes(StandardCharsets.UTF_8)));
+    }
     out.flush();
     int type = in.readUnsignedByte();
     byte[] connack = new byte[readLength()];
@@ -60,6 +70,15 @@ final class LeanMqttPublisher implements AutoCloseable {
       frame(0x32, new byte[] {(byte) (topic.length >> 8), (byte) topic.length}, topic, new byte[] {(byte) (pid >> 8), (byte) pid, 0}, payload);
       out.flush();
     }
+  }
+
+  /** A two-byte length and the bytes. */
+  private static byte[] utf8(byte[] b) {
+    byte[] out = new byte[b.length + 2];
+    out[0] = (byte) (b.length >> 8);
+    out[1] = (byte) b.length;
+    System.arraycopy(b, 0, out, 2, b.length);
+    return out;
   }
 
   private void frame(int header, byte[]... parts) throws IOException {

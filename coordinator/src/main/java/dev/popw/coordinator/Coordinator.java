@@ -98,7 +98,21 @@ public final class Coordinator implements AutoCloseable {
       broker = null;
     } else if (s.mqttPort() >= 0) {
       mqtt = null;
-      broker = new EmbeddedBroker(s.bindHost(), s.mqttPort());
+      broker = new EmbeddedBroker(s.bindHost(), s.mqttPort(), s.broker(), new dev.popw.coordinator.mqtt.DeviceAuthenticator(
+          s.networkId(), clock, s.broker().tokenWindow(),
+          id -> store.devices().device(id.toString()).map(dev.popw.coordinator.store.DeviceRecord::active).orElse(false),
+          receiptKey.deviceId()));
+      if (s.broker().allowAnonymous()) {
+        LOG.warn("mqtt.allow_anonymous = true: the embedded broker accepts clients without credentials, with no topic restrictions");
+      }
+      metrics.gauge("popw.broker.connections", "open connections to the embedded broker", broker::connectionCount);
+      metrics.gauge("popw.broker.clients", "connected (authenticated) clients", broker::clientCount);
+      metrics.gauge("popw.broker.subscriptions", "topic filters held by clients", broker::subscriptionCount);
+      metrics.gauge("popw.broker.buffered.bytes", "bytes queued towards clients", broker::bufferedBytes);
+      for (dev.popw.coordinator.mqtt.Refusal r : dev.popw.coordinator.mqtt.Refusal.values()) {
+        EmbeddedBroker b = broker;
+        metrics.counter("popw.broker.refusals", "reason", r.name(), "connections, packets and subscriptions refused", () -> b.refusals(r));
+      }
       broker.subscribeInternal(Topics.allTelemetry(Topics.PREFIX), (topic, payload) -> {
         String device = MqttIngest.deviceOf(topic);
         return pipeline.submit(payload, device).thenAccept(r ->
@@ -345,6 +359,11 @@ public final class Coordinator implements AutoCloseable {
   /** True when MQTT ingest can take telemetry: connected to the external broker, or the embedded one is up. */
   public boolean mqttConnected() {
     return (mqtt != null && mqtt.isConnected()) || broker != null;
+  }
+
+  /** The embedded broker (its counters), or null when there is none. */
+  public EmbeddedBroker broker() {
+    return broker;
   }
 
   /** The embedded broker's port, or -1. */

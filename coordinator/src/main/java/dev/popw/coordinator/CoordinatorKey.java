@@ -13,13 +13,13 @@ import java.nio.file.Path;
  * Loaded from its file (PKCS#8 PEM, mode 0600), or generated there on first start. Separate from
  * the chain account key: a device pins this key, and the chain account may be rotated or absent.
  */
-final class CoordinatorKey {
+public final class CoordinatorKey {
   private CoordinatorKey() {}
 
   /**
    * @throws SettingsException if the file is unreadable, too open, not Ed25519, or cannot be created
    */
-  static SoftwareSigner loadOrCreate(Path file) {
+  public static SoftwareSigner loadOrCreate(Path file) {
     try {
       if (Files.exists(file)) {
         SoftwareSigner s = KeyFiles.load(file);

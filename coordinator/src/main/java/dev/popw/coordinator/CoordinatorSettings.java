@@ -40,7 +40,8 @@ public record CoordinatorSettings(
     boolean acceptSimulated,
     dev.popw.coordinator.epoch.EpochSchedule epochs,
     dev.popw.coordinator.validation.sensor.SensorRules sensorRules,
-    Path coordinatorKeyFile) {
+    Path coordinatorKeyFile,
+    dev.popw.coordinator.mqtt.BrokerSettings broker) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -48,7 +49,7 @@ public record CoordinatorSettings(
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
-        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null);
+        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults());
   }
 
   /**
@@ -136,8 +137,10 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.epoch.EpochSchedule epochs;
     private dev.popw.coordinator.validation.sensor.SensorRules sensorRules;
     private Path coordinatorKeyFile;
+    private dev.popw.coordinator.mqtt.BrokerSettings broker;
 
     private Builder(CoordinatorSettings s) {
+      this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
       this.dataDirectory = s.dataDirectory;
@@ -293,8 +296,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** The embedded broker's authentication and limits. */
+    public Builder broker(dev.popw.coordinator.mqtt.BrokerSettings v) {
+      this.broker = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker);
     }
   }
 }

@@ -20,6 +20,9 @@ import java.util.TreeMap;
  * name the key; unknown {@code POPW_*} variables are warnings ({@link #unknownVariables}).
  */
 public final class SettingsLoader {
+  private static final String[] BROKER_INTS = {"token_window_seconds", "max_packet_bytes", "max_subscriptions_per_client",
+      "max_inflight_per_client", "max_buffered_bytes_per_client", "max_keep_alive_seconds", "max_connections_per_address", "max_connections"};
+
   /** Every key, "section.key", with its type: s string, i integer. */
   static final Map<String, Character> KEYS = new LinkedHashMap<>();
 
@@ -51,6 +54,14 @@ public final class SettingsLoader {
         KEYS.put("validation.sensor." + r.key() + "." + k, 'd');
       }
       KEYS.put("validation.sensor." + r.key() + ".stuck_check", 'b');
+    }
+  }
+
+  /** The embedded broker's authentication and limits ([mqtt]). */
+  static {
+    KEYS.put("mqtt.allow_anonymous", 'b');
+    for (String k : BROKER_INTS) {
+      KEYS.put("mqtt." + k, 'i');
     }
   }
 
@@ -119,6 +130,16 @@ public final class SettingsLoader {
     m.put("mqtt.port", Integer.toString(d.mqttPort()));
     m.put("mqtt.client_id", d.mqttClientId());
     m.put("mqtt.shared_group", d.mqttSharedGroup());
+    var b = d.broker();
+    m.put("mqtt.allow_anonymous", Boolean.toString(b.allowAnonymous()));
+    m.put("mqtt.token_window_seconds", Long.toString(b.tokenWindow().toSeconds()));
+    m.put("mqtt.max_packet_bytes", Integer.toString(b.maxPacketBytes()));
+    m.put("mqtt.max_subscriptions_per_client", Integer.toString(b.maxSubscriptionsPerClient()));
+    m.put("mqtt.max_inflight_per_client", Integer.toString(b.maxInflightPerClient()));
+    m.put("mqtt.max_buffered_bytes_per_client", Integer.toString(b.maxBufferedBytesPerClient()));
+    m.put("mqtt.max_keep_alive_seconds", Integer.toString(b.maxKeepAliveSeconds()));
+    m.put("mqtt.max_connections_per_address", Integer.toString(b.maxConnectionsPerAddress()));
+    m.put("mqtt.max_connections", Integer.toString(b.maxConnections()));
     m.put("coap.port", Integer.toString(d.coapPort()));
     m.put("coap.dtls_port", Integer.toString(d.coapsPort()));
     m.put("coap.psk_file", "");
@@ -248,6 +269,7 @@ public final class SettingsLoader {
         .acceptSimulated(bool(v, "pipeline.accept_simulated"))
         .epochs(epochs(v))
         .sensorRules(sensorRules(v))
+        .broker(broker(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
@@ -263,6 +285,18 @@ public final class SettingsLoader {
       throw new SettingsException("database.postgres_url must start with jdbc:postgresql://, got '" + s.postgresUrl() + "'");
     }
     return s;
+  }
+
+  private static dev.popw.coordinator.mqtt.BrokerSettings broker(Map<String, String> v) {
+    return new dev.popw.coordinator.mqtt.BrokerSettings(bool(v, "mqtt.allow_anonymous"),
+        Duration.ofSeconds(integer(v, "mqtt.token_window_seconds", 1, 86_400)),
+        integer(v, "mqtt.max_packet_bytes", 1024, 268_435_455),
+        integer(v, "mqtt.max_subscriptions_per_client", 1, 100_000),
+        integer(v, "mqtt.max_inflight_per_client", 1, 65_535),
+        integer(v, "mqtt.max_buffered_bytes_per_client", 16 * 1024, Integer.MAX_VALUE),
+        integer(v, "mqtt.max_keep_alive_seconds", 10, 65_535),
+        integer(v, "mqtt.max_connections_per_address", 1, 10_000_000),
+        integer(v, "mqtt.max_connections", 1, 10_000_000));
   }
 
   private static dev.popw.coordinator.chain.ChainSettings chain(Map<String, String> v) {

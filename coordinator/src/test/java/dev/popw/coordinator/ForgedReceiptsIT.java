@@ -49,7 +49,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * forged REJECTED receipts (the old bare format, unsigned, signed by another key, and signed by
  * another key while naming the coordinator's). The device ignores and counts them; every envelope
  * is stored, and the outbox empties only on the coordinator's genuine receipts. Runs against a
- * real Mosquitto (the coordinator's MqttIngest) and the coordinator's embedded broker.
+ * real Mosquitto (the coordinator's MqttIngest) and the coordinator's embedded broker (with
+ * anonymous clients allowed: by default it refuses the stranger, see BrokerSecurityIT).
  */
 class ForgedReceiptsIT {
   private static final EvmAddress OWNER = EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
@@ -68,7 +69,10 @@ class ForgedReceiptsIT {
         .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
     embedded = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test")
         .withDataDirectory(tmp.resolve("data-embedded")).withEmbeddedMqtt(0)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1)));
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withApiPort(-1).withBatch(1000, Duration.ofHours(1))
+        // By default the embedded broker keeps the stranger out altogether (BrokerSecurityIT); here it
+        // lets it in, to show that the device's own check of receipt signatures holds on its own.
+        .toBuilder().broker(dev.popw.coordinator.mqtt.BrokerSettings.defaults().withAnonymous(true)).build());
     long deadline = System.currentTimeMillis() + 10_000;
     while (!external.mqttConnected() && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);

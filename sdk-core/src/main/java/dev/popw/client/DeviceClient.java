@@ -101,6 +101,7 @@ public final class DeviceClient implements AutoCloseable {
     this.sealer = sb.build();
     this.deliveryThread = new Thread(this::deliveryLoop, "popw-delivery");
     deliveryThread.setDaemon(true);
+    transport.authenticateWith(signer, b.networkId, clock);
     transport.start(signer.deviceId(), receiptTrust, new TransportListener() {
       @Override
       public void connected() {

@@ -22,6 +22,16 @@ public interface Transport extends AutoCloseable {
    */
   void start(DeviceId device, ReceiptTrust receipts, TransportListener listener);
 
+  /**
+   * Lets the transport authenticate to its server with the device's own key, where its protocol
+   * needs it (MQTT: a signed connect token, {@link dev.popw.transport.mqtt.ConnectToken}). Called
+   * by {@link dev.popw.client.DeviceClient} before {@link #start}; a transport used on its own
+   * calls it itself. The default does nothing (CoAP: every envelope is signed already).
+   *
+   * @param clock the device clock that dates the tokens
+   */
+  default void authenticateWith(dev.popw.identity.DeviceSigner signer, String networkId, java.time.Clock clock) {}
+
   /** True while envelopes can be sent. */
   boolean isConnected();
 

@@ -20,7 +20,10 @@ import java.util.function.Supplier;
  *   <li>{@code popw_batch_envelopes}: sizes of sealed batches;
  *   <li>{@code popw_write_queue_depth}: decisions waiting for the database;
  *   <li>{@code popw_verdicts_total{kind,status,reason}}: verdicts of closed epochs;
- *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed.
+ *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed;
+ *   <li>{@code popw_broker_connections}, {@code popw_broker_clients}, {@code popw_broker_subscriptions},
+ *       {@code popw_broker_buffered_bytes} and {@code popw_broker_refusals_total{reason}}: the embedded
+ *       MQTT broker (docs/security.md).
  * </ul>
  */
 public final class Metrics {
@@ -63,6 +66,17 @@ public final class Metrics {
 
   public void queueDepth(Supplier<Number> depth) {
     Gauge.builder("popw.write.queue.depth", depth).description("decisions waiting for the database").register(registry);
+  }
+
+  /** A gauge read from {@code value} at each scrape. */
+  public void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).register(registry);
+  }
+
+  /** A counter with one tag, read from {@code value} (monotonic) at each scrape. */
+  public void counter(String name, String tag, String tagValue, String description, java.util.function.LongSupplier value) {
+    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> (double) v.getAsLong()).tag(tag, tagValue)
+        .description(description).register(registry);
   }
 
   /** The Prometheus text exposition. */

@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
-  private static final int RECEIVE_MAXIMUM = 1000;
-  private static final int MAX_MESSAGE_BYTES = 256 * 1024;
+  /** Topics every authenticated device may subscribe to: what the coordinator tells all devices. */
+  public static final String NETWORK_PREFIX = "popw/v1/network/";
+  private static final String DEVICES_PREFIX = dev.popw.transport.mqtt.Topics.PREFIX + "/";
 
   /** An in-process subscriber; the returned future gates the publisher's PUBACK. */
   @FunctionalInterface
@@ -66,6 +67,14 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   private final String host;
   private final int requestedPort;
+  private final BrokerSettings limits;
+  private final BrokerAuthenticator authenticator;
+  private final Map<java.net.InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger subscriptionCount = new AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
+  private final Map<Refusal, java.util.concurrent.atomic.LongAdder> refusals = new java.util.EnumMap<>(Refusal.class);
+  private final Map<Refusal, Long> lastLogged = new ConcurrentHashMap<>();
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers = new NioEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()));
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -73,9 +82,21 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final Map<String, AtomicInteger> shareCursor = new ConcurrentHashMap<>();
   private Channel server;
 
-  public EmbeddedBroker(String host, int port) {
+  /**
+   * A broker with these limits. {@code authenticator} decides who each CONNECT is; with {@code
+   * null}, only {@link BrokerSettings#allowAnonymous} brokers accept clients (everyone a superuser).
+   */
+  public EmbeddedBroker(String host, int port, BrokerSettings limits, BrokerAuthenticator authenticator) {
     this.host = host;
     this.requestedPort = port;
+    this.limits = limits;
+    this.authenticator = authenticator;
+    if (authenticator == null && !limits.allowAnonymous()) {
+      throw new IllegalArgumentException("a broker without an authenticator must allow anonymous clients");
+    }
+    for (Refusal r : Refusal.values()) {
+      refusals.put(r, new java.util.concurrent.atomic.LongAdder());
+    }
   }
 
   /**
@@ -85,14 +106,17 @@ public final class EmbeddedBroker implements AutoCloseable {
    */
   public void start() {
     ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        .childOption(io.netty.channel.ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new io.netty.channel.WriteBufferWaterMark(limits.maxBufferedBytesPerClient() / 2, limits.maxBufferedBytesPerClient()))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
             // PUBACKs leave after the database commit, from the writer thread; one flush (syscall)
             // for a burst of them instead of one each.
             ch.pipeline().addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
-            ch.pipeline().addLast("idle", new IdleStateHandler(90, 0, 0, TimeUnit.SECONDS));
-            ch.pipeline().addLast("decoder", new MqttDecoder(MAX_MESSAGE_BYTES));
+            // until CONNECT arrives: a connection that says nothing is closed after 10 s
+            ch.pipeline().addLast("idle", new IdleStateHandler(10, 0, 0, TimeUnit.SECONDS));
+            ch.pipeline().addLast("decoder", new MqttDecoder(limits.maxPacketBytes()));
             ch.pipeline().addLast("encoder", MqttEncoder.INSTANCE);
             ch.pipeline().addLast("session", new Session());
           }
@@ -144,6 +168,48 @@ public final class EmbeddedBroker implements AutoCloseable {
     return sessions.size();
   }
 
+  /** Open TCP connections (including those that have not sent CONNECT yet). */
+  public int connectionCount() {
+    return connections.get();
+  }
+
+  /** CONNECTs accepted since the start. */
+  public long acceptedConnections() {
+    return accepted.sum();
+  }
+
+  /** Topic filters held by all clients. */
+  public int subscriptionCount() {
+    return subscriptionCount.get();
+  }
+
+  /** Bytes written by the broker and not yet taken by the clients' sockets. */
+  public long bufferedBytes() {
+    long sum = 0;
+    for (Session s : sessions.values()) {
+      io.netty.channel.ChannelOutboundBuffer b = s.channel == null ? null : s.channel.unsafe().outboundBuffer();
+      sum += b == null ? 0 : b.totalPendingWriteBytes();
+    }
+    return sum;
+  }
+
+  /** Refusals so far, by reason. */
+  public long refusals(Refusal reason) {
+    return refusals.get(reason).sum();
+  }
+
+  /** Counts a refusal and logs it, at most once a minute per reason. */
+  private void refuse(Refusal reason, Channel ch, String client, String detail) {
+    refusals.get(reason).increment();
+    long now = System.nanoTime();
+    Long last = lastLogged.get(reason);
+    if (last == null || now - last > 60_000_000_000L) {
+      lastLogged.put(reason, now);
+      LOG.info("MQTT {} from {}{}: {} (further {} refusals within a minute are counted, not logged)", reason,
+          ch == null ? "?" : ch.remoteAddress(), client == null ? "" : " client " + client, detail, reason);
+    }
+  }
+
   @Override
   public void close() {
     if (server != null) {
@@ -158,25 +224,48 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final class Session extends SimpleChannelInboundHandler<MqttMessage> {
     final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
     final AtomicInteger nextPacketId = new AtomicInteger();
+    final AtomicInteger inflight = new AtomicInteger();
     Channel channel;
     String clientId;
+    BrokerAuthenticator.Principal principal;
+    java.net.InetAddress address;
     int version;
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       channel = ctx.channel();
+      address = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+      int total = connections.incrementAndGet();
+      int fromHere = perAddress.merge(address, 1, Integer::sum);
+      if (total > limits.maxConnections() || fromHere > limits.maxConnectionsPerAddress()) {
+        refuse(Refusal.TOO_MANY_CONNECTIONS, channel, null, total > limits.maxConnections()
+            ? total + " connections (mqtt.max_connections " + limits.maxConnections() + ")"
+            : fromHere + " connections from this address (mqtt.max_connections_per_address " + limits.maxConnectionsPerAddress() + ")");
+        ctx.close();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (!ctx.channel().isWritable()) {
+        refuse(Refusal.SLOW_CONSUMER, ctx.channel(), clientId, "more than " + limits.maxBufferedBytesPerClient()
+            + " bytes queued towards a client that does not read (mqtt.max_buffered_bytes_per_client)");
+        ctx.close();
+      }
+      ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, MqttMessage msg) {
       if (msg.decoderResult().isFailure()) {
-        LOG.debug("malformed MQTT packet from {}: {}", ctx.channel().remoteAddress(), msg.decoderResult().cause().toString());
+        refuse(Refusal.MALFORMED_PACKET, ctx.channel(), clientId, msg.decoderResult().cause().getMessage());
         ctx.close();
         return;
       }
       MqttMessageType type = msg.fixedHeader().messageType();
       if (clientId == null && type != MqttMessageType.CONNECT) {
-        ctx.close(); // the first packet must be CONNECT
+        refuse(Refusal.PROTOCOL, ctx.channel(), null, "the first packet must be CONNECT, got " + type);
+        ctx.close();
         return;
       }
       switch (type) {
@@ -187,28 +276,62 @@ public final class EmbeddedBroker implements AutoCloseable {
         case PINGREQ -> ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
         case DISCONNECT -> ctx.close();
         case PUBACK -> { } // our QoS 1 deliveries are fire-and-forget; devices resend what they miss
-        default -> ctx.close(); // QoS 2 and AUTH are not supported
+        default -> { // QoS 2 and AUTH are not supported
+          refuse(Refusal.PROTOCOL, ctx.channel(), clientId, type + " is not supported");
+          ctx.close();
+        }
       }
     }
 
     private void connect(ChannelHandlerContext ctx, MqttConnectMessage m) {
       if (clientId != null) {
-        ctx.close(); // a second CONNECT is a protocol violation
+        refuse(Refusal.PROTOCOL, ctx.channel(), clientId, "a second CONNECT");
+        ctx.close();
         return;
       }
       version = m.variableHeader().version();
       String id = m.payload().clientIdentifier();
-      clientId = id == null || id.isEmpty() ? "auto-" + UUID.randomUUID() : id;
+      String assigned = id == null || id.isEmpty() ? "auto-" + UUID.randomUUID() : id;
+      BrokerAuthenticator.Decision decision = authenticator == null
+          ? BrokerAuthenticator.Decision.accept(BrokerAuthenticator.Principal.superuser("anonymous"))
+          : limits.allowAnonymous() && !m.variableHeader().hasUserName()
+              ? BrokerAuthenticator.Decision.accept(BrokerAuthenticator.Principal.superuser("anonymous"))
+              : authenticator.authenticate(assigned, m.payload().userName(), m.payload().passwordInBytes());
+      if (decision.principal() == null) {
+        refuse(decision.refusal(), ctx.channel(), assigned, decision.detail());
+        MqttConnectReturnCode code = version >= 5
+            ? decision.refusal() == Refusal.NOT_REGISTERED || decision.refusal() == Refusal.CLIENT_ID_MISMATCH
+                ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5 : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+            : decision.refusal() == Refusal.NOT_REGISTERED || decision.refusal() == Refusal.CLIENT_ID_MISMATCH
+                ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+        refuseConnect(ctx, code, decision.detail());
+        return;
+      }
       int keepAlive = m.variableHeader().keepAliveTimeSeconds();
-      ctx.pipeline().replace("idle", "idle", new IdleStateHandler(keepAlive == 0 ? 0 : keepAlive * 3 / 2, 0, 0, TimeUnit.SECONDS));
+      boolean tooLong = keepAlive == 0 || keepAlive > limits.maxKeepAliveSeconds();
+      if (tooLong && version < 5) {
+        refuse(Refusal.KEEP_ALIVE, ctx.channel(), assigned, "keep-alive " + keepAlive + " s (0 or above mqtt.max_keep_alive_seconds "
+            + limits.maxKeepAliveSeconds() + ")");
+        refuseConnect(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);
+        return;
+      }
+      int effectiveKeepAlive = tooLong ? limits.maxKeepAliveSeconds() : keepAlive;
+      principal = decision.principal();
+      clientId = assigned;
+      accepted.increment();
+      ctx.pipeline().replace("idle", "idle", new IdleStateHandler(effectiveKeepAlive * 3 / 2, 0, 0, TimeUnit.SECONDS));
       Session previous = sessions.put(clientId, this);
       if (previous != null && previous != this) {
-        previous.channel.close(); // client take-over
+        previous.channel.close(); // client take-over: only by the same authenticated device (client id = device id)
       }
       MqttConnAckMessage ack;
       if (version >= 5) {
         MqttProperties p = new MqttProperties();
-        p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(), RECEIVE_MAXIMUM));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(), limits.maxInflightPerClient()));
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), limits.maxPacketBytes()));
+        if (tooLong) {
+          p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SERVER_KEEP_ALIVE.value(), effectiveKeepAlive));
+        }
         p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.MAXIMUM_QOS.value(), 1));
         p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.RETAIN_AVAILABLE.value(), 0));
         p.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
@@ -222,13 +345,55 @@ public final class EmbeddedBroker implements AutoCloseable {
       ctx.writeAndFlush(ack);
     }
 
+    /** A CONNACK with a refusal (and, in MQTT 5, the reason string), then the connection closes. */
+    private void refuseConnect(ChannelHandlerContext ctx, MqttConnectReturnCode code, String reason) {
+      MqttMessageBuilders.ConnAckBuilder b = MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false);
+      if (version >= 5 && reason != null) {
+        MqttProperties p = new MqttProperties();
+        p.add(new MqttProperties.StringProperty(MqttProperties.MqttPropertyType.REASON_STRING.value(), reason));
+        b.properties(p);
+      }
+      ctx.writeAndFlush(b.build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    /** Whether this client may publish to {@code topic}: a device only to its own telemetry topic. */
+    private boolean mayPublish(String topic) {
+      return principal.superuser() || topic.equals(DEVICES_PREFIX + principal.deviceId() + "/telemetry");
+    }
+
+    /** Whether this client may subscribe to {@code filter}: a device only to its own receipts and challenges, and the network's topics. */
+    private boolean maySubscribe(String filter) {
+      if (principal.superuser()) {
+        return true;
+      }
+      String own = DEVICES_PREFIX + principal.deviceId() + "/";
+      return filter.equals(own + "receipts") || filter.equals(own + "challenges")
+          || (filter.startsWith(NETWORK_PREFIX) && filter.indexOf('+') < 0 && filter.indexOf('#') < 0);
+    }
+
     private void publish(ChannelHandlerContext ctx, MqttPublishMessage m) {
       String topic = m.variableHeader().topicName();
       int qos = m.fixedHeader().qosLevel().value();
       int packetId = m.variableHeader().packetId();
       byte[] payload = ByteBufUtil.getBytes(m.payload());
       if (qos > 1 || topic.contains("+") || topic.contains("#")) {
+        refuse(Refusal.PROTOCOL, ctx.channel(), clientId, qos > 1 ? "QoS 2 is not supported" : "wildcard in a topic name");
         ctx.close();
+        return;
+      }
+      if (!mayPublish(topic)) {
+        refuse(Refusal.PUBLISH_DENIED, ctx.channel(), clientId, "may not publish to " + topic);
+        if (qos == 1 && version >= 5) {
+          ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(packetId).reasonCode((byte) 0x87).build()); // not authorized
+        } else if (qos == 1) {
+          ctx.close(); // MQTT 3.1.1 has no way to say no
+        }
+        return;
+      }
+      if (qos == 1 && inflight.incrementAndGet() > limits.maxInflightPerClient()) {
+        refuse(Refusal.TOO_MANY_INFLIGHT, ctx.channel(), clientId, "more than " + limits.maxInflightPerClient()
+            + " QoS 1 publishes awaiting PUBACK (mqtt.max_inflight_per_client)");
+        disconnect(ctx, (byte) 0x93); // receive maximum exceeded
         return;
       }
       List<CompletableFuture<Void>> gates = new ArrayList<>();
@@ -242,6 +407,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         return;
       }
       CompletableFuture.allOf(gates.toArray(new CompletableFuture<?>[0])).whenComplete((ok, err) -> {
+        inflight.decrementAndGet();
         if (err == null) {
           ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(packetId).reasonCode((byte) 0).build());
         } else if (version >= 5) {
@@ -258,18 +424,45 @@ public final class EmbeddedBroker implements AutoCloseable {
         String filter = s.topicName();
         String plain = filter.startsWith("$share/") && filter.indexOf('/', 7) > 0 ? filter.substring(filter.indexOf('/', 7) + 1) : filter;
         if (!TopicFilter.valid(plain)) {
+          refuse(Refusal.PROTOCOL, ctx.channel(), clientId, "invalid topic filter");
+          ack.addGrantedQos(MqttQoS.FAILURE);
+          continue;
+        }
+        if (!maySubscribe(filter)) {
+          refuse(Refusal.SUBSCRIBE_DENIED, ctx.channel(), clientId, "may not subscribe to " + filter);
+          ack.addGrantedQos(MqttQoS.FAILURE);
+          continue;
+        }
+        if (!subscriptions.containsKey(filter) && !principal.superuser() && subscriptions.size() >= limits.maxSubscriptionsPerClient()) {
+          refuse(Refusal.TOO_MANY_SUBSCRIPTIONS, ctx.channel(), clientId, "more than " + limits.maxSubscriptionsPerClient()
+              + " subscriptions (mqtt.max_subscriptions_per_client)");
           ack.addGrantedQos(MqttQoS.FAILURE);
           continue;
         }
         int granted = Math.min(1, s.qualityOfService().value());
-        subscriptions.put(filter, granted);
+        if (subscriptions.put(filter, granted) == null) {
+          subscriptionCount.incrementAndGet();
+        }
         ack.addGrantedQos(MqttQoS.valueOf(granted));
       }
       ctx.writeAndFlush(ack.build());
     }
 
+    /** An MQTT 5 DISCONNECT with a reason code, then close; MQTT 3.1.1 clients are just closed. */
+    private void disconnect(ChannelHandlerContext ctx, byte reason) {
+      if (version >= 5) {
+        ctx.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode(reason).build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+      } else {
+        ctx.close();
+      }
+    }
+
     private void unsubscribe(ChannelHandlerContext ctx, MqttUnsubscribeMessage m) {
-      m.payload().topics().forEach(subscriptions::remove);
+      m.payload().topics().forEach(t -> {
+        if (subscriptions.remove(t) != null) {
+          subscriptionCount.decrementAndGet();
+        }
+      });
       MqttMessageBuilders.UnsubAckBuilder ack = MqttMessageBuilders.unsubAck().packetId(m.variableHeader().messageId());
       if (version >= 5) {
         m.payload().topics().forEach(t -> ack.addReasonCode((short) 0));
@@ -297,6 +490,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     public void channelInactive(ChannelHandlerContext ctx) {
       if (clientId != null) {
         sessions.remove(clientId, this);
+      }
+      subscriptionCount.addAndGet(-subscriptions.size());
+      subscriptions.clear();
+      connections.decrementAndGet();
+      if (address != null) {
+        perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
       }
     }
 

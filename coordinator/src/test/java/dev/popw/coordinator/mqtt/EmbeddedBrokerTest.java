@@ -40,7 +40,7 @@ class EmbeddedBrokerTest {
 
   @Test
   void puback_waits_for_the_in_process_consumer_and_clients_get_matching_messages() throws Exception {
-    try (EmbeddedBroker broker = new EmbeddedBroker("127.0.0.1", 0)) {
+    try (EmbeddedBroker broker = anonymous()) {
       CompletableFuture<Void> gate = new CompletableFuture<>();
       List<String> internal = new CopyOnWriteArrayList<>();
       broker.subscribeInternal("t/+/in", (topic, payload) -> {
@@ -94,7 +94,7 @@ class EmbeddedBrokerTest {
   /** Devices connect with their did:key's method-specific id (48-49 characters), above MQTT's guaranteed 23. */
   @Test
   void accepts_device_ids_as_client_ids_over_mqtt_5_and_3_1_1() throws Exception {
-    try (EmbeddedBroker broker = new EmbeddedBroker("127.0.0.1", 0)) {
+    try (EmbeddedBroker broker = anonymous()) {
       broker.start();
       String uri = "tcp://127.0.0.1:" + broker.port();
       List<MqttAsyncClient> v5 = new java.util.ArrayList<>();
@@ -121,6 +121,11 @@ class EmbeddedBrokerTest {
     }
   }
 
+  /** A broker without authentication: these tests are about its MQTT mechanics (BrokerSecurityIT covers authentication). */
+  private static EmbeddedBroker anonymous() {
+    return new EmbeddedBroker("127.0.0.1", 0, BrokerSettings.defaults().withAnonymous(true), null);
+  }
+
   private static MqttAsyncClient v5(String uri, String id, List<String> received) throws Exception {
     MqttAsyncClient c = new MqttAsyncClient(uri, id, new MemoryPersistence());
     c.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
@@ -144,7 +149,9 @@ class EmbeddedBrokerTest {
       @Override
       public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
     });
-    c.connect(new MqttConnectionOptions()).waitForCompletion(TimeUnit.SECONDS.toMillis(5));
+    MqttConnectionOptions o = new MqttConnectionOptions();
+    o.setKeepAliveInterval(60);
+    c.connect(o).waitForCompletion(TimeUnit.SECONDS.toMillis(5));
     return c;
   }
 }

@@ -78,6 +78,9 @@ public final class MqttTransport implements Transport {
   private volatile TransportListener listener = TransportListener.NONE;
   private volatile ReceiptTrust trust;
   private DeviceId device;
+  private volatile dev.popw.identity.DeviceSigner signer;
+  private volatile String networkId;
+  private volatile java.time.Clock tokenClock;
   private String telemetryTopic;
   private String receiptsTopic;
 
@@ -121,6 +124,17 @@ public final class MqttTransport implements Transport {
     return did.substring("did:key:".length());
   }
 
+  /**
+   * Authenticates with a fresh {@link ConnectToken} on every connection attempt (user name = the
+   * device id), unless the builder set a user name of its own.
+   */
+  @Override
+  public void authenticateWith(dev.popw.identity.DeviceSigner signer, String networkId, java.time.Clock clock) {
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.networkId = Objects.requireNonNull(networkId, "networkId");
+    this.tokenClock = Objects.requireNonNull(clock, "clock");
+  }
+
   @Override
   public void start(DeviceId device, ReceiptTrust receipts, TransportListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -158,6 +172,15 @@ public final class MqttTransport implements Transport {
     if (username != null) {
       o.setUserName(username);
       o.setPassword(password == null ? null : new String(password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } else if (signer != null) {
+      o.setUserName(device.toString());
+      try {
+        o.setPassword(ConnectToken.password(signer, networkId, client.getClientId(), tokenClock.millis())
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      } catch (RuntimeException e) { // a signer that failed (secure element unplugged): retry later
+        onConnectFailed(e);
+        return;
+      }
     }
     if (tls != null) {
       o.setSocketFactory(tls.getSocketFactory());
