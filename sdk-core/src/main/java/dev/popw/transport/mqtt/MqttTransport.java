@@ -264,8 +264,26 @@ public final class MqttTransport implements Transport {
       return;
     }
     long delay = backoff.nextDelayMillis();
-    LOG.info("MQTT {} unavailable ({}); retrying in {} ms", serverUri, cause == null ? "disconnected" : cause.getMessage(), delay);
+    LOG.info("MQTT {} unavailable ({}); retrying in {} ms", serverUri, explain(cause), delay);
     scheduler.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** What went wrong, in words a device's owner can act on. */
+  static String explain(Throwable cause) {
+    if (cause == null) {
+      return "disconnected";
+    }
+    if (cause instanceof MqttException e) {
+      switch (e.getReasonCode()) {
+        case 0x86:
+          return "the broker refused the device's credentials: its connect token is wrong or stale, or the device clock is off by minutes";
+        case 0x87:
+          return "the broker did not authorize this device: is it registered (popw-agent register) and active?";
+        default:
+          break;
+      }
+    }
+    return cause.getMessage();
   }
 
   @Override
