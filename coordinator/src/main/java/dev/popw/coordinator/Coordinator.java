@@ -102,6 +102,8 @@ public final class Coordinator implements AutoCloseable {
           s.networkId(), clock, s.broker().tokenWindow(),
           id -> store.devices().device(id.toString()).map(dev.popw.coordinator.store.DeviceRecord::active).orElse(false),
           receiptKey.deviceId()));
+      EmbeddedBroker kicker = broker;
+      registry.onDeactivate(id -> kicker.disconnect(id.toString()));
       if (s.broker().allowAnonymous()) {
         LOG.warn("mqtt.allow_anonymous = true: the embedded broker accepts clients without credentials, with no topic restrictions");
       }

@@ -275,8 +275,12 @@ class BrokerSecurityIT {
     SoftwareSigner unknown = SoftwareSigner.generate(KeyType.ECDSA_P256, new SecureRandom());
     String uid = MqttTransport.defaultClientId(unknown.deviceId());
     assertEquals(0x87, refusedWith(client(uid, new ArrayList<>()), credentials(unknown, uid, now)), "not registered: not authorized");
+    MqttAsyncClient live = client(id, new ArrayList<>());
+    live.connect(credentials(device, id, System.currentTimeMillis())).waitForCompletion(5_000);
     coordinator.registry().setActive(device.deviceId(), false);
-    assertEquals(0x87, refusedWith(client(id, new ArrayList<>()), credentials(device, id, System.currentTimeMillis())), "deactivated");
+    Await.until(Duration.ofSeconds(5), () -> !live.isConnected(), () -> "a deactivated device's connection is closed");
+    live.close();
+    assertEquals(0x87, refusedWith(client(id, new ArrayList<>()), credentials(device, id, System.currentTimeMillis() + 1)), "deactivated");
     coordinator.registry().setActive(device.deviceId(), true);
   }
 

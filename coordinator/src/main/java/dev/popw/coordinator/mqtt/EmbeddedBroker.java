@@ -163,6 +163,15 @@ public final class EmbeddedBroker implements AutoCloseable {
     });
   }
 
+  /** Closes the connection of this device, if it has one (the device was deactivated). */
+  public void disconnect(String deviceId) {
+    for (Session s : sessions.values()) {
+      if (s.principal != null && deviceId.equals(s.principal.deviceId())) {
+        s.channel.close();
+      }
+    }
+  }
+
   /** Connected clients. */
   public int clientCount() {
     return sessions.size();

@@ -91,5 +91,15 @@ public final class DeviceRegistry {
   public void setActive(DeviceId id, boolean active) {
     store.devices().setActive(id, active);
     pipeline.deviceChanged(id.toString());
+    if (!active) {
+      onDeactivate.accept(id);
+    }
+  }
+
+  private volatile java.util.function.Consumer<DeviceId> onDeactivate = id -> { };
+
+  /** Called with each device deactivated (the embedded broker closes its connection). */
+  public void onDeactivate(java.util.function.Consumer<DeviceId> action) {
+    this.onDeactivate = action;
   }
 }
