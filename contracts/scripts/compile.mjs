@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const solc = require("solc");
 
-const CONTRACTS = ["DeviceRegistry", "ProofBatchRegistry"];
+const CONTRACTS = ["DeviceRegistry", "ProofBatchRegistry", "PopwToken", "RewardsDistributor", "DataCredits", "DevPriceFeed", "Staking"];
 const SETTINGS = {
   optimizer: { enabled: true, runs: 10000 },
   evmVersion: "paris",

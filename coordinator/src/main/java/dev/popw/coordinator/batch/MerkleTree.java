@@ -172,6 +172,82 @@ public final class MerkleTree {
     return lo > 0 && Arrays.equals(sortedLeaves[lo - 1], leaf) ? lo - 1 : -1;
   }
 
+  /**
+   * A proof of several leaves at once, for OpenZeppelin's {@code MerkleProof.multiProofVerify(proof,
+   * proofFlags, root, leaves)}: {@code leaves} in the order the contract must receive them, which
+   * is OpenZeppelin's {@code getMultiProof} order (descending node index).
+   */
+  public record MultiProof(List<byte[]> leaves, List<byte[]> proof, List<Boolean> proofFlags) {}
+
+  /**
+   * The multiproof of these leaves (each in the tree, none twice), as OpenZeppelin's
+   * {@code getMultiProof} builds it: shared inner nodes are computed, not sent, so a proof for
+   * many leaves is shorter than their single proofs together.
+   *
+   * @throws IllegalArgumentException if a leaf is not in this tree or occurs twice in the list
+   */
+  public MultiProof multiProof(List<byte[]> leaves) {
+    List<Integer> indices = new ArrayList<>();
+    for (byte[] leaf : leaves) {
+      int sortedIndex = lastIndexOf(check32(leaf, "leaf"));
+      if (sortedIndex < 0) {
+        throw new IllegalArgumentException("a leaf is not in this tree");
+      }
+      indices.add(nodes.length - 1 - sortedIndex);
+    }
+    indices.sort(Collections.reverseOrder());
+    for (int i = 1; i < indices.size(); i++) {
+      if (indices.get(i).equals(indices.get(i - 1))) {
+        throw new IllegalArgumentException("a leaf occurs twice in a multiproof request");
+      }
+    }
+    java.util.ArrayDeque<Integer> stack = new java.util.ArrayDeque<>(indices);
+    List<byte[]> proof = new ArrayList<>();
+    List<Boolean> flags = new ArrayList<>();
+    while (!stack.isEmpty() && stack.peekFirst() > 0) {
+      int j = stack.pollFirst();
+      int sibling = j % 2 == 1 ? j + 1 : j - 1;
+      if (!stack.isEmpty() && stack.peekFirst() == sibling) {
+        flags.add(true);
+        stack.pollFirst();
+      } else {
+        flags.add(false);
+        proof.add(nodes[sibling].clone());
+      }
+      stack.addLast((j - 1) / 2);
+    }
+    if (indices.isEmpty()) {
+      proof.add(nodes[0].clone());
+    }
+    List<byte[]> ordered = new ArrayList<>();
+    for (int i : indices) {
+      ordered.add(nodes[i].clone());
+    }
+    return new MultiProof(Collections.unmodifiableList(ordered), Collections.unmodifiableList(proof), Collections.unmodifiableList(flags));
+  }
+
+  /** What {@code MerkleProof.processMultiProof} computes: the root from the leaves, proof and flags. */
+  public static byte[] processMultiProof(MultiProof m) {
+    int leavesLen = m.leaves().size();
+    int proofFlagsLen = m.proofFlags().size();
+    if (leavesLen + m.proof().size() != proofFlagsLen + 1) {
+      throw new IllegalArgumentException("invalid multiproof: leaves + proof != flags + 1");
+    }
+    byte[][] hashes = new byte[proofFlagsLen][];
+    int leafPos = 0;
+    int hashPos = 0;
+    int proofPos = 0;
+    for (int i = 0; i < proofFlagsLen; i++) {
+      byte[] a = leafPos < leavesLen ? m.leaves().get(leafPos++) : hashes[hashPos++];
+      byte[] b = m.proofFlags().get(i) ? (leafPos < leavesLen ? m.leaves().get(leafPos++) : hashes[hashPos++]) : m.proof().get(proofPos++);
+      hashes[i] = hashPair(a, b);
+    }
+    if (proofFlagsLen > 0) {
+      return hashes[proofFlagsLen - 1];
+    }
+    return leavesLen > 0 ? m.leaves().get(0) : m.proof().get(0);
+  }
+
   /** What {@code MerkleProof.verify} computes for an envelope hash's leaf. */
   public static boolean verify(List<byte[]> proof, byte[] root, byte[] envelopeHash) {
     return verifyLeaf(proof, root, leaf(envelopeHash));

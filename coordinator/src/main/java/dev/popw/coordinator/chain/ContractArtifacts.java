@@ -12,6 +12,9 @@ import java.io.InputStream;
 public final class ContractArtifacts {
   public static final String DEVICE_REGISTRY = "DeviceRegistry";
   public static final String PROOF_BATCH_REGISTRY = "ProofBatchRegistry";
+  /** Every contract built from contracts/src, in the order compile.mjs lists them. */
+  public static final java.util.List<String> ALL = java.util.List.of(DEVICE_REGISTRY, PROOF_BATCH_REGISTRY, "PopwToken",
+      "RewardsDistributor", "DataCredits", "DevPriceFeed", "Staking");
 
   private ContractArtifacts() {}
 

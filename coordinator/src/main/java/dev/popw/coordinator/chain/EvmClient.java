@@ -35,10 +35,18 @@ public final class EvmClient implements AutoCloseable {
   private static final Map<String, String> ERRORS = new HashMap<>();
 
   static {
-    for (String e : new String[] {"NotAdmin(address)", "NotCoordinator(address)", "ZeroAddress()", "ZeroRoot()",
-        "ConflictingRoot(uint64,bytes32,bytes32)", "BadPublicKey()", "BadKeyType(uint8)", "BadDeviceSignature()",
-        "AlreadyRegistered(bytes32)", "UnknownDevice(bytes32)", "NotDeviceOwner(bytes32,address)", "DeviceInactive(bytes32)"}) {
-      ERRORS.put(Hash.sha3String(e).substring(0, 10), e);
+    // Every custom error in the contracts' ABIs.
+    for (String name : ContractArtifacts.ALL) {
+      for (com.fasterxml.jackson.databind.JsonNode e : ContractArtifacts.artifact(name).get("abi")) {
+        if ("error".equals(e.path("type").asText())) {
+          StringBuilder sig = new StringBuilder(e.get("name").asText()).append('(');
+          for (int i = 0; i < e.get("inputs").size(); i++) {
+            sig.append(i == 0 ? "" : ",").append(e.get("inputs").get(i).get("type").asText());
+          }
+          String signature = sig.append(')').toString();
+          ERRORS.put(Hash.sha3String(signature).substring(0, 10), signature);
+        }
+      }
     }
   }
 

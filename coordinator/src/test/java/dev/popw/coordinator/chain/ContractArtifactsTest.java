@@ -34,7 +34,7 @@ class ContractArtifactsTest {
           .append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)))).append('\n');
     }
     String expected = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(listing.toString().getBytes("UTF-8")));
-    for (String name : List.of(ContractArtifacts.DEVICE_REGISTRY, ContractArtifacts.PROOF_BATCH_REGISTRY)) {
+    for (String name : ContractArtifacts.ALL) {
       assertEquals(expected, ContractArtifacts.artifact(name).get("sourceHash").asText(),
           name + ".json is stale: run 'npm --prefix contracts run compile' and commit contracts/build");
     }
