@@ -40,7 +40,8 @@ public record CoordinatorSettings(
     boolean acceptSimulated,
     dev.popw.coordinator.epoch.EpochSchedule epochs,
     dev.popw.coordinator.validation.sensor.SensorRules sensorRules,
-    Path coordinatorKeyFile) {
+    Path coordinatorKeyFile,
+    MqttTlsSettings mqttTls) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -48,7 +49,7 @@ public record CoordinatorSettings(
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
-        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null);
+        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, MqttTlsSettings.defaults());
   }
 
   /**
@@ -136,6 +137,7 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.epoch.EpochSchedule epochs;
     private dev.popw.coordinator.validation.sensor.SensorRules sensorRules;
     private Path coordinatorKeyFile;
+    private MqttTlsSettings mqttTls;
 
     private Builder(CoordinatorSettings s) {
       this.coordinatorKeyFile = s.coordinatorKeyFile;
@@ -163,6 +165,7 @@ public record CoordinatorSettings(
       this.acceptSimulated = s.acceptSimulated;
       this.epochs = s.epochs;
       this.sensorRules = s.sensorRules;
+      this.mqttTls = s.mqttTls;
     }
 
     public Builder networkId(String v) {
@@ -293,8 +296,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** TLS towards an external broker, and the device CA ({@code [mqtt.tls]}). */
+    public Builder mqttTls(MqttTlsSettings v) {
+      this.mqttTls = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, mqttTls);
     }
   }
 }
