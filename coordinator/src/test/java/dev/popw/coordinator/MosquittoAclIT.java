@@ -20,6 +20,7 @@ import dev.popw.receipt.ReceiptTrust;
 import dev.popw.registration.Registrations;
 import dev.popw.testing.Await;
 import dev.popw.testing.FixedSequence;
+import dev.popw.testing.Mosquitto;
 import dev.popw.testing.SampleTelemetry;
 import dev.popw.transport.mqtt.MqttTransport;
 import dev.popw.transport.mqtt.Topics;
@@ -27,9 +28,6 @@ import dev.popw.transport.tls.PemTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -45,7 +43,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -78,24 +75,16 @@ class MosquittoAclIT {
   private static final byte[] MQTT_CONNECT = {0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 1, 'x'};
   @TempDir static Path tmp;
   static Path bundle;
-  static Process broker;
+  static Mosquitto broker;
   static Coordinator coordinator;
   static int port;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
-    String binary = null;
-    for (String p : new String[] {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"}) {
-      if (Files.isExecutable(Path.of(p))) {
-        binary = p;
-        break;
-      }
-    }
-    assumeTrue(binary != null, "SKIPPED: no Mosquitto binary (/usr/sbin/mosquitto); install it with 'apt-get install mosquitto'");
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    assumeTrue(Mosquitto.installedBinary() != null,
+        "SKIPPED: no Mosquitto binary (/usr/sbin/mosquitto); install it with 'apt-get install mosquitto'");
+    port = Mosquitto.freePort();
     bundle = tmp.resolve("bundle");
     Path settings = tmp.resolve("coordinator.toml");
     Files.writeString(settings, String.join("\n",
@@ -107,14 +96,7 @@ class MosquittoAclIT {
     assertEquals(0, CoordinatorCli.execute("mosquitto-config", bundle.toString(), "--config", settings.toString(),
         "--port", Integer.toString(port), "--bind", "127.0.0.1", "--host", "127.0.0.1"));
 
-    // The generated mosquitto.conf, included as written. Started as root, mosquitto would drop to
-    // the 'mosquitto' user, which cannot read the test's files (as any other user the line is ignored).
-    Path conf = tmp.resolve("broker.conf");
-    Files.writeString(conf, String.join("\n", "user " + System.getProperty("user.name"), "log_type all",
-        "log_dest file " + tmp.resolve("mosquitto.log"), "include_dir " + bundle, ""));
-    broker = new ProcessBuilder(binary, "-c", conf.toString()).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("mosquitto.out").toFile()).start();
-    Await.until(Duration.ofSeconds(10), MosquittoAclIT::listening, () -> "mosquitto is not listening on " + port + ": " + log());
+    broker = Mosquitto.startIncluding(tmp.resolve("broker"), bundle, port); // the generated mosquitto.conf, as written
 
     coordinator = Coordinator.start(SettingsLoader.load(settings, Map.of()));
     Await.until(Duration.ofSeconds(15), coordinator::mqttConnected, () -> "the coordinator did not connect with its certificate: " + log());
@@ -126,10 +108,7 @@ class MosquittoAclIT {
       coordinator.close();
     }
     if (broker != null) {
-      broker.destroy();
-      if (!broker.waitFor(10, TimeUnit.SECONDS)) {
-        broker.destroyForcibly().waitFor();
-      }
+      broker.close();
     }
   }
 
@@ -229,7 +208,7 @@ class MosquittoAclIT {
   void a_client_without_a_certificate_is_refused_in_the_tls_handshake() throws Exception {
     String outcome = mqttConnect(PemTls.context(bundle.resolve("ca.crt"), null, null));
     System.out.println("without a certificate: " + outcome);
-    assertTrue(outcome.startsWith("refused"), outcome);
+    assertTrue(outcome.startsWith("refused: javax.net.ssl.SSLHandshakeException"), outcome);
   }
 
   @Test
@@ -243,7 +222,7 @@ class MosquittoAclIT {
     Files.writeString(foreign, DeviceCertificateAuthority.pem(other.issueDevice(a.signer.deviceId())));
     String outcome = mqttConnect(PemTls.context(bundle.resolve("ca.crt"), foreign, a.key));
     System.out.println("with another CA's certificate: " + outcome);
-    assertTrue(outcome.startsWith("refused"), outcome);
+    assertTrue(outcome.startsWith("refused: javax.net.ssl.SSLHandshakeException"), outcome);
   }
 
   // --- helpers
@@ -252,21 +231,8 @@ class MosquittoAclIT {
     return "ssl://127.0.0.1:" + port;
   }
 
-  private static boolean listening() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   private static String log() {
-    try {
-      return Files.readString(tmp.resolve("mosquitto.log"));
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return broker.log();
   }
 
   /**
