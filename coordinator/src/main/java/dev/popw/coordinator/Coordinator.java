@@ -66,7 +66,7 @@ public final class Coordinator implements AutoCloseable {
     this.listeners = List.copyOf(listeners);
     this.settings = s;
     this.receiptKey = CoordinatorKey.loadOrCreate(s.receiptKeyFile()); // first: it fails on a bad file, before anything opens
-    this.deviceCa = deviceCa(s, clock);
+    this.deviceCa = loadDeviceCa(s, clock);
     javax.net.ssl.SSLContext mqttTls = mqttTls(s);
     this.database = s.postgresUrl() != null
         ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
@@ -145,7 +145,7 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /** The device CA ({@code [mqtt.tls]}), loaded or created like the receipt key: a bad file stops the start. */
-  static dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa(CoordinatorSettings s, Clock clock) {
+  private static dev.popw.coordinator.pki.DeviceCertificateAuthority loadDeviceCa(CoordinatorSettings s, Clock clock) {
     MqttTlsSettings t = s.mqttTls();
     try {
       return dev.popw.coordinator.pki.DeviceCertificateAuthority.loadOrCreate(t.deviceCaKey(s.dataDirectory()),
