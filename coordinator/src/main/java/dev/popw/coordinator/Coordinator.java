@@ -55,6 +55,7 @@ public final class Coordinator implements AutoCloseable {
   private DevChain devChain;
   private RestApi.ChainInfo chainInfo;
   private final dev.popw.identity.SoftwareSigner receiptKey;
+  private final dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
     this(s, clock, dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules()), List.of(), true);
@@ -65,6 +66,8 @@ public final class Coordinator implements AutoCloseable {
     this.listeners = List.copyOf(listeners);
     this.settings = s;
     this.receiptKey = CoordinatorKey.loadOrCreate(s.receiptKeyFile()); // first: it fails on a bad file, before anything opens
+    this.deviceCa = loadDeviceCa(s, clock);
+    javax.net.ssl.SSLContext mqttTls = mqttTls(s);
     this.database = s.postgresUrl() != null
         ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
         : Database.embedded(s.dataDirectory().resolve("coordinator"));
@@ -93,7 +96,7 @@ public final class Coordinator implements AutoCloseable {
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
-      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey);
+      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey, mqttTls);
       mqtt.start();
       broker = null;
     } else if (s.mqttPort() >= 0) {
@@ -143,7 +146,7 @@ public final class Coordinator implements AutoCloseable {
         close();
         throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());
       }
-      api.start();
+      api.deviceCertificates(deviceCa).start();
     } else {
       api = null;
     }
@@ -155,6 +158,35 @@ public final class Coordinator implements AutoCloseable {
         s.mqttUrl() != null ? s.mqttUrl() : broker != null ? "embedded broker on port " + broker.port() : "off",
         coap == null ? "off" : "udp/" + coap.plainPort() + (coap.securePort() >= 0 ? " dtls/" + coap.securePort() : ""),
         settlement.name());
+  }
+
+  /** The device CA ({@code [mqtt.tls]}), loaded or created like the receipt key: a bad file stops the start. */
+  private static dev.popw.coordinator.pki.DeviceCertificateAuthority loadDeviceCa(CoordinatorSettings s, Clock clock) {
+    MqttTlsSettings t = s.mqttTls();
+    try {
+      return dev.popw.coordinator.pki.DeviceCertificateAuthority.loadOrCreate(t.deviceCaKey(s.dataDirectory()),
+          t.deviceCaCert(s.dataDirectory()), s.networkId(), t.deviceCertificateValidity(), clock);
+    } catch (dev.popw.coordinator.pki.PkiException e) {
+      throw new SettingsException(e.getMessage());
+    }
+  }
+
+  /** The TLS context for an ssl:// broker with TLS settings of its own; null for the JVM's defaults. */
+  private static javax.net.ssl.SSLContext mqttTls(CoordinatorSettings s) {
+    MqttTlsSettings t = s.mqttTls();
+    if (s.mqttUrl() == null || !t.configured()) {
+      return null;
+    }
+    try {
+      return dev.popw.transport.tls.PemTls.context(t.caFile(), t.certFile(), t.keyFile());
+    } catch (dev.popw.transport.TransportException e) {
+      throw new SettingsException("mqtt.tls: " + e.getMessage());
+    }
+  }
+
+  /** The device CA, which issues devices' MQTT client certificates. */
+  public dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa() {
+    return deviceCa;
   }
 
   private Settlement settlement(CoordinatorSettings s, Clock clock) {

@@ -65,6 +65,13 @@ public final class SettingsLoader {
     }
   }
 
+  static {
+    for (String k : new String[] {"ca_file", "cert_file", "key_file", "device_ca_key_file", "device_ca_cert_file"}) {
+      KEYS.put("mqtt.tls." + k, 's');
+    }
+    KEYS.put("mqtt.tls.device_certificate_days", 'i');
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -183,6 +190,10 @@ public final class SettingsLoader {
       m.put(k + "max_deviation", Double.toString(r.maxDeviation()));
       m.put(k + "stuck_check", Boolean.toString(r.stuckCheck()));
     }
+    for (String k : new String[] {"ca_file", "cert_file", "key_file", "device_ca_key_file", "device_ca_cert_file"}) {
+      m.put("mqtt.tls." + k, "");
+    }
+    m.put("mqtt.tls.device_certificate_days", Integer.toString(d.mqttTls().deviceCertificateDays()));
     return m;
   }
 
@@ -270,6 +281,7 @@ public final class SettingsLoader {
         .epochs(epochs(v))
         .sensorRules(sensorRules(v))
         .broker(broker(v))
+        .mqttTls(mqttTls(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
@@ -280,6 +292,10 @@ public final class SettingsLoader {
     String mqttUrl = s.mqttUrl();
     if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {
       throw new SettingsException("mqtt.url must start with tcp:// or ssl://, got '" + mqttUrl + "'");
+    }
+    if (s.mqttTls().configured() && (mqttUrl == null || !mqttUrl.startsWith("ssl://"))) {
+      throw new SettingsException("mqtt.tls.ca_file or mqtt.tls.cert_file is set, so mqtt.url must be an ssl:// URL, got '"
+          + (mqttUrl == null ? "" : mqttUrl) + "'");
     }
     if (s.postgresUrl() != null && !s.postgresUrl().startsWith("jdbc:postgresql://")) {
       throw new SettingsException("database.postgres_url must start with jdbc:postgresql://, got '" + s.postgresUrl() + "'");
@@ -333,6 +349,21 @@ public final class SettingsLoader {
         devices, batches, integer(v, "chain.confirmations", 1, 1000), Duration.ofMillis(integer(v, "chain.poll_interval_ms", 10, 600_000)),
         Duration.ofSeconds(integer(v, "chain.resubmit_after_seconds", 5, 86_400)), v.get("chain.anvil").trim(),
         integer(v, "chain.dev_port", 0, 65_535));
+  }
+
+  private static MqttTlsSettings mqttTls(Map<String, String> v) {
+    Path cert = optionalPath(v, "mqtt.tls.cert_file");
+    Path key = optionalPath(v, "mqtt.tls.key_file");
+    if ((cert == null) != (key == null)) {
+      throw new SettingsException("mqtt.tls.cert_file and mqtt.tls.key_file go together: the coordinator's client certificate and its key");
+    }
+    return new MqttTlsSettings(optionalPath(v, "mqtt.tls.ca_file"), cert, key, optionalPath(v, "mqtt.tls.device_ca_key_file"),
+        optionalPath(v, "mqtt.tls.device_ca_cert_file"), integer(v, "mqtt.tls.device_certificate_days", 1, 7300));
+  }
+
+  private static Path optionalPath(Map<String, String> v, String key) {
+    String s = blankToNull(v.get(key));
+    return s == null ? null : Path.of(s);
   }
 
   private static dev.popw.coordinator.epoch.EpochSchedule epochs(Map<String, String> v) {

@@ -190,7 +190,19 @@ public final class Agent implements AutoCloseable {
       if (!s.string("transport.ca_file").isBlank()) {
         b.caCertificates(s.path("transport.ca_file"));
       }
-      return b.build();
+      if (url.startsWith("ssl://")) {
+        Path cert = DeviceCertificate.configured(s);
+        if (cert != null) {
+          b.clientCertificate(cert, DeviceCertificate.keyFile(s));
+        }
+      } else if (!s.string("transport.cert_file").isBlank()) {
+        throw new AgentSettingsException("transport.cert_file is set, but transport.url is not ssl://: a client certificate needs TLS");
+      }
+      try {
+        return b.build();
+      } catch (dev.popw.transport.TransportException e) {
+        throw new AgentSettingsException("transport: " + e.getMessage());
+      }
     }
     if (url.startsWith("coap://") || url.startsWith("coaps://")) {
       CoapTransport.Builder b = CoapTransport.builder().uri(url.contains("/v1/") ? url : url.replaceAll("/+$", "") + "/v1/telemetry")

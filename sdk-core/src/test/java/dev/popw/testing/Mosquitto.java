@@ -74,6 +74,42 @@ public final class Mosquitto implements AutoCloseable {
     return new Mosquitto(dir, port, config);
   }
 
+  /**
+   * Starts a broker on {@code port} whose configuration is the {@code *.conf} files in {@code
+   * confDir}, included as they are (mosquitto's {@code include_dir}): for configurations the code
+   * under test writes. Logs everything to {@code dir/mosquitto.log} ({@link #log()}).
+   */
+  public static Mosquitto startIncluding(Path dir, Path confDir, int port) throws Exception {
+    Files.createDirectories(dir);
+    Path config = dir.resolve("mosquitto.conf");
+    // Started as root, mosquitto drops to the 'mosquitto' user, which cannot read the test's files;
+    // as any other user this line is ignored.
+    Files.write(config, List.of("user " + System.getProperty("user.name"), "log_type all",
+        "log_dest file " + dir.resolve("mosquitto.log"), "include_dir " + confDir.toAbsolutePath()));
+    Mosquitto m = new Mosquitto(dir, port, config);
+    m.startProcess();
+    return m;
+  }
+
+  /** The installed mosquitto executable, or null when there is none (nothing is installed). */
+  public static String installedBinary() {
+    for (String p : new String[] {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"}) {
+      if (Files.isExecutable(Path.of(p))) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The broker's whole log, for assertions and failure messages. */
+  public String log() {
+    try {
+      return Files.readString(dir.resolve("mosquitto.log"));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
   /** The last lines of the broker's log, for failure messages. */
   public String logTail(int lines) {
     try {
@@ -138,10 +174,9 @@ public final class Mosquitto implements AutoCloseable {
 
   /** The mosquitto executable, installing the Debian package if needed and possible. */
   public static synchronized String binary() throws Exception {
-    for (String p : new String[] {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"}) {
-      if (Files.isExecutable(Path.of(p))) {
-        return p;
-      }
+    String installed = installedBinary();
+    if (installed != null) {
+      return installed;
     }
     boolean root = "root".equals(System.getProperty("user.name"));
     if (root && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {

@@ -23,12 +23,15 @@ import java.util.function.Supplier;
  *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed;
  *   <li>{@code popw_broker_connections}, {@code popw_broker_clients}, {@code popw_broker_subscriptions},
  *       {@code popw_broker_buffered_bytes} and {@code popw_broker_refusals_total{reason}}: the embedded
- *       MQTT broker (docs/security.md).
+ *       MQTT broker (docs/security.md);
+ *   <li>{@code popw_device_certificates_total{outcome}}: device certificate requests, by outcome
+ *       ({@code issued}, {@code unknown_device}, {@code inactive}, {@code unsupported_key}).
  * </ul>
  */
 public final class Metrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> certificates = new ConcurrentHashMap<>();
   private final Timer ingest;
   private final DistributionSummary batchSize;
   private final Counter epochsClosed;
@@ -58,6 +61,12 @@ public final class Metrics {
     }));
     epochsClosed.increment();
     lastEpoch.set(epoch);
+  }
+
+  /** Counts a device certificate request (GET /v1/devices/{id}/certificate) by its outcome. */
+  public void deviceCertificate(String outcome) {
+    certificates.computeIfAbsent(outcome, o -> Counter.builder("popw.device.certificates").tag("outcome", o)
+        .description("device certificate requests by outcome").register(registry)).increment();
   }
 
   public void batchSealed(int envelopes) {

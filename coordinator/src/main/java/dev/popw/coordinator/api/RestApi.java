@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  *                                          JSON {"registration": "&lt;base64&gt;"}
  *   GET  /v1/devices/{id}                  a device, its accepted count and rejections by reason
  *   GET  /v1/devices/{id}/envelopes        its accepted envelopes, newest first; ?offset=&amp;limit=
+ *   GET  /v1/devices/{id}/certificate      its MQTT client certificate (PEM), then the device CA's
  *   GET  /v1/envelopes/{hash}              status, reason, batch and Merkle proof of one envelope
  *   GET  /v1/batches                       sealed batches, newest first; ?offset=&amp;limit=
  *   GET  /v1/batches/{id}                  one batch, with settlement status, tx hash and block
@@ -71,6 +72,7 @@ public final class RestApi implements AutoCloseable {
   private final ChainInfo chain;
   private final WorkRoutes work;
   private final dev.popw.identity.DeviceSigner receiptKey;
+  private volatile dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
 
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
       Supplier<Map<String, Object>> health, ChainInfo chain, dev.popw.identity.DeviceSigner receiptKey) throws IOException {
@@ -102,6 +104,12 @@ public final class RestApi implements AutoCloseable {
     server.start();
   }
 
+  /** Serves devices' client certificates from this CA (GET /v1/devices/{id}/certificate); without one, that endpoint is 404. */
+  public RestApi deviceCertificates(dev.popw.coordinator.pki.DeviceCertificateAuthority ca) {
+    this.deviceCa = ca;
+    return this;
+  }
+
   public int port() {
     return server.getAddress().getPort();
   }
@@ -120,6 +128,8 @@ public final class RestApi implements AutoCloseable {
         register(ex);
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("devices") && method.equals("GET")) {
         device(ex, decode(p[3]));
+      } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("devices") && p[4].equals("certificate") && method.equals("GET")) {
+        certificate(ex, decode(p[3]));
       } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("devices") && p[4].equals("envelopes") && method.equals("GET")) {
         envelopes(ex, decode(p[3]), intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000));
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("envelopes") && method.equals("GET")) {
@@ -204,6 +214,44 @@ public final class RestApi implements AutoCloseable {
       work.decorateDevice(n, id);
     }
     json(ex, 200, n);
+  }
+
+  /**
+   * A registered, active device's MQTT client certificate for its own key, followed by the device
+   * CA's certificate (PEM). Public information: only the holder of the device's private key can use
+   * it, in the TLS handshake.
+   */
+  private void certificate(HttpExchange ex, String id) throws IOException {
+    dev.popw.coordinator.pki.DeviceCertificateAuthority ca = deviceCa;
+    if (ca == null) {
+      error(ex, 404, "this coordinator issues no device certificates");
+      return;
+    }
+    Optional<DeviceRecord> r = store.devices().device(id);
+    if (r.isEmpty()) {
+      metrics.deviceCertificate("unknown_device");
+      error(ex, 404, "no registered device " + id);
+      return;
+    }
+    if (!r.get().active()) {
+      metrics.deviceCertificate("inactive");
+      error(ex, 403, "device " + id + " is INACTIVE; it gets a certificate again once it registers again");
+      return;
+    }
+    java.security.cert.X509Certificate cert;
+    try {
+      cert = ca.issueDevice(r.get().id());
+    } catch (dev.popw.coordinator.pki.PkiException e) {
+      if (!e.unsupportedKey()) {
+        throw e;
+      }
+      metrics.deviceCertificate("unsupported_key");
+      error(ex, 409, e.getMessage());
+      return;
+    }
+    metrics.deviceCertificate("issued");
+    send(ex, 200, "application/x-pem-file",
+        dev.popw.coordinator.pki.DeviceCertificateAuthority.pem(cert, ca.certificate()).getBytes(StandardCharsets.US_ASCII));
   }
 
   private void envelopes(HttpExchange ex, String id, int offset, int limit) throws IOException {

@@ -49,10 +49,21 @@ public final class MqttIngest implements AutoCloseable {
   private volatile boolean running = true;
 
   private final dev.popw.identity.DeviceSigner receiptKey;
+  private final javax.net.ssl.SSLContext tls;
 
   /** @param receiptKey the coordinator's Ed25519 key; every receipt it publishes is signed with it */
   public MqttIngest(String uri, String clientId, String sharedGroup, IngestPipeline pipeline, Clock clock,
       dev.popw.identity.DeviceSigner receiptKey) {
+    this(uri, clientId, sharedGroup, pipeline, clock, receiptKey, null);
+  }
+
+  /**
+   * @param tls for an {@code ssl://} broker: the trusted CAs and the coordinator's client
+   *     certificate ({@link dev.popw.transport.tls.PemTls}); null: the JVM's defaults
+   */
+  public MqttIngest(String uri, String clientId, String sharedGroup, IngestPipeline pipeline, Clock clock,
+      dev.popw.identity.DeviceSigner receiptKey, javax.net.ssl.SSLContext tls) {
+    this.tls = tls;
     this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     this.uri = uri;
     this.clientId = clientId;
@@ -97,6 +108,9 @@ public final class MqttIngest implements AutoCloseable {
       o.setAutomaticReconnect(false);
       o.setKeepAliveInterval(30);
       o.setConnectionTimeout(10);
+      if (tls != null) {
+        o.setSocketFactory(tls.getSocketFactory());
+      }
       IMqttToken t = c.connect(o);
       t.waitForCompletion(15_000);
       Integer rm = t.getResponseProperties() == null ? null : t.getResponseProperties().getReceiveMaximum();

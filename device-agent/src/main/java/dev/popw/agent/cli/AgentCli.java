@@ -153,7 +153,9 @@ public final class AgentCli implements Callable<Integer> {
   }
 
   @Command(name = "register", mixinStandardHelpOptions = true,
-      description = "Register this device with the coordinator, bound to the owner's EVM address (rewards go there).")
+      description = "Register this device with the coordinator, bound to the owner's EVM address (rewards go there). Pins the"
+          + " coordinator's receipt key and stores the MQTT client certificate the coordinator issues for this device's key"
+          + " (state_dir/device.crt), which ssl:// brokers that authenticate devices by certificate need.")
   static final class Register implements Callable<Integer> {
     @CommandLine.Mixin SettingsOptions settings = new SettingsOptions();
 
@@ -184,12 +186,15 @@ public final class AgentCli implements Callable<Integer> {
       }
       String base = (api != null ? api : s.string("coordinator.api_url")).replaceAll("/+$", "");
       byte[] signed;
+      dev.popw.identity.DeviceId device;
       try (DeviceSigner signer = DeviceSigners.open(s.path("key_file").toString())) {
         signed = Registrations.sign(signer, ownerAddress, dk, null, s.string("network_id"), Clock.systemUTC());
+        device = signer.deviceId();
       }
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> r;
       try {
-        r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
+        r = http.send(
             HttpRequest.newBuilder(URI.create(base + "/v1/devices")).timeout(Duration.ofSeconds(15))
                 .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(signed)).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -210,6 +215,7 @@ public final class AgentCli implements Callable<Integer> {
       System.out.println("registered " + body.path("device_id").asText() + " as " + k.toLowerCase(Locale.ROOT) + " for owner "
           + ownerAddress + " on " + s.string("network_id"));
       System.out.println("coordinator key " + key + " pinned: only receipts it signs count");
+      System.out.println(dev.popw.agent.DeviceCertificate.fetch(http, base, device, s.path("state_dir")));
       return 0;
     }
 
