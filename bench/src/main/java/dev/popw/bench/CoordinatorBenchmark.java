@@ -113,6 +113,9 @@ public final class CoordinatorBenchmark {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
+  /** The key of the coordinator under test, whose connect tokens the load generator's MQTT clients use. */
+  private static SoftwareSigner coordinatorKey;
+
   private static void run(String db, String transport, List<SoftwareSigner> signers, int measuredCount, double ceiling, String pgUrl, int batchSize) throws Exception {
     int total = warmup * warmupRounds + measuredCount;
     Path dir = Files.createTempDirectory("popw-bench-coordinator");
@@ -125,7 +128,7 @@ public final class CoordinatorBenchmark {
     }
     // The load generator's MQTT clients publish for many devices, so they connect as the coordinator
     // itself (a connect token signed by its key), the one principal the embedded broker lets do that.
-    SoftwareSigner coordinatorKey = dev.popw.coordinator.CoordinatorKey.loadOrCreate(s.receiptKeyFile());
+    coordinatorKey = dev.popw.coordinator.CoordinatorKey.loadOrCreate(s.receiptKeyFile());
     try (Coordinator c = Coordinator.start(s)) {
       for (SoftwareSigner signer : signers) {
         c.registry().register(Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-bench", Clock.systemUTC()));
