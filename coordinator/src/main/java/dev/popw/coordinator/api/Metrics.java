@@ -20,12 +20,16 @@ import java.util.function.Supplier;
  *   <li>{@code popw_batch_envelopes}: sizes of sealed batches;
  *   <li>{@code popw_write_queue_depth}: decisions waiting for the database;
  *   <li>{@code popw_verdicts_total{kind,status,reason}}: verdicts of closed epochs;
- *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed.
+ *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed;
+ *   <li>{@code popw_api_refused_total{reason}}: HTTP API requests refused by a limit, and the
+ *       {@code popw_api_*} gauges of its threads, workers, queue and rate-limit table;
+ *   <li>{@code popw_api_operator_actions_total{action}}: operator actions done through the API.
  * </ul>
  */
 public final class Metrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> apiRefused = new ConcurrentHashMap<>();
   private final Timer ingest;
   private final DistributionSummary batchSize;
   private final Counter epochsClosed;
@@ -63,6 +67,25 @@ public final class Metrics {
 
   public void queueDepth(Supplier<Number> depth) {
     Gauge.builder("popw.write.queue.depth", depth).description("decisions waiting for the database").register(registry);
+  }
+
+  /** Counts an HTTP API refusal of this reason ({@code popw_api_refused_total{reason}}); registered at 0 by this call. */
+  public Runnable apiRefusals(String reason) {
+    Counter c = apiRefused.computeIfAbsent(reason, r -> Counter.builder("popw.api.refused").tag("reason", r)
+        .description("HTTP API requests refused by a limit").register(registry));
+    return c::increment;
+  }
+
+  /** A gauge {@code popw_api_<name>} (dots become underscores) of the HTTP API. */
+  public void apiGauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder("popw.api." + name, value).description(description).register(registry);
+  }
+
+  /** Counts an operator action of this name ({@code popw_api_operator_actions_total{action}}). */
+  public Runnable operatorActions(String action) {
+    Counter c = Counter.builder("popw.api.operator.actions").tag("action", action).description("operator actions done through the API")
+        .register(registry);
+    return c::increment;
   }
 
   /** The Prometheus text exposition. */
