@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  *   GET  /health                           liveness, and whether MQTT ingest is connected
  * </pre>
  *
- * and the work layer's endpoints (verdicts, epochs): {@link WorkRoutes}.
+ * the work layer's endpoints (verdicts, epochs): {@link WorkRoutes}, and the operator actions
+ * under {@code /v1/operator/}, which need a token: {@link OperatorRoutes}. Every request first
+ * passes {@link RequestGuard} (rate limit, token, body size, read deadline, worker pool), on the
+ * I/O threads of {@link ApiThreads}; the limits are {@link ApiSettings}.
  *
  * Every JSON field of every endpoint is documented in docs/coordinator.md ("JSON fields"); a change
  * here changes a public contract.
