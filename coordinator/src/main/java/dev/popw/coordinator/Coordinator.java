@@ -141,7 +141,8 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.apiPort() >= 0) {
       try {
-        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptKey);
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptKey,
+            s.api());
       } catch (java.io.IOException e) {
         close();
         throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());

@@ -14,6 +14,9 @@ import java.util.Map;
  * @param postgresUrl JDBC URL; null selects the embedded database in {@code dataDirectory}
  * @param mqttPort port of the embedded MQTT broker, used when {@code mqttUrl} is null; -1 disables it
  * @param apiPort HTTP port of the REST API and /metrics; -1 disables, 0 picks a free port
+ * @param bindHost the address the API, the embedded MQTT broker and CoAP listen on; the default
+ *     127.0.0.1 serves this machine only, "0.0.0.0" every interface
+ * @param api the API's limits and operator tokens (settings section {@code [api]})
  */
 public record CoordinatorSettings(
     String networkId,
@@ -42,16 +45,17 @@ public record CoordinatorSettings(
     dev.popw.coordinator.validation.sensor.SensorRules sensorRules,
     Path coordinatorKeyFile,
     dev.popw.coordinator.mqtt.BrokerSettings broker,
-    MqttTlsSettings mqttTls) {
+    MqttTlsSettings mqttTls,
+    dev.popw.coordinator.api.ApiSettings api) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
-    return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "0.0.0.0", null, "popw-coordinator-1", "",
+    return new CoordinatorSettings("popw-devnet", Path.of("popw-data"), "127.0.0.1", null, "popw-coordinator-1", "",
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
-        MqttTlsSettings.defaults());
+        MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults());
   }
 
   /**
@@ -141,6 +145,7 @@ public record CoordinatorSettings(
     private Path coordinatorKeyFile;
     private dev.popw.coordinator.mqtt.BrokerSettings broker;
     private MqttTlsSettings mqttTls;
+    private dev.popw.coordinator.api.ApiSettings api;
 
     private Builder(CoordinatorSettings s) {
       this.broker = s.broker;
@@ -170,6 +175,7 @@ public record CoordinatorSettings(
       this.epochs = s.epochs;
       this.sensorRules = s.sensorRules;
       this.mqttTls = s.mqttTls;
+      this.api = s.api;
     }
 
     public Builder networkId(String v) {
@@ -312,8 +318,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** The API's limits and operator tokens. */
+    public Builder api(dev.popw.coordinator.api.ApiSettings v) {
+      this.api = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api);
     }
   }
 }

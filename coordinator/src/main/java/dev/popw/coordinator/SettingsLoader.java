@@ -72,6 +72,15 @@ public final class SettingsLoader {
     KEYS.put("mqtt.tls.device_certificate_days", 'i');
   }
 
+  static {
+    for (String k : new String[] {"max_body_bytes", "read_timeout_seconds", "write_timeout_seconds", "idle_timeout_seconds",
+        "max_connections", "threads", "workers", "queue", "rate_limit_per_second", "rate_limit_burst", "rate_limit_clients"}) {
+      KEYS.put("api." + k, 'i');
+    }
+    KEYS.put("api.operator_token_file", 's');
+    KEYS.put("api.read_requires_token", 'b');
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -80,7 +89,7 @@ public final class SettingsLoader {
    * @throws SettingsException naming the problem
    */
   public static CoordinatorSettings load(Path file, Map<String, String> env) {
-    return build(merge(file, env));
+    return build(merge(file, env), env);
   }
 
   /** Defaults, then the file, then the environment: the effective raw values. */
@@ -106,7 +115,9 @@ public final class SettingsLoader {
    */
   public static java.util.List<String> unknownVariables(Map<String, String> env) {
     return dev.popw.settings.EnvironmentCheck.unknownVariables(env,
-        KEYS.keySet().stream().map(SettingsLoader::envName).toList(), "popw-coordinator", "coordinator/config/coordinator.toml");
+        java.util.stream.Stream.concat(KEYS.keySet().stream().map(SettingsLoader::envName),
+            java.util.stream.Stream.of(dev.popw.coordinator.api.OperatorTokens.ENVIRONMENT)).toList(),
+        "popw-coordinator", "coordinator/config/coordinator.toml");
   }
 
   /** The environment variable for a key: mqtt.url -> POPW_MQTT_URL. */
@@ -117,7 +128,7 @@ public final class SettingsLoader {
   /** The effective values, for {@code popw-coordinator config}. Passwords are masked. */
   public static Map<String, String> describe(Path file, Map<String, String> env) {
     Map<String, String> values = merge(file, env);
-    build(values); // validate
+    build(values, env); // validate
     Map<String, String> shown = new LinkedHashMap<>();
     for (String key : KEYS.keySet()) {
       String v = values.get(key);
@@ -175,6 +186,20 @@ public final class SettingsLoader {
     m.put("chain.dev_port", Integer.toString(c.devPort()));
     m.put("epoch.length_seconds", Long.toString(d.epochs().length().toSeconds()));
     m.put("epoch.close_delay_seconds", Long.toString(d.epochs().closeDelay().toSeconds()));
+    var api = d.api();
+    m.put("api.max_body_bytes", Integer.toString(api.maxBodyBytes()));
+    m.put("api.read_timeout_seconds", Long.toString(api.readTimeout().toSeconds()));
+    m.put("api.write_timeout_seconds", Long.toString(api.writeTimeout().toSeconds()));
+    m.put("api.idle_timeout_seconds", Long.toString(api.idleTimeout().toSeconds()));
+    m.put("api.max_connections", Integer.toString(api.maxConnections()));
+    m.put("api.threads", Integer.toString(api.threads()));
+    m.put("api.workers", Integer.toString(api.workers()));
+    m.put("api.queue", Integer.toString(api.queue()));
+    m.put("api.rate_limit_per_second", Integer.toString(api.rateLimitPerSecond()));
+    m.put("api.rate_limit_burst", Integer.toString(api.rateLimitBurst()));
+    m.put("api.rate_limit_clients", Integer.toString(api.rateLimitClients()));
+    m.put("api.operator_token_file", "");
+    m.put("api.read_requires_token", Boolean.toString(api.readRequiresToken()));
     var sr = d.sensorRules();
     m.put("validation.sensor.jump_window_seconds", Long.toString(sr.jumpWindow().toSeconds()));
     m.put("validation.sensor.stuck_after_seconds", Long.toString(sr.stuckAfter().toSeconds()));
@@ -240,7 +265,7 @@ public final class SettingsLoader {
     }
   }
 
-  private static CoordinatorSettings build(Map<String, String> v) {
+  private static CoordinatorSettings build(Map<String, String> v, Map<String, String> env) {
     String network = v.get("network_id").trim();
     if (network.isEmpty()) {
       throw new SettingsException("network_id must not be empty");
@@ -282,6 +307,7 @@ public final class SettingsLoader {
         .sensorRules(sensorRules(v))
         .broker(broker(v))
         .mqttTls(mqttTls(v))
+        .api(api(v, env))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
@@ -364,6 +390,23 @@ public final class SettingsLoader {
   private static Path optionalPath(Map<String, String> v, String key) {
     String s = blankToNull(v.get(key));
     return s == null ? null : Path.of(s);
+  }
+
+  /** The [api] section, with the operator tokens of api.operator_token_file and POPW_OPERATOR_TOKEN. */
+  private static dev.popw.coordinator.api.ApiSettings api(Map<String, String> v, Map<String, String> env) {
+    String file = v.get("api.operator_token_file").trim();
+    try {
+      return new dev.popw.coordinator.api.ApiSettings(integer(v, "api.max_body_bytes", 1, 64 << 20),
+          Duration.ofSeconds(integer(v, "api.read_timeout_seconds", 1, 3600)), Duration.ofSeconds(integer(v, "api.write_timeout_seconds", 1, 3600)),
+          Duration.ofSeconds(integer(v, "api.idle_timeout_seconds", 1, 3600)), integer(v, "api.max_connections", 1, 1_000_000),
+          integer(v, "api.threads", 2, 10_000), integer(v, "api.workers", 1, 10_000), integer(v, "api.queue", 0, 100_000),
+          integer(v, "api.rate_limit_per_second", 0, 1_000_000), integer(v, "api.rate_limit_burst", 1, 1_000_000),
+          integer(v, "api.rate_limit_clients", 1, 10_000_000),
+          dev.popw.coordinator.api.OperatorTokens.load(file.isEmpty() ? null : Path.of(file), env.get(dev.popw.coordinator.api.OperatorTokens.ENVIRONMENT)),
+          bool(v, "api.read_requires_token"));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
   }
 
   private static dev.popw.coordinator.epoch.EpochSchedule epochs(Map<String, String> v) {

@@ -25,13 +25,17 @@ import java.util.function.Supplier;
  *       {@code popw_broker_buffered_bytes} and {@code popw_broker_refusals_total{reason}}: the embedded
  *       MQTT broker (docs/security.md);
  *   <li>{@code popw_device_certificates_total{outcome}}: device certificate requests, by outcome
- *       ({@code issued}, {@code unknown_device}, {@code inactive}, {@code unsupported_key}).
+ *       ({@code issued}, {@code unknown_device}, {@code inactive}, {@code unsupported_key});
+ *   <li>{@code popw_api_refused_total{reason}}: HTTP API requests refused by a limit, and the
+ *       {@code popw_api_*} gauges of its threads, workers, queue and rate-limit table;
+ *   <li>{@code popw_api_operator_actions_total{action}}: operator actions done through the API.
  * </ul>
  */
 public final class Metrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
   private final Map<String, Counter> certificates = new ConcurrentHashMap<>();
+  private final Map<String, Counter> apiRefused = new ConcurrentHashMap<>();
   private final Timer ingest;
   private final DistributionSummary batchSize;
   private final Counter epochsClosed;
@@ -86,6 +90,25 @@ public final class Metrics {
   public void counter(String name, String tag, String tagValue, String description, java.util.function.LongSupplier value) {
     io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> (double) v.getAsLong()).tag(tag, tagValue)
         .description(description).register(registry);
+  }
+
+  /** Counts an HTTP API refusal of this reason ({@code popw_api_refused_total{reason}}); registered at 0 by this call. */
+  public Runnable apiRefusals(String reason) {
+    Counter c = apiRefused.computeIfAbsent(reason, r -> Counter.builder("popw.api.refused").tag("reason", r)
+        .description("HTTP API requests refused by a limit").register(registry));
+    return c::increment;
+  }
+
+  /** A gauge {@code popw_api_<name>} (dots become underscores) of the HTTP API. */
+  public void apiGauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder("popw.api." + name, value).description(description).register(registry);
+  }
+
+  /** Counts an operator action of this name ({@code popw_api_operator_actions_total{action}}). */
+  public Runnable operatorActions(String action) {
+    Counter c = Counter.builder("popw.api.operator.actions").tag("action", action).description("operator actions done through the API")
+        .register(registry);
+    return c::increment;
   }
 
   /** The Prometheus text exposition. */

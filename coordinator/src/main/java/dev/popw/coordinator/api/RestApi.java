@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *   GET  /health                           liveness, and whether MQTT ingest is connected
  * </pre>
  *
- * and the work layer's endpoints (verdicts, epochs): {@link WorkRoutes}.
+ * the work layer's endpoints (verdicts, epochs): {@link WorkRoutes}, and the operator actions
+ * under {@code /v1/operator/}, which need a token: {@link OperatorRoutes}. Every request first
+ * passes {@link RequestGuard} (rate limit, token, body size, read deadline, worker pool), on the
+ * I/O threads of {@link ApiThreads}; the limits are {@link ApiSettings}.
  *
  * Every JSON field of every endpoint is documented in docs/coordinator.md ("JSON fields"); a change
  * here changes a public contract.
@@ -71,18 +73,23 @@ public final class RestApi implements AutoCloseable {
 
   private final ChainInfo chain;
   private final WorkRoutes work;
+  private final OperatorRoutes operator;
+  private final ApiThreads threads;
   private final dev.popw.identity.DeviceSigner receiptKey;
   private volatile dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
 
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
       Supplier<Map<String, Object>> health, ChainInfo chain, dev.popw.identity.DeviceSigner receiptKey) throws IOException {
-    this(host, port, store, registry, batcher, metrics, health, chain, null, null, receiptKey);
+    this(host, port, store, registry, batcher, metrics, health, chain, null, null, receiptKey, ApiSettings.defaults());
   }
 
-  /** With the work layer's endpoints ({@link WorkRoutes}) when {@code epochs} is not null. */
+  /**
+   * With the work layer's endpoints ({@link WorkRoutes}) when {@code epochs} is not null, and the
+   * limits and operator tokens of {@code api}.
+   */
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
       Supplier<Map<String, Object>> health, ChainInfo chain, dev.popw.coordinator.epoch.EpochManager epochs,
-      java.time.Clock clock, dev.popw.identity.DeviceSigner receiptKey) throws IOException {
+      java.time.Clock clock, dev.popw.identity.DeviceSigner receiptKey, ApiSettings api) throws IOException {
     this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     this.chain = chain;
     this.work = epochs == null ? null : new WorkRoutes(epochs, store.envelopes(), clock);
@@ -91,13 +98,17 @@ public final class RestApi implements AutoCloseable {
     this.batcher = batcher;
     this.metrics = metrics;
     this.health = health;
-    server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "popw-api");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", this::handle);
+    this.operator = new OperatorRoutes(registry, store.devices(), this::deviceJson, metrics);
+    JdkServerSettings.apply(api);
+    threads = new ApiThreads(api.threads(), api.readTimeout(), api.writeTimeout(), reason -> metrics.apiRefusals(reason).run());
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    } catch (IOException | RuntimeException e) {
+      threads.close();
+      throw e;
+    }
+    server.setExecutor(threads);
+    server.createContext("/", new RequestGuard(api, threads, metrics, this::route));
   }
 
   public void start() {
@@ -114,7 +125,8 @@ public final class RestApi implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
+  /** Routes a request that {@link RequestGuard} let through (on a {@link BufferedExchange}). */
+  private void route(HttpExchange ex) throws IOException {
     try {
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
@@ -165,6 +177,10 @@ public final class RestApi implements AutoCloseable {
         } else {
           json(ex, 200, batchJson(b.get()));
         }
+      } else if (OperatorRoutes.covers(path)) {
+        if (!operator.handle(ex, method, p)) {
+          error(ex, 404, "no such endpoint: " + method + " " + path);
+        }
       } else if (work != null && work.handle(ex, method, p, q)) {
         return;
       } else {
@@ -181,7 +197,7 @@ public final class RestApi implements AutoCloseable {
   }
 
   private void register(HttpExchange ex) throws IOException {
-    byte[] body = ex.getRequestBody().readNBytes(64 * 1024);
+    byte[] body = ex.getRequestBody().readAllBytes(); // at most api.max_body_bytes (RequestGuard)
     String type = Optional.ofNullable(ex.getRequestHeaders().getFirst("Content-Type")).orElse("");
     byte[] signed = body;
     if (type.startsWith("application/json")) {
@@ -518,6 +534,7 @@ public final class RestApi implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    threads.close();
   }
 
   static final class BadRequest extends RuntimeException {

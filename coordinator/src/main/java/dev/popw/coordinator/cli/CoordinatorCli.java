@@ -92,7 +92,8 @@ public final class CoordinatorCli implements Callable<Integer> {
         c.close();
         stopped.countDown();
       }, "popw-shutdown"));
-      System.out.printf("popw-coordinator: network %s, mqtt %s, coap %s, api %s, database %s. Ctrl-C stops.%n", s.networkId(),
+      System.out.printf("popw-coordinator: network %s, listening on %s, mqtt %s, coap %s, api %s, database %s. Ctrl-C stops.%n", s.networkId(),
+          s.bindHost().equals("127.0.0.1") ? "127.0.0.1 only (bind_host)" : s.bindHost(),
           s.mqttUrl() != null ? s.mqttUrl() : c.mqttPort() >= 0 ? "embedded broker tcp/" + c.mqttPort() : "off",
           c.coapPort() >= 0 ? "udp/" + c.coapPort() : "off", c.apiPort() >= 0 ? "http/" + c.apiPort() : "off",
           s.postgresUrl() == null ? s.dataDirectory().resolve("coordinator.mv.db") : s.postgresUrl());
