@@ -14,6 +14,7 @@ const solc = require("solc");
 const CONTRACTS = ["DeviceRegistry", "ProofBatchRegistry", "PopwToken", "RewardsDistributor", "DataCredits", "DevPriceFeed", "Staking"];
 const SETTINGS = {
   optimizer: { enabled: true, runs: 10000 },
+  viaIR: true,
   evmVersion: "paris",
   outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
 };

@@ -6,7 +6,6 @@ import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Address;
-import org.web3j.abi.datatypes.Bool;
 import org.web3j.abi.datatypes.DynamicArray;
 import org.web3j.abi.datatypes.DynamicBytes;
 import org.web3j.abi.datatypes.Function;
@@ -92,14 +91,29 @@ public record RewardsContracts(String token, String distributor, String credits,
     return encode("commitRoot", new Uint64(epoch), new Bytes32(root), new Uint256(totalOwed));
   }
 
+  /** A claim (sent to the token, which checks it against the root the distributor committed). */
   public static String claimData(String owner, BigInteger cumulative, List<byte[]> proof) {
     return encode("claim", new Address(owner), new Uint256(cumulative), bytes32s(proof));
   }
 
+  /**
+   * Claims for many owners (sent to the token): a multiproof from {@code MerkleTree.multiProof}, the
+   * owners and amounts in its leaf order, the flags packed into bits.
+   */
   public static String claimManyData(List<String> owners, List<BigInteger> cumulatives, List<byte[]> proof, List<Boolean> flags) {
+    List<Uint256> words = new java.util.ArrayList<>();
+    for (int w = 0; w * 256 < flags.size(); w++) {
+      BigInteger bits = BigInteger.ZERO;
+      for (int i = w * 256; i < Math.min(flags.size(), (w + 1) * 256); i++) {
+        if (flags.get(i)) {
+          bits = bits.setBit(i - w * 256);
+        }
+      }
+      words.add(new Uint256(bits));
+    }
     return encode("claimMany", new DynamicArray<>(Address.class, owners.stream().map(Address::new).toList()),
         new DynamicArray<>(Uint256.class, cumulatives.stream().map(Uint256::new).toList()), bytes32s(proof),
-        new DynamicArray<>(Bool.class, flags.stream().map(Bool::new).toList()));
+        new DynamicArray<>(Uint256.class, words), new Uint256(flags.size()));
   }
 
   public static String approveData(String spender, BigInteger amount) {

@@ -65,7 +65,7 @@ class GasReportIT {
       String self = registrationGas(chain, d);
       report.append('\n').append(self);
       String text = "Gas on anvil " + anvilVersion() + " (chain 31337), contracts built by solc 0.8.30, optimizer 10,000 runs,"
-          + " EVM paris. Totals include the 21,000 base cost of a transaction.\n\n" + report;
+          + " via IR, EVM paris. Totals include the 21,000 base cost of a transaction.\n\n" + report;
       System.out.println(text);
       Files.writeString(Path.of("target", "gas-report.md"), text);
       assertTrue(maxCommit <= 55_000, "a commit costs at most 55,000 gas, measured " + maxCommit);

@@ -89,7 +89,7 @@ class RewardsContractsIT {
   }
 
   static String claim(EvmClient sender, Tree t, String owner) {
-    return sender.execute(c.distributor(), RewardsContracts.claimData(owner, t.owed().get(owner), t.proof(owner))).getTransactionHash();
+    return sender.execute(c.token(), RewardsContracts.claimData(owner, t.owed().get(owner), t.proof(owner))).getTransactionHash();
   }
 
   @Test
@@ -124,7 +124,7 @@ class RewardsContractsIT {
     assertEquals(balanceB.add(TOKEN.multiply(BigInteger.valueOf(150))), c.balanceOf(admin, b), "bob gets the two epochs he had not claimed");
     // A leaf that is not in the tree: refused.
     Tree fin = last;
-    ChainException e = assertThrows(ChainException.class, () -> alice.execute(c.distributor(),
+    ChainException e = assertThrows(ChainException.class, () -> alice.execute(c.token(),
         RewardsContracts.claimData(a, owed.get(a).add(BigInteger.ONE), fin.proof(a))));
     assertTrue(e.getMessage().contains("BadProof"), e.getMessage());
   }
