@@ -115,8 +115,11 @@ public final class Coordinator implements AutoCloseable {
       broker = null;
     }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
-      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey);
+      LimitSettings l = s.limits();
+      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey,
+          new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()));
       coap.start();
+      metrics.coap(coap::rateLimited, coap::trackedSources, coap::payloadsWithheld, () -> coap.refused()[0], () -> coap.refused()[1]);
     } else {
       coap = null;
     }

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param postgresUrl JDBC URL; null selects the embedded database in {@code dataDirectory}
  * @param mqttPort port of the embedded MQTT broker, used when {@code mqttUrl} is null; -1 disables it
  * @param apiPort HTTP port of the REST API and /metrics; -1 disables, 0 picks a free port
+ * @param limits what senders can make the coordinator spend (CoAP rate, rejection storage, device cache)
  */
 public record CoordinatorSettings(
     String networkId,
@@ -40,7 +41,8 @@ public record CoordinatorSettings(
     boolean acceptSimulated,
     dev.popw.coordinator.epoch.EpochSchedule epochs,
     dev.popw.coordinator.validation.sensor.SensorRules sensorRules,
-    Path coordinatorKeyFile) {
+    Path coordinatorKeyFile,
+    LimitSettings limits) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -48,7 +50,7 @@ public record CoordinatorSettings(
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
-        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null);
+        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, LimitSettings.defaults());
   }
 
   /**
@@ -136,6 +138,7 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.epoch.EpochSchedule epochs;
     private dev.popw.coordinator.validation.sensor.SensorRules sensorRules;
     private Path coordinatorKeyFile;
+    private LimitSettings limits;
 
     private Builder(CoordinatorSettings s) {
       this.coordinatorKeyFile = s.coordinatorKeyFile;
@@ -163,6 +166,7 @@ public record CoordinatorSettings(
       this.acceptSimulated = s.acceptSimulated;
       this.epochs = s.epochs;
       this.sensorRules = s.sensorRules;
+      this.limits = s.limits;
     }
 
     public Builder networkId(String v) {
@@ -293,8 +297,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** CoAP rate limit, rejection storage caps and the device cache ({@code [limits]}). */
+    public Builder limits(LimitSettings v) {
+      this.limits = java.util.Objects.requireNonNull(v, "limits");
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, limits);
     }
   }
 }

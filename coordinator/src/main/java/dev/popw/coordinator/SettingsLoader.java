@@ -54,6 +54,16 @@ public final class SettingsLoader {
     }
   }
 
+  /** The {@code [limits]} keys (all integers): see {@link LimitSettings}. */
+  static final String[] LIMIT_KEYS = {"coap_requests_per_second", "coap_burst", "coap_tracked_sources", "rejected_bytes_per_device",
+      "rejected_bytes_unattributed", "rejected_bytes_total", "cached_devices", "device_idle_seconds"};
+
+  static {
+    for (String k : LIMIT_KEYS) {
+      KEYS.put("limits." + k, 'i');
+    }
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -162,6 +172,12 @@ public final class SettingsLoader {
       m.put(k + "max_deviation", Double.toString(r.maxDeviation()));
       m.put(k + "stuck_check", Boolean.toString(r.stuckCheck()));
     }
+    LimitSettings l = d.limits();
+    long[] limits = {l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources(), l.rejectedBytesPerDevice(),
+        l.rejectedBytesUnattributed(), l.rejectedBytesTotal(), l.cachedDevices(), l.deviceIdle().toSeconds()};
+    for (int i = 0; i < LIMIT_KEYS.length; i++) {
+      m.put("limits." + LIMIT_KEYS[i], Long.toString(limits[i]));
+    }
     return m;
   }
 
@@ -248,6 +264,7 @@ public final class SettingsLoader {
         .acceptSimulated(bool(v, "pipeline.accept_simulated"))
         .epochs(epochs(v))
         .sensorRules(sensorRules(v))
+        .limits(limits(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
@@ -299,6 +316,19 @@ public final class SettingsLoader {
         devices, batches, integer(v, "chain.confirmations", 1, 1000), Duration.ofMillis(integer(v, "chain.poll_interval_ms", 10, 600_000)),
         Duration.ofSeconds(integer(v, "chain.resubmit_after_seconds", 5, 86_400)), v.get("chain.anvil").trim(),
         integer(v, "chain.dev_port", 0, 65_535));
+  }
+
+  private static LimitSettings limits(Map<String, String> v) {
+    int max = Integer.MAX_VALUE;
+    int minBytes = (int) LimitSettings.MIN_REJECTED_BYTES;
+    try {
+      return new LimitSettings(integer(v, "limits.coap_requests_per_second", 0, 1_000_000), integer(v, "limits.coap_burst", 1, 1_000_000),
+          integer(v, "limits.coap_tracked_sources", 1, 10_000_000), integer(v, "limits.rejected_bytes_per_device", minBytes, max),
+          integer(v, "limits.rejected_bytes_unattributed", minBytes, max), integer(v, "limits.rejected_bytes_total", minBytes, max),
+          integer(v, "limits.cached_devices", 1, 100_000_000), Duration.ofSeconds(integer(v, "limits.device_idle_seconds", 1, 30 * 86_400)));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
   }
 
   private static dev.popw.coordinator.epoch.EpochSchedule epochs(Map<String, String> v) {

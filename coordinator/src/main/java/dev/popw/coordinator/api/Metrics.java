@@ -20,7 +20,13 @@ import java.util.function.Supplier;
  *   <li>{@code popw_batch_envelopes}: sizes of sealed batches;
  *   <li>{@code popw_write_queue_depth}: decisions waiting for the database;
  *   <li>{@code popw_verdicts_total{kind,status,reason}}: verdicts of closed epochs;
- *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed.
+ *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed;
+ *   <li>limits (docs/security.md): {@code popw_coap_rate_limited_total}, {@code
+ *       popw_coap_tracked_sources}, {@code popw_coap_payloads_withheld_total}, {@code
+ *       popw_coap_refused_total{code}}; {@code popw_rejections_dropped_total}, {@code
+ *       popw_rejections_dropped_bytes_total}, {@code popw_rejections_stored_bytes}; {@code
+ *       popw_device_states_cached}, {@code popw_device_states_evicted_total}, {@code
+ *       popw_device_states_loaded_total}.
  * </ul>
  */
 public final class Metrics {
@@ -29,6 +35,8 @@ public final class Metrics {
   private final Timer ingest;
   private final DistributionSummary batchSize;
   private final Counter epochsClosed;
+  /** What function counters read: Micrometer holds them weakly. */
+  private final java.util.List<Object> functions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicLong lastEpoch = new java.util.concurrent.atomic.AtomicLong(-1);
 
   public Metrics() {
@@ -63,6 +71,49 @@ public final class Metrics {
 
   public void queueDepth(Supplier<Number> depth) {
     Gauge.builder("popw.write.queue.depth", depth).description("decisions waiting for the database").register(registry);
+  }
+
+  /**
+   * The CoAP endpoint's limits: requests dropped over a source's rate, the sources tracked, answers
+   * sent without payload (it would have been larger than the request), requests answered 4.04 and
+   * 4.05.
+   */
+  public void coap(Supplier<Number> rateLimited, Supplier<Number> trackedSources, Supplier<Number> payloadsWithheld,
+      Supplier<Number> notFound, Supplier<Number> methodNotAllowed) {
+    counter("popw.coap.rate.limited", "CoAP requests dropped unanswered: their source address was over its rate", rateLimited);
+    Gauge.builder("popw.coap.tracked.sources", trackedSources).description("source addresses the CoAP rate limit tracks")
+        .register(registry);
+    counter("popw.coap.payloads.withheld", "CoAP answers sent without payload, which would have been larger than the request",
+        payloadsWithheld);
+    functions.add(notFound);
+    functions.add(methodNotAllowed);
+    io.micrometer.core.instrument.FunctionCounter.builder("popw.coap.refused", notFound, n -> n.get().doubleValue()).tag("code", "4.04")
+        .description("CoAP requests refused: no such path (4.04) or another method than POST (4.05)").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("popw.coap.refused", methodNotAllowed, n -> n.get().doubleValue())
+        .tag("code", "4.05").description("CoAP requests refused: no such path (4.04) or another method than POST (4.05)")
+        .register(registry);
+  }
+
+  /** Rejection storage: rejections deleted to stay within the caps, their bytes, and the bytes kept. */
+  public void rejectionStorage(Supplier<Number> dropped, Supplier<Number> droppedBytes, Supplier<Number> storedBytes) {
+    counter("popw.rejections.dropped", "stored rejections deleted, oldest first, to stay within the rejection caps", dropped);
+    counter("popw.rejections.dropped.bytes", "bytes of the stored rejections deleted to stay within the caps", droppedBytes);
+    Gauge.builder("popw.rejections.stored.bytes", storedBytes).description("bytes of rejections stored (limits.rejected_bytes_total)")
+        .register(registry);
+  }
+
+  /** The pipeline's device cache: states held, evicted (idle or over the bound), and read from the database. */
+  public void deviceCache(Supplier<Number> cached, Supplier<Number> evicted, Supplier<Number> loaded) {
+    Gauge.builder("popw.device.states.cached", cached).description("devices whose duplicate-check state is in memory")
+        .register(registry);
+    counter("popw.device.states.evicted", "device states removed from memory (idle, or over limits.cached_devices)", evicted);
+    counter("popw.device.states.loaded", "device states read from the database (first envelope, or after an eviction)", loaded);
+  }
+
+  private void counter(String name, String description, Supplier<Number> value) {
+    functions.add(value);
+    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue()).description(description)
+        .register(registry);
   }
 
   /** The Prometheus text exposition. */
