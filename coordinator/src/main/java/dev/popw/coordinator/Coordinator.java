@@ -69,10 +69,13 @@ public final class Coordinator implements AutoCloseable {
         ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
         : Database.embedded(s.dataDirectory().resolve("coordinator"));
     closeables.add(database);
-    this.store = new Store(database);
+    this.store = new Store(database, new dev.popw.coordinator.store.RejectionLimits(s.limits().rejectedBytesPerDevice(),
+        s.limits().rejectedBytesUnattributed(), s.limits().rejectedBytesTotal()));
     this.settlement = settlement(s, clock);
     this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
     this.metrics = new Metrics();
+    metrics.rejectionStorage(() -> store.envelopes().rejectionsDroppedSinceStart()[0], () -> store.envelopes().rejectionsDroppedSinceStart()[1],
+        store.envelopes()::storedRejectionBytes);
     batcher.onSealed(b -> {
       metrics.batchSealed(b.envelopeCount());
       tell(l -> l.batchSealed(b));
