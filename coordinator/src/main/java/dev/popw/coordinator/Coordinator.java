@@ -90,9 +90,10 @@ public final class Coordinator implements AutoCloseable {
 
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
-        .acceptSimulated(s.acceptSimulated()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
+        .acceptSimulated(s.acceptSimulated()).deviceCache(s.limits().cachedDevices(), s.limits().deviceIdle()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
         batcher.assigner());
     metrics.queueDepth(pipeline::writeQueueDepth);
+    metrics.deviceCache(pipeline::cachedDevices, () -> pipeline.deviceStateCounts()[1], () -> pipeline.deviceStateCounts()[0]);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {

@@ -66,6 +66,52 @@ public final class EnvelopeStore {
     }
   }
 
+  /**
+   * A device's highest accepted sequence number with its hash, and every accepted number in
+   * {@code (top - size, top]}: what the pipeline's duplicate window starts from. Null when the
+   * device has no accepted envelope.
+   */
+  public SequenceTop sequenceTop(String deviceId, int size) {
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return null;
+    }
+    try (Connection c = ds.getConnection()) {
+      long top;
+      byte[] hash;
+      try (PreparedStatement ps = c.prepareStatement("SELECT sequence, envelope_hash FROM envelopes WHERE device_no=? ORDER BY sequence DESC LIMIT 1")) {
+        ps.setInt(1, no);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return null;
+          }
+          top = rs.getLong(1);
+          hash = rs.getBytes(2);
+        }
+      }
+      long[] accepted = new long[16];
+      int n = 0;
+      try (PreparedStatement ps = c.prepareStatement("SELECT sequence FROM envelopes WHERE device_no=? AND sequence > ?")) {
+        ps.setInt(1, no);
+        ps.setLong(2, top - size);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            if (n == accepted.length) {
+              accepted = java.util.Arrays.copyOf(accepted, n * 2);
+            }
+            accepted[n++] = rs.getLong(1);
+          }
+        }
+      }
+      return new SequenceTop(top, hash, java.util.Arrays.copyOf(accepted, n));
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the sequence numbers of " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A device's highest accepted sequence number, its envelope's hash, and the accepted numbers just below. */
+  public record SequenceTop(long top, byte[] topHash, long[] accepted) {}
+
   /** The hash of the accepted envelope with this sequence number, if any. */
   public Optional<byte[]> acceptedHash(String deviceId, long sequence) {
     try (Connection c = ds.getConnection();

@@ -441,6 +441,79 @@ abstract class IngestPipelineContract {
     }
   }
 
+  /**
+   * Issue 13, item 4: every active device's state stayed in memory for good. Over the bound the
+   * least recently used go; an evicted device is read back from the database at its next envelope,
+   * and nothing it sent before is forgotten: a resend is a duplicate (at the top, inside the window,
+   * below it), other content under an old number is equivocation, and the chain check of the next
+   * envelope still works.
+   */
+  @Test
+  void evicted_devices_are_read_back_from_the_database_and_forget_nothing() throws Exception {
+    PipelineConfig config = PipelineConfig.builder(PipelineFixture.NETWORK).sequenceWindow(8).deviceCache(3, Duration.ofHours(1)).build();
+    try (PipelineFixture f = new PipelineFixture(database(), config)) {
+      List<Device> devices = new ArrayList<>();
+      List<List<SealedEnvelope>> sent = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        Device d = f.device(KeyType.ED25519, true);
+        devices.add(d);
+        List<SealedEnvelope> mine = new ArrayList<>();
+        for (int s = 0; s < 12; s++) {
+          SealedEnvelope e = d.sealer.seal(SampleTelemetry.weather());
+          mine.add(e);
+          assertEquals(IngestStatus.ACCEPTED, f.submit(e.bytes()).status());
+        }
+        sent.add(mine);
+      }
+      waitUntil(() -> f.pipeline.cachedDevices() <= 3, "the cache shrinks to its bound");
+      assertTrue(f.pipeline.deviceStateCounts()[1] >= 7, "evictions counted: " + Arrays.toString(f.pipeline.deviceStateCounts()));
+      Device first = devices.get(0);
+      List<SealedEnvelope> firstSent = sent.get(0);
+      assertEquals(IngestStatus.DUPLICATE, f.submit(firstSent.get(11).bytes()).status(), "the highest number");
+      assertEquals(IngestStatus.DUPLICATE, f.submit(firstSent.get(8).bytes()).status(), "inside the window of 8");
+      assertEquals(IngestStatus.DUPLICATE, f.submit(firstSent.get(1).bytes()).status(), "below the window");
+      SealedEnvelope fork = first.sealer(10, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(otherWeather());
+      assertEquals(CoordinatorReason.EQUIVOCATION.name(), f.submit(fork.bytes()).reason());
+      IngestResult next = f.submit(first.sealer.seal(SampleTelemetry.weather()).bytes());
+      assertEquals(IngestStatus.ACCEPTED, next.status());
+      assertEquals(13, next.sequence());
+      assertEquals(0, next.flags(), "its chain links to #12, read back from the database");
+      IngestResult broken = f.submit(first.sealer(14, f.clock, PipelineFixture.NETWORK, new byte[32]).seal(SampleTelemetry.weather()).bytes());
+      assertEquals(AcceptedEnvelope.Flags.CHAIN_GAP, broken.flags());
+      assertEquals(14, f.store.envelopes().acceptedSequences(first.id()).size());
+    }
+  }
+
+  /** A device idle for longer than the idle time leaves memory; its registration changes still apply when it is back. */
+  @Test
+  void idle_devices_leave_memory() throws Exception {
+    PipelineConfig config = PipelineConfig.builder(PipelineFixture.NETWORK).deviceCache(1000, Duration.ofMillis(50)).build();
+    try (PipelineFixture f = new PipelineFixture(database(), config)) {
+      Device d = f.device(KeyType.ECDSA_P256, true);
+      SealedEnvelope e = d.sealer.seal(SampleTelemetry.weather());
+      assertEquals(IngestStatus.ACCEPTED, f.submit(e.bytes()).status());
+      assertEquals(1, f.pipeline.cachedDevices());
+      waitUntil(() -> f.pipeline.cachedDevices() == 0, "the idle device is evicted");
+      assertEquals(IngestStatus.DUPLICATE, f.submit(e.bytes()).status());
+      f.registry.setActive(d.signer.deviceId(), false);
+      assertEquals(CoordinatorReason.DEVICE_INACTIVE.name(), f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).reason(),
+          "a status change reaches the cached state");
+      waitUntil(() -> f.pipeline.cachedDevices() == 0, "evicted again");
+      assertEquals(CoordinatorReason.DEVICE_INACTIVE.name(), f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).reason(),
+          "and the state read back");
+    }
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
   /** One row of numbers from a query on the fixture's database. */
   private static long[] sql(PipelineFixture f, String query) throws java.sql.SQLException {
     try (java.sql.Connection c = f.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement();
