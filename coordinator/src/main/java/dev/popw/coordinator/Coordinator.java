@@ -121,9 +121,11 @@ public final class Coordinator implements AutoCloseable {
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
       LimitSettings l = s.limits();
       coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey,
-          new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()));
+          new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()),
+          l.coapBlockwiseTransfers());
       coap.start();
-      metrics.coap(coap::rateLimited, coap::trackedSources, coap::payloadsWithheld, () -> coap.refused()[0], () -> coap.refused()[1]);
+      metrics.coap(coap::rateLimited, coap::trackedSources, coap::payloadsWithheld, () -> coap.refused()[0], () -> coap.refused()[1],
+          coap::blockwiseStarted);
     } else {
       coap = null;
     }

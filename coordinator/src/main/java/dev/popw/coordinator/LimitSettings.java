@@ -18,9 +18,11 @@ import java.time.Duration;
  * @param rejectedBytesTotal bytes of rejections kept in all
  * @param cachedDevices devices whose duplicate-check state is held in memory at most
  * @param deviceIdle how long a device's state stays in memory after its last envelope
+ * @param coapBlockwiseTransfers blockwise (Block1) uploads reassembled at once, each buffering up
+ *     to 8 KiB; when all are in use, a new one is refused until one has been idle for 30 s
  */
 public record LimitSettings(int coapRequestsPerSecond, int coapBurst, int coapTrackedSources, long rejectedBytesPerDevice,
-    long rejectedBytesUnattributed, long rejectedBytesTotal, int cachedDevices, Duration deviceIdle) {
+    long rejectedBytesUnattributed, long rejectedBytesTotal, int cachedDevices, Duration deviceIdle, int coapBlockwiseTransfers) {
 
   /** The smallest rejection cap: room for the largest rejection row (a 16 KiB envelope, its detail and row overhead) twice. */
   public static final long MIN_REJECTED_BYTES = 32 * 1024;
@@ -37,31 +39,37 @@ public record LimitSettings(int coapRequestsPerSecond, int coapBurst, int coapTr
       throw new IllegalArgumentException("limits.rejected_bytes_per_device and limits.rejected_bytes_unattributed must not exceed"
           + " limits.rejected_bytes_total (" + rejectedBytesTotal + ")");
     }
+    if (coapBlockwiseTransfers < 1) {
+      throw new IllegalArgumentException("limits.coap_blockwise_transfers must be positive");
+    }
     if (cachedDevices < 1 || deviceIdle.isNegative() || deviceIdle.isZero()) {
       throw new IllegalArgumentException("limits.cached_devices and limits.device_idle_seconds must be positive");
     }
   }
 
-  /** 100 requests/s per source (burst 200, 100,000 sources), 64 KiB / 1 MiB / 64 MiB of rejections, 100,000 devices idle 10 min. */
+  /**
+   * 100 requests/s per source (burst 200, 100,000 sources), 1,000 blockwise uploads, 64 KiB / 1 MiB
+   * / 64 MiB of rejections, 100,000 devices idle 10 min.
+   */
   public static LimitSettings defaults() {
-    return new LimitSettings(100, 200, 100_000, 64 * 1024, 1024 * 1024, 64 * 1024 * 1024, 100_000, Duration.ofMinutes(10));
+    return new LimitSettings(100, 200, 100_000, 64 * 1024, 1024 * 1024, 64 * 1024 * 1024, 100_000, Duration.ofMinutes(10), 1_000);
   }
 
   /** These limits with the CoAP rate limit set (0: off). */
   public LimitSettings withCoapRate(int requestsPerSecond, int burst) {
     return new LimitSettings(requestsPerSecond, burst, coapTrackedSources, rejectedBytesPerDevice, rejectedBytesUnattributed,
-        rejectedBytesTotal, cachedDevices, deviceIdle);
+        rejectedBytesTotal, cachedDevices, deviceIdle, coapBlockwiseTransfers);
   }
 
   /** These limits with other rejection caps. */
   public LimitSettings withRejectedBytes(long perDevice, long unattributed, long total) {
     return new LimitSettings(coapRequestsPerSecond, coapBurst, coapTrackedSources, perDevice, unattributed, total, cachedDevices,
-        deviceIdle);
+        deviceIdle, coapBlockwiseTransfers);
   }
 
   /** These limits with another device cache size and idle time. */
   public LimitSettings withDeviceCache(int devices, Duration idle) {
     return new LimitSettings(coapRequestsPerSecond, coapBurst, coapTrackedSources, rejectedBytesPerDevice, rejectedBytesUnattributed,
-        rejectedBytesTotal, devices, idle);
+        rejectedBytesTotal, devices, idle, coapBlockwiseTransfers);
   }
 }

@@ -56,7 +56,7 @@ public final class SettingsLoader {
 
   /** The {@code [limits]} keys (all integers): see {@link LimitSettings}. */
   static final String[] LIMIT_KEYS = {"coap_requests_per_second", "coap_burst", "coap_tracked_sources", "rejected_bytes_per_device",
-      "rejected_bytes_unattributed", "rejected_bytes_total", "cached_devices", "device_idle_seconds"};
+      "rejected_bytes_unattributed", "rejected_bytes_total", "cached_devices", "device_idle_seconds", "coap_blockwise_transfers"};
 
   static {
     for (String k : LIMIT_KEYS) {
@@ -174,7 +174,7 @@ public final class SettingsLoader {
     }
     LimitSettings l = d.limits();
     long[] limits = {l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources(), l.rejectedBytesPerDevice(),
-        l.rejectedBytesUnattributed(), l.rejectedBytesTotal(), l.cachedDevices(), l.deviceIdle().toSeconds()};
+        l.rejectedBytesUnattributed(), l.rejectedBytesTotal(), l.cachedDevices(), l.deviceIdle().toSeconds(), l.coapBlockwiseTransfers()};
     for (int i = 0; i < LIMIT_KEYS.length; i++) {
       m.put("limits." + LIMIT_KEYS[i], Long.toString(limits[i]));
     }
@@ -325,7 +325,8 @@ public final class SettingsLoader {
       return new LimitSettings(integer(v, "limits.coap_requests_per_second", 0, 1_000_000), integer(v, "limits.coap_burst", 1, 1_000_000),
           integer(v, "limits.coap_tracked_sources", 1, 10_000_000), integer(v, "limits.rejected_bytes_per_device", minBytes, max),
           integer(v, "limits.rejected_bytes_unattributed", minBytes, max), integer(v, "limits.rejected_bytes_total", minBytes, max),
-          integer(v, "limits.cached_devices", 1, 100_000_000), Duration.ofSeconds(integer(v, "limits.device_idle_seconds", 1, 30 * 86_400)));
+          integer(v, "limits.cached_devices", 1, 100_000_000), Duration.ofSeconds(integer(v, "limits.device_idle_seconds", 1, 30 * 86_400)),
+          integer(v, "limits.coap_blockwise_transfers", 1, 1_000_000));
     } catch (IllegalArgumentException e) {
       throw new SettingsException(e.getMessage());
     }

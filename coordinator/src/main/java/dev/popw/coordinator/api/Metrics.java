@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *   <li>{@code popw_epochs_closed_total} and {@code popw_epoch_last_closed}: the epochs closed;
  *   <li>limits (docs/security.md): {@code popw_coap_rate_limited_total}, {@code
  *       popw_coap_tracked_sources}, {@code popw_coap_payloads_withheld_total}, {@code
- *       popw_coap_refused_total{code}}; {@code popw_rejections_dropped_total}, {@code
+ *       popw_coap_refused_total{code}}, {@code popw_coap_blockwise_started_total}; {@code popw_rejections_dropped_total}, {@code
  *       popw_rejections_dropped_bytes_total}, {@code popw_rejections_stored_bytes}; {@code
  *       popw_device_states_cached}, {@code popw_device_states_evicted_total}, {@code
  *       popw_device_states_loaded_total}.
@@ -76,10 +76,11 @@ public final class Metrics {
   /**
    * The CoAP endpoint's limits: requests dropped over a source's rate, the sources tracked, answers
    * sent without payload (it would have been larger than the request), requests answered 4.04 and
-   * 4.05.
+   * 4.05, blockwise uploads begun.
    */
   public void coap(Supplier<Number> rateLimited, Supplier<Number> trackedSources, Supplier<Number> payloadsWithheld,
-      Supplier<Number> notFound, Supplier<Number> methodNotAllowed) {
+      Supplier<Number> notFound, Supplier<Number> methodNotAllowed, Supplier<Number> blockwiseStarted) {
+    counter("popw.coap.blockwise.started", "CoAP blockwise uploads begun (limits.coap_blockwise_transfers at once)", blockwiseStarted);
     counter("popw.coap.rate.limited", "CoAP requests dropped unanswered: their source address was over its rate", rateLimited);
     Gauge.builder("popw.coap.tracked.sources", trackedSources).description("source addresses the CoAP rate limit tracks")
         .register(registry);

@@ -70,11 +70,12 @@ public final class CoapIngest implements AutoCloseable {
   private final LongAdder payloadsWithheld = new LongAdder();
   private final LongAdder notFound = new LongAdder();
   private final LongAdder methodNotAllowed = new LongAdder();
+  private final LongAdder blockwiseStarted = new LongAdder();
 
   /** An endpoint without a rate limit (tests). */
   public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock,
       dev.popw.identity.DeviceSigner receiptKey) {
-    this(bindHost, plainPort, securePort, pskKeys, pipeline, clock, receiptKey, SourceRateLimiter.off());
+    this(bindHost, plainPort, securePort, pskKeys, pipeline, clock, receiptKey, SourceRateLimiter.off(), 1_000);
   }
 
   /**
@@ -83,9 +84,10 @@ public final class CoapIngest implements AutoCloseable {
    * @param pskKeys identity -> secret for DTLS; required when securePort is not -1
    * @param receiptKey the coordinator's Ed25519 key; every receipt in a response is signed with it
    * @param limiter requests per source address (both endpoints)
+   * @param blockwiseTransfers blockwise uploads reassembled at once (Californium's MAX_ACTIVE_PEERS)
    */
   public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock,
-      dev.popw.identity.DeviceSigner receiptKey, SourceRateLimiter limiter) {
+      dev.popw.identity.DeviceSigner receiptKey, SourceRateLimiter limiter, int blockwiseTransfers) {
     this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
     this.pipeline = pipeline;
     this.clock = clock;
@@ -102,7 +104,12 @@ public final class CoapIngest implements AutoCloseable {
         // a 450,000-request benchmark run). The pipeline is idempotent instead: a retransmitted
         // request is answered DUPLICATE once the first copy is committed, at the price of
         // checking its signature again.
-        .set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
+        .set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR)
+        // Reassembly of blockwise uploads: each buffers up to MAX_RESOURCE_BODY_SIZE (8 KiB), and
+        // Californium's default of 150,000 at once is 1.2 GB from spoofed sources. When all are in
+        // use a new upload is refused until one has been idle for the lifetime (default 5 min).
+        .set(CoapConfig.MAX_ACTIVE_PEERS, blockwiseTransfers)
+        .set(CoapConfig.BLOCKWISE_STATUS_LIFETIME, 30, java.util.concurrent.TimeUnit.SECONDS);
     server = new CoapServer(cfg);
     // Every request is answered by the deliverer below; the resource tree Californium builds
     // (its banner at "/", its /.well-known/core listing) is never reached.
@@ -142,6 +149,8 @@ public final class CoapIngest implements AutoCloseable {
         if (!limiter.admit(request.getSourceContext().getPeerAddress().getAddress())) {
           rateLimited.increment();
           request.setCanceled(true); // dropped: the endpoint neither answers nor keeps it
+        } else if (request.getOptions().hasBlock1() && request.getOptions().getBlock1().getNum() == 0) {
+          blockwiseStarted.increment();
         }
       }
 
@@ -278,6 +287,11 @@ public final class CoapIngest implements AutoCloseable {
   /** Requests answered 4.04 (no such path) and 4.05 (another method than POST on /v1/telemetry). */
   public long[] refused() {
     return new long[] {notFound.sum(), methodNotAllowed.sum()};
+  }
+
+  /** Blockwise uploads begun (a first block arrived). */
+  public long blockwiseStarted() {
+    return blockwiseStarted.sum();
   }
 
   /** Source addresses the rate limit tracks now. */
