@@ -122,7 +122,9 @@ public final class CoordinatorBenchmark {
     String schema = "popw_bench_" + System.nanoTime();
     CoordinatorSettings s = CoordinatorSettings.defaults().withNetwork("popw-bench").withDataDirectory(dir)
         .withEmbeddedMqtt(transport.startsWith("mqtt") ? 0 : -1).withCoap("127.0.0.1", transport.startsWith("coap") ? 0 : -1, -1, Map.of())
-        .withApiPort(-1).withBatch(batchSize, Duration.ofSeconds(60));
+        .withApiPort(-1).withBatch(batchSize, Duration.ofSeconds(60))
+        // every simulated device sends from 127.0.0.1: no per-source CoAP rate limit
+        .toBuilder().limits(dev.popw.coordinator.LimitSettings.defaults().withCoapRate(0, 1)).build();
     if (db.equals("postgresql")) {
       s = s.withPostgres(pgUrl, "postgres", "", schema);
     }

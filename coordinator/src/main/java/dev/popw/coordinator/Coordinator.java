@@ -72,10 +72,13 @@ public final class Coordinator implements AutoCloseable {
         ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
         : Database.embedded(s.dataDirectory().resolve("coordinator"));
     closeables.add(database);
-    this.store = new Store(database);
+    this.store = new Store(database, new dev.popw.coordinator.store.RejectionLimits(s.limits().rejectedBytesPerDevice(),
+        s.limits().rejectedBytesUnattributed(), s.limits().rejectedBytesTotal()));
     this.settlement = settlement(s, clock);
     this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
     this.metrics = new Metrics();
+    metrics.rejectionStorage(() -> store.envelopes().rejectionsDroppedSinceStart()[0], () -> store.envelopes().rejectionsDroppedSinceStart()[1],
+        store.envelopes()::storedRejectionBytes);
     batcher.onSealed(b -> {
       metrics.batchSealed(b.envelopeCount());
       tell(l -> l.batchSealed(b));
@@ -90,9 +93,10 @@ public final class Coordinator implements AutoCloseable {
 
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
-        .acceptSimulated(s.acceptSimulated()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
+        .acceptSimulated(s.acceptSimulated()).deviceCache(s.limits().cachedDevices(), s.limits().deviceIdle()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
         batcher.assigner());
     metrics.queueDepth(pipeline::writeQueueDepth);
+    metrics.deviceCache(pipeline::cachedDevices, () -> pipeline.deviceStateCounts()[1], () -> pipeline.deviceStateCounts()[0]);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
@@ -134,8 +138,13 @@ public final class Coordinator implements AutoCloseable {
       broker = null;
     }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
-      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey);
+      LimitSettings l = s.limits();
+      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey,
+          new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()),
+          l.coapBlockwiseTransfers());
       coap.start();
+      metrics.coap(coap::rateLimited, coap::trackedSources, coap::payloadsWithheld, () -> coap.refused()[0], () -> coap.refused()[1],
+          coap::blockwiseStarted);
     } else {
       coap = null;
     }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param bindHost the address the API, the embedded MQTT broker and CoAP listen on; the default
  *     127.0.0.1 serves this machine only, "0.0.0.0" every interface
  * @param api the API's limits and operator tokens (settings section {@code [api]})
+ * @param limits what senders can make the coordinator spend (CoAP rate, rejection storage, device cache)
  */
 public record CoordinatorSettings(
     String networkId,
@@ -46,7 +47,8 @@ public record CoordinatorSettings(
     Path coordinatorKeyFile,
     dev.popw.coordinator.mqtt.BrokerSettings broker,
     MqttTlsSettings mqttTls,
-    dev.popw.coordinator.api.ApiSettings api) {
+    dev.popw.coordinator.api.ApiSettings api,
+    LimitSettings limits) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -55,7 +57,8 @@ public record CoordinatorSettings(
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
-        MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults());
+        MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
+        LimitSettings.defaults());
   }
 
   /**
@@ -146,6 +149,7 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.mqtt.BrokerSettings broker;
     private MqttTlsSettings mqttTls;
     private dev.popw.coordinator.api.ApiSettings api;
+    private LimitSettings limits;
 
     private Builder(CoordinatorSettings s) {
       this.broker = s.broker;
@@ -176,6 +180,7 @@ public record CoordinatorSettings(
       this.sensorRules = s.sensorRules;
       this.mqttTls = s.mqttTls;
       this.api = s.api;
+      this.limits = s.limits;
     }
 
     public Builder networkId(String v) {
@@ -324,8 +329,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** CoAP rate limit, rejection storage caps and the device cache ({@code [limits]}). */
+    public Builder limits(LimitSettings v) {
+      this.limits = java.util.Objects.requireNonNull(v, "limits");
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits);
     }
   }
 }

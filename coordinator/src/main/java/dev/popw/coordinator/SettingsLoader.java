@@ -81,6 +81,16 @@ public final class SettingsLoader {
     KEYS.put("api.read_requires_token", 'b');
   }
 
+  /** The {@code [limits]} keys (all integers): see {@link LimitSettings}. */
+  static final String[] LIMIT_KEYS = {"coap_requests_per_second", "coap_burst", "coap_tracked_sources", "rejected_bytes_per_device",
+      "rejected_bytes_unattributed", "rejected_bytes_total", "cached_devices", "device_idle_seconds", "coap_blockwise_transfers"};
+
+  static {
+    for (String k : LIMIT_KEYS) {
+      KEYS.put("limits." + k, 'i');
+    }
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -219,6 +229,12 @@ public final class SettingsLoader {
       m.put("mqtt.tls." + k, "");
     }
     m.put("mqtt.tls.device_certificate_days", Integer.toString(d.mqttTls().deviceCertificateDays()));
+    LimitSettings l = d.limits();
+    long[] limits = {l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources(), l.rejectedBytesPerDevice(),
+        l.rejectedBytesUnattributed(), l.rejectedBytesTotal(), l.cachedDevices(), l.deviceIdle().toSeconds(), l.coapBlockwiseTransfers()};
+    for (int i = 0; i < LIMIT_KEYS.length; i++) {
+      m.put("limits." + LIMIT_KEYS[i], Long.toString(limits[i]));
+    }
     return m;
   }
 
@@ -308,6 +324,7 @@ public final class SettingsLoader {
         .broker(broker(v))
         .mqttTls(mqttTls(v))
         .api(api(v, env))
+        .limits(limits(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
@@ -404,6 +421,20 @@ public final class SettingsLoader {
           integer(v, "api.rate_limit_clients", 1, 10_000_000),
           dev.popw.coordinator.api.OperatorTokens.load(file.isEmpty() ? null : Path.of(file), env.get(dev.popw.coordinator.api.OperatorTokens.ENVIRONMENT)),
           bool(v, "api.read_requires_token"));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
+  }
+
+  private static LimitSettings limits(Map<String, String> v) {
+    int max = Integer.MAX_VALUE;
+    int minBytes = (int) LimitSettings.MIN_REJECTED_BYTES;
+    try {
+      return new LimitSettings(integer(v, "limits.coap_requests_per_second", 0, 1_000_000), integer(v, "limits.coap_burst", 1, 1_000_000),
+          integer(v, "limits.coap_tracked_sources", 1, 10_000_000), integer(v, "limits.rejected_bytes_per_device", minBytes, max),
+          integer(v, "limits.rejected_bytes_unattributed", minBytes, max), integer(v, "limits.rejected_bytes_total", minBytes, max),
+          integer(v, "limits.cached_devices", 1, 100_000_000), Duration.ofSeconds(integer(v, "limits.device_idle_seconds", 1, 30 * 86_400)),
+          integer(v, "limits.coap_blockwise_transfers", 1, 1_000_000));
     } catch (IllegalArgumentException e) {
       throw new SettingsException(e.getMessage());
     }

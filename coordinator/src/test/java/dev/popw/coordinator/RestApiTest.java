@@ -75,6 +75,7 @@ class RestApiTest {
       JsonNode device = get(base + "/v1/devices/" + id, 200);
       assertEquals(5, device.get("accepted").asInt());
       assertEquals(1, device.get("rejections").get("WRONG_NETWORK").asInt());
+      assertEquals(0, device.get("rejections_dropped").asInt(), "none deleted: the device is far below its cap");
       assertEquals(signer.deviceId().evmAddress().orElseThrow().toString(), device.get("device_address").asText());
       JsonNode page = get(base + "/v1/devices/" + id + "/envelopes?limit=2", 200);
       assertEquals(5, page.get("total").asInt());

@@ -28,7 +28,13 @@ import java.util.function.Supplier;
  *       ({@code issued}, {@code unknown_device}, {@code inactive}, {@code unsupported_key});
  *   <li>{@code popw_api_refused_total{reason}}: HTTP API requests refused by a limit, and the
  *       {@code popw_api_*} gauges of its threads, workers, queue and rate-limit table;
- *   <li>{@code popw_api_operator_actions_total{action}}: operator actions done through the API.
+ *   <li>{@code popw_api_operator_actions_total{action}}: operator actions done through the API;
+ *   <li>limits (docs/security.md): {@code popw_coap_rate_limited_total}, {@code
+ *       popw_coap_tracked_sources}, {@code popw_coap_payloads_withheld_total}, {@code
+ *       popw_coap_refused_total{code}}, {@code popw_coap_blockwise_started_total}; {@code popw_rejections_dropped_total}, {@code
+ *       popw_rejections_dropped_bytes_total}, {@code popw_rejections_stored_bytes}; {@code
+ *       popw_device_states_cached}, {@code popw_device_states_evicted_total}, {@code
+ *       popw_device_states_loaded_total}.
  * </ul>
  */
 public final class Metrics {
@@ -39,6 +45,8 @@ public final class Metrics {
   private final Timer ingest;
   private final DistributionSummary batchSize;
   private final Counter epochsClosed;
+  /** What function counters read: Micrometer holds them weakly. */
+  private final java.util.List<Object> functions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicLong lastEpoch = new java.util.concurrent.atomic.AtomicLong(-1);
 
   public Metrics() {
@@ -86,11 +94,17 @@ public final class Metrics {
     Gauge.builder(name, value).description(description).register(registry);
   }
 
-  /** A counter with one tag, read from {@code value} (monotonic) at each scrape. */
+  /**
+   * A counter with one tag, read from {@code value} (monotonic) at each scrape. Micrometer holds a
+   * function counter's state weakly, so the supplier is kept here.
+   */
   public void counter(String name, String tag, String tagValue, String description, java.util.function.LongSupplier value) {
+    strongStates.add(value);
     io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> (double) v.getAsLong()).tag(tag, tagValue)
         .description(description).register(registry);
   }
+
+  private final java.util.List<Object> strongStates = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Counts an HTTP API refusal of this reason ({@code popw_api_refused_total{reason}}); registered at 0 by this call. */
   public Runnable apiRefusals(String reason) {
@@ -109,6 +123,50 @@ public final class Metrics {
     Counter c = Counter.builder("popw.api.operator.actions").tag("action", action).description("operator actions done through the API")
         .register(registry);
     return c::increment;
+  }
+
+  /**
+   * The CoAP endpoint's limits: requests dropped over a source's rate, the sources tracked, answers
+   * sent without payload (it would have been larger than the request), requests answered 4.04 and
+   * 4.05, blockwise uploads begun.
+   */
+  public void coap(Supplier<Number> rateLimited, Supplier<Number> trackedSources, Supplier<Number> payloadsWithheld,
+      Supplier<Number> notFound, Supplier<Number> methodNotAllowed, Supplier<Number> blockwiseStarted) {
+    counter("popw.coap.blockwise.started", "CoAP blockwise uploads begun (limits.coap_blockwise_transfers at once)", blockwiseStarted);
+    counter("popw.coap.rate.limited", "CoAP requests dropped unanswered: their source address was over its rate", rateLimited);
+    Gauge.builder("popw.coap.tracked.sources", trackedSources).description("source addresses the CoAP rate limit tracks")
+        .register(registry);
+    counter("popw.coap.payloads.withheld", "CoAP answers sent without payload, which would have been larger than the request",
+        payloadsWithheld);
+    functions.add(notFound);
+    functions.add(methodNotAllowed);
+    io.micrometer.core.instrument.FunctionCounter.builder("popw.coap.refused", notFound, n -> n.get().doubleValue()).tag("code", "4.04")
+        .description("CoAP requests refused: no such path (4.04) or another method than POST (4.05)").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("popw.coap.refused", methodNotAllowed, n -> n.get().doubleValue())
+        .tag("code", "4.05").description("CoAP requests refused: no such path (4.04) or another method than POST (4.05)")
+        .register(registry);
+  }
+
+  /** Rejection storage: rejections deleted to stay within the caps, their bytes, and the bytes kept. */
+  public void rejectionStorage(Supplier<Number> dropped, Supplier<Number> droppedBytes, Supplier<Number> storedBytes) {
+    counter("popw.rejections.dropped", "stored rejections deleted, oldest first, to stay within the rejection caps", dropped);
+    counter("popw.rejections.dropped.bytes", "bytes of the stored rejections deleted to stay within the caps", droppedBytes);
+    Gauge.builder("popw.rejections.stored.bytes", storedBytes).description("bytes of rejections stored (limits.rejected_bytes_total)")
+        .register(registry);
+  }
+
+  /** The pipeline's device cache: states held, evicted (idle or over the bound), and read from the database. */
+  public void deviceCache(Supplier<Number> cached, Supplier<Number> evicted, Supplier<Number> loaded) {
+    Gauge.builder("popw.device.states.cached", cached).description("devices whose duplicate-check state is in memory")
+        .register(registry);
+    counter("popw.device.states.evicted", "device states removed from memory (idle, or over limits.cached_devices)", evicted);
+    counter("popw.device.states.loaded", "device states read from the database (first envelope, or after an eviction)", loaded);
+  }
+
+  private void counter(String name, String description, Supplier<Number> value) {
+    functions.add(value);
+    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue()).description(description)
+        .register(registry);
   }
 
   /** The Prometheus text exposition. */

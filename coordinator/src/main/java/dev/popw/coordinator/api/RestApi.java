@@ -226,6 +226,7 @@ public final class RestApi implements AutoCloseable {
     ObjectNode n = deviceJson(r.get());
     n.put("accepted", store.envelopes().countAccepted(id));
     n.set("rejections", JSON.valueToTree(store.envelopes().rejectionCounts(id)));
+    n.put("rejections_dropped", store.envelopes().rejectionsDropped(id));
     if (work != null) {
       work.decorateDevice(n, id);
     }

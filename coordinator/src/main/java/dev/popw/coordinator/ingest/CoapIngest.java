@@ -3,13 +3,17 @@ package dev.popw.coordinator.ingest;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
-import org.eclipse.californium.core.CoapResource;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.network.Exchange;
+import org.eclipse.californium.core.network.interceptors.MessageInterceptorAdapter;
+import org.eclipse.californium.core.server.ServerMessageDeliverer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -26,6 +30,14 @@ import org.eclipse.californium.scandium.dtls.pskstore.AdvancedMultiPskStore;
  * Valid} for a duplicate, {@code 4.00 Bad Request} with the reason when rejected, {@code 5.03} when
  * the database failed (the device sends again). Plain UDP, and DTLS with pre-shared keys and
  * Connection ID when keys are configured.
+ *
+ * <p>Nothing else is served (docs/security.md, "CoAP"): every other path is {@code 4.04} and every
+ * other method on {@code /v1/telemetry} {@code 4.05}, both without payload; there is no banner at
+ * {@code /} and no {@code /.well-known/core}. Requests over a source address's rate ({@link
+ * SourceRateLimiter}) are dropped unanswered. An answer is never larger than its request unless
+ * the request verified as an envelope signed by a registered device: a larger receipt is withheld
+ * (the code goes without payload), and payloads of the answers Californium makes itself (to
+ * malformed requests) are removed.
  */
 public final class CoapIngest implements AutoCloseable {
   static {
@@ -37,6 +49,10 @@ public final class CoapIngest implements AutoCloseable {
   /** How long a response may take before the request is acknowledged on its own (clients retransmit after 2-3 s). */
   static final long ACCEPT_AFTER_MS = 500;
 
+  private static final java.util.List<String> TELEMETRY = java.util.List.of("v1", "telemetry");
+  /** Bytes of an empty acknowledgement: a CoAP header without token. */
+  private static final int EMPTY_MESSAGE_BYTES = 4;
+
   private final CoapServer server;
   private final java.util.concurrent.ScheduledExecutorService acceptTimer =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -46,18 +62,36 @@ public final class CoapIngest implements AutoCloseable {
       });
   private final CoapEndpoint plain;
   private final CoapEndpoint secure;
+  private final dev.popw.identity.DeviceSigner receiptKey;
+  private final IngestPipeline pipeline;
+  private final Clock clock;
+  private final SourceRateLimiter limiter;
+  private final LongAdder rateLimited = new LongAdder();
+  private final LongAdder payloadsWithheld = new LongAdder();
+  private final LongAdder notFound = new LongAdder();
+  private final LongAdder methodNotAllowed = new LongAdder();
+  private final LongAdder blockwiseStarted = new LongAdder();
+
+  /** An endpoint without a rate limit (tests). */
+  public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock,
+      dev.popw.identity.DeviceSigner receiptKey) {
+    this(bindHost, plainPort, securePort, pskKeys, pipeline, clock, receiptKey, SourceRateLimiter.off(), 1_000);
+  }
 
   /**
    * @param plainPort UDP port for coap://, or -1 for none (0: any free port)
    * @param securePort UDP port for coaps://, or -1 for none
    * @param pskKeys identity -> secret for DTLS; required when securePort is not -1
+   * @param receiptKey the coordinator's Ed25519 key; every receipt in a response is signed with it
+   * @param limiter requests per source address (both endpoints)
+   * @param blockwiseTransfers blockwise uploads reassembled at once (Californium's MAX_ACTIVE_PEERS)
    */
-  private final dev.popw.identity.DeviceSigner receiptKey;
-
-  /** @param receiptKey the coordinator's Ed25519 key; every receipt in a response is signed with it */
   public CoapIngest(String bindHost, int plainPort, int securePort, Map<String, byte[]> pskKeys, IngestPipeline pipeline, Clock clock,
-      dev.popw.identity.DeviceSigner receiptKey) {
+      dev.popw.identity.DeviceSigner receiptKey, SourceRateLimiter limiter, int blockwiseTransfers) {
     this.receiptKey = java.util.Objects.requireNonNull(receiptKey, "receiptKey");
+    this.pipeline = pipeline;
+    this.clock = clock;
+    this.limiter = java.util.Objects.requireNonNull(limiter, "limiter");
     Configuration cfg = Configuration.createStandardWithoutFile()
         // Bursts from many devices: larger socket buffers drop fewer datagrams, two receivers and
         // senders keep the socket drained while the protocol stage works.
@@ -70,10 +104,19 @@ public final class CoapIngest implements AutoCloseable {
         // a 450,000-request benchmark run). The pipeline is idempotent instead: a retransmitted
         // request is answered DUPLICATE once the first copy is committed, at the price of
         // checking its signature again.
-        .set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR);
+        .set(CoapConfig.DEDUPLICATOR, CoapConfig.NO_DEDUPLICATOR)
+        // Reassembly of blockwise uploads: each buffers up to MAX_RESOURCE_BODY_SIZE (8 KiB), and
+        // Californium's default of 150,000 at once is 1.2 GB from spoofed sources. When all are in
+        // use a new upload is refused until one has been idle for the lifetime (default 5 min).
+        .set(CoapConfig.MAX_ACTIVE_PEERS, blockwiseTransfers)
+        .set(CoapConfig.BLOCKWISE_STATUS_LIFETIME, 30, java.util.concurrent.TimeUnit.SECONDS);
     server = new CoapServer(cfg);
+    // Every request is answered by the deliverer below; the resource tree Californium builds
+    // (its banner at "/", its /.well-known/core listing) is never reached.
+    server.setMessageDeliverer(new Deliverer(server.getRoot(), cfg));
     if (plainPort >= 0) {
       plain = new CoapEndpoint.Builder().setConfiguration(cfg).setInetSocketAddress(new InetSocketAddress(bindHost, plainPort)).build();
+      guard(plain);
       server.addEndpoint(plain);
     } else {
       plain = null;
@@ -88,40 +131,133 @@ public final class CoapIngest implements AutoCloseable {
           .setAdvancedPskStore(store)
           .build();
       secure = new CoapEndpoint.Builder().setConfiguration(cfg).setConnector(new DTLSConnector(dtls)).build();
+      guard(secure);
       server.addEndpoint(secure);
     } else {
       secure = null;
     }
-    CoapResource v1 = new CoapResource("v1");
-    v1.add(new CoapResource("telemetry") {
+  }
+
+  /**
+   * The per-source rate limit, before Californium handles a request at all (blocks of a blockwise
+   * transfer count one by one), and the payload rule for answers the coordinator did not build.
+   */
+  private void guard(CoapEndpoint endpoint) {
+    endpoint.addInterceptor(new MessageInterceptorAdapter() {
       @Override
-      public void handlePOST(CoapExchange exchange) {
-        // Answer when committed, piggybacked if that is quick; acknowledge on its own if it is not,
-        // so the device does not retransmit while the database works (a separate response follows).
-        java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.ScheduledFuture<?> accept = acceptTimer.schedule(() -> {
-          if (answered.compareAndSet(false, true)) {
-            exchange.accept();
-          }
-        }, ACCEPT_AFTER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        pipeline.submit(exchange.getRequestPayload(), null).whenComplete((r, err) -> {
-          if (answered.compareAndSet(false, true)) {
-            accept.cancel(false);
-          }
-          if (err != null) {
-            exchange.respond(CoAP.ResponseCode.SERVICE_UNAVAILABLE, "database unavailable; send again later");
-            return;
-          }
-          CoAP.ResponseCode code = switch (r.status()) {
-            case ACCEPTED -> CoAP.ResponseCode.CREATED;
-            case DUPLICATE -> CoAP.ResponseCode.VALID;
-            case REJECTED -> CoAP.ResponseCode.BAD_REQUEST;
-          };
-          exchange.respond(code, r.signedReceipt(clock.millis(), receiptKey), MediaTypeRegistry.APPLICATION_OCTET_STREAM);
-        });
+      public void receiveRequest(Request request) {
+        if (!limiter.admit(request.getSourceContext().getPeerAddress().getAddress())) {
+          rateLimited.increment();
+          request.setCanceled(true); // dropped: the endpoint neither answers nor keeps it
+        } else if (request.getOptions().hasBlock1() && request.getOptions().getBlock1().getNum() == 0) {
+          blockwiseStarted.increment();
+        }
+      }
+
+      @Override
+      public void sendResponse(Response response) {
+        if (!(response instanceof OwnResponse) && response.getPayloadSize() > 0) {
+          // Californium's diagnostics for a malformed request can be longer than the request.
+          response.setPayload((byte[]) null);
+          payloadsWithheld.increment();
+        }
       }
     });
-    server.add(v1);
+  }
+
+  /** Routes every request: telemetry to the pipeline, anything else a 4.04 or 4.05 without payload. */
+  private final class Deliverer extends ServerMessageDeliverer {
+    Deliverer(org.eclipse.californium.core.server.resources.Resource root, Configuration cfg) {
+      super(root, cfg);
+    }
+
+    @Override
+    protected boolean preDeliverRequest(Exchange exchange) {
+      Request request = exchange.getRequest();
+      if (!request.getOptions().getUriPath().equals(TELEMETRY)) {
+        notFound.increment();
+        exchange.sendResponse(new OwnResponse(CoAP.ResponseCode.NOT_FOUND));
+      } else if (request.getCode() != CoAP.Code.POST) {
+        methodNotAllowed.increment();
+        exchange.sendResponse(new OwnResponse(CoAP.ResponseCode.METHOD_NOT_ALLOWED));
+      } else {
+        telemetry(exchange);
+      }
+      return true;
+    }
+  }
+
+  private void telemetry(Exchange exchange) {
+    // Answer when committed, piggybacked if that is quick; acknowledge on its own if it is not,
+    // so the device does not retransmit while the database works (a separate response follows).
+    // 0: waiting, 1: answered in time (piggybacked), 2: acknowledged on its own (a separate answer follows)
+    java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ScheduledFuture<?> accept = acceptTimer.schedule(() -> {
+      if (state.compareAndSet(0, 2)) {
+        exchange.sendAccept();
+      }
+    }, ACCEPT_AFTER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    Request request = exchange.getRequest();
+    pipeline.submit(request.getPayload(), null).whenComplete((r, err) -> {
+      boolean acknowledged = !state.compareAndSet(0, 1);
+      if (!acknowledged) {
+        accept.cancel(false);
+      }
+      if (err != null) {
+        // Only writes of verified envelopes of registered devices fail: the sender is authenticated.
+        respond(exchange, CoAP.ResponseCode.SERVICE_UNAVAILABLE, "database unavailable; send again later".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8), MediaTypeRegistry.TEXT_PLAIN, true, acknowledged);
+        return;
+      }
+      CoAP.ResponseCode code = switch (r.status()) {
+        case ACCEPTED -> CoAP.ResponseCode.CREATED;
+        case DUPLICATE -> CoAP.ResponseCode.VALID;
+        case REJECTED -> CoAP.ResponseCode.BAD_REQUEST;
+      };
+      respond(exchange, code, r.signedReceipt(clock.millis(), receiptKey), MediaTypeRegistry.APPLICATION_OCTET_STREAM,
+          r.fromRegisteredDevice(), acknowledged);
+    });
+  }
+
+  /**
+   * Sends {@code code} with {@code payload}, or without it when the answer would be larger than the
+   * request and the sender is not {@code authenticated}: a spoofed source address must not get more
+   * bytes than were sent in its name. A separate answer (after an empty acknowledgement) to an
+   * unauthenticated sender is sent once (NON), not retransmitted until acknowledged.
+   */
+  private void respond(Exchange exchange, CoAP.ResponseCode code, byte[] payload, int format, boolean authenticated,
+      boolean acknowledged) {
+    Request request = exchange.getRequest();
+    OwnResponse response = new OwnResponse(code);
+    // header, token, Content-Format (option header and at most one byte of value), payload marker
+    int size = 4 + request.getTokenBytes().length + 2 + 1 + payload.length;
+    int budget = requestBytes(request) - (acknowledged ? EMPTY_MESSAGE_BYTES : 0);
+    if (authenticated || size <= budget) {
+      response.setPayload(payload);
+      response.getOptions().setContentFormat(format);
+    } else {
+      payloadsWithheld.increment();
+    }
+    if (acknowledged && !authenticated) {
+      response.setType(CoAP.Type.NON);
+    }
+    exchange.sendResponse(response);
+  }
+
+  /**
+   * The request's size, at least: header, token and payload (its options are not counted; a
+   * request assembled from blocks counts all its payload, as its sender sent all of it).
+   */
+  static int requestBytes(Request request) {
+    int payload = request.getPayloadSize();
+    return 4 + request.getTokenBytes().length + (payload > 0 ? 1 + payload : 0);
+  }
+
+  /** A response built here; any other one (Californium's own) goes without payload. */
+  private static final class OwnResponse extends Response {
+    OwnResponse(CoAP.ResponseCode code) {
+      super(code);
+    }
   }
 
   public void start() {
@@ -136,6 +272,31 @@ public final class CoapIngest implements AutoCloseable {
   /** The bound coaps:// port, or -1. */
   public int securePort() {
     return secure == null ? -1 : secure.getAddress().getPort();
+  }
+
+  /** Requests dropped unanswered because their source address was over its rate. */
+  public long rateLimited() {
+    return rateLimited.sum();
+  }
+
+  /** Answers sent without their payload because it would have been larger than the request. */
+  public long payloadsWithheld() {
+    return payloadsWithheld.sum();
+  }
+
+  /** Requests answered 4.04 (no such path) and 4.05 (another method than POST on /v1/telemetry). */
+  public long[] refused() {
+    return new long[] {notFound.sum(), methodNotAllowed.sum()};
+  }
+
+  /** Blockwise uploads begun (a first block arrived). */
+  public long blockwiseStarted() {
+    return blockwiseStarted.sum();
+  }
+
+  /** Source addresses the rate limit tracks now. */
+  public int trackedSources() {
+    return limiter.trackedSources();
   }
 
   @Override

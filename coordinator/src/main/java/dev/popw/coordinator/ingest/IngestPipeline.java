@@ -44,6 +44,12 @@ public final class IngestPipeline implements AutoCloseable {
   private final Map<String, DeviceState> states = new ConcurrentHashMap<>();
   private final Map<String, Long> unknownUntil = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+  /** Counts registration changes: a state read from the database during one is read again. */
+  private final java.util.concurrent.atomic.AtomicLong deviceChanges = new java.util.concurrent.atomic.AtomicLong();
+  private final LongAdder statesLoaded = new LongAdder();
+  private final LongAdder statesEvicted = new LongAdder();
+  private final java.util.concurrent.ScheduledExecutorService sweeper;
+  private final java.util.concurrent.atomic.AtomicBoolean sweepQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   public IngestPipeline(Store store, PipelineConfig config, Clock clock) {
     this(store, config, clock, PipelineListener.NONE);
@@ -71,6 +77,13 @@ public final class IngestPipeline implements AutoCloseable {
       return t;
     });
     this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay(), batches);
+    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "popw-device-cache");
+      t.setDaemon(true);
+      return t;
+    });
+    long period = Math.max(10, Math.min(60_000, config.deviceIdle().toMillis() / 4));
+    sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -118,7 +131,7 @@ public final class IngestPipeline implements AutoCloseable {
     if (state == null) {
       return reject(CoordinatorReason.NOT_REGISTERED, "device is not registered", deviceId, seq, hash, receivedAt, envelope, null);
     }
-    if (!state.record.active()) {
+    if (!state.active) {
       return reject(CoordinatorReason.DEVICE_INACTIVE, "device is deactivated", deviceId, seq, hash, receivedAt, envelope, null);
     }
     if (seq == 0) {
@@ -131,10 +144,10 @@ public final class IngestPipeline implements AutoCloseable {
     if (t.getPayloadCase() == Telemetry.PayloadCase.PAYLOAD_NOT_SET) {
       return reject(CoordinatorReason.EMPTY_PAYLOAD, "telemetry has no payload", deviceId, seq, hash, receivedAt, envelope, null);
     }
-    Telemetry.PayloadCase expected = payloadOf(state.record.kind());
+    Telemetry.PayloadCase expected = payloadOf(state.kind);
     if (t.getPayloadCase() != expected) {
       return reject(CoordinatorReason.WRONG_KIND, "a " + t.getPayloadCase() + " payload from a device registered as "
-          + (expected == null ? "kind " + state.record.kind() : expected), deviceId, seq, hash, receivedAt, envelope, null);
+          + (expected == null ? "kind " + state.kind : expected), deviceId, seq, hash, receivedAt, envelope, null);
     }
     int flags = 0;
     if (t.getSimulated()) {
@@ -162,14 +175,37 @@ public final class IngestPipeline implements AutoCloseable {
     if (outOfBounds.isPresent()) {
       return reject(CoordinatorReason.OUT_OF_BOUNDS, outOfBounds.get(), deviceId, seq, hash, receivedAt, envelope, null);
     }
+    for (;;) {
+      CompletableFuture<IngestResult> r = sequenced(state, t, envelope, deviceId, seq, hash, flags, receivedAt);
+      if (r != null) {
+        return r;
+      }
+      // The state was evicted while this envelope waited for its lock: read it back (all it
+      // accepted is committed: a state is evicted only with no write pending).
+      state = state(deviceId);
+      if (state == null) {
+        return reject(CoordinatorReason.NOT_REGISTERED, "device is not registered", deviceId, seq, hash, receivedAt, envelope, null);
+      }
+    }
+  }
+
+  /**
+   * The checks against what the device sent before (duplicate, equivocation, chain), and the
+   * write; under the device's lock. Null when the state was evicted meanwhile.
+   */
+  private CompletableFuture<IngestResult> sequenced(DeviceState state, Telemetry t, byte[] envelope, String deviceId, long seq,
+      byte[] hash, int flags, long receivedAt) {
     CompletableFuture<Void> written;
     int finalFlags;
     synchronized (state) {
-      byte[] existing = state.hashOf(seq);
+      if (state.retired) {
+        return null;
+      }
+      byte[] existing = state.hashOf(seq, store);
       if (existing != null) {
         if (Arrays.equals(existing, hash)) {
           IngestResult duplicate = new IngestResult(IngestStatus.DUPLICATE, "DUPLICATE", "already accepted", deviceId, seq, hash, 0);
-          CompletableFuture<Void> pending = state.pending.get(seq);
+          CompletableFuture<Void> pending = state.pendingWrite(seq);
           if (pending == null) {
             return CompletableFuture.completedFuture(duplicate);
           }
@@ -188,22 +224,20 @@ public final class IngestPipeline implements AutoCloseable {
       // A missing seq - 1 is not flagged here: it may still arrive (envelopes are verified in
       // parallel and resent out of order). Gaps are sequence numbers that never arrived, computed
       // from the stored envelopes (EnvelopeStore.sequenceGaps).
-      byte[] previous = seq > 1 ? state.hashOf(seq - 1) : null;
+      byte[] previous = seq > 1 ? state.hashOf(seq - 1, store) : null;
       if (previous != null && !Arrays.equals(previous, t.getPrevHash().toByteArray())) {
         flags |= AcceptedEnvelope.Flags.CHAIN_GAP;
       }
-      state.reserve(seq, hash);
       finalFlags = flags;
       // Queued under the device's lock, so a copy checked next finds the write to wait for.
       written = writer.write(new AcceptedEnvelope(hash, deviceId, seq, t.getTimestampMs(), receivedAt,
           t.getPayloadCase().getNumber(), flags, envelope));
-      state.pending.put(seq, written);
+      state.reserve(seq, hash, written);
     }
     return written.handle((ok, err) -> {
       synchronized (state) {
-        state.pending.remove(seq);
         if (err != null) {
-          state.release(seq, hash); // not stored: the resend must not look like a duplicate
+          state.release(seq); // not stored: the resend must not look like a duplicate
         } else {
           state.committed(seq);
         }
@@ -240,6 +274,7 @@ public final class IngestPipeline implements AutoCloseable {
   private DeviceState state(String deviceId) {
     DeviceState s = states.get(deviceId);
     if (s != null) {
+      s.lastUsed = System.nanoTime();
       return s;
     }
     Long until = unknownUntil.get(deviceId);
@@ -247,21 +282,93 @@ public final class IngestPipeline implements AutoCloseable {
     if (until != null && until > now) {
       return null;
     }
+    long changes = deviceChanges.get();
     Optional<DeviceRecord> rec = store.devices().device(deviceId);
     if (rec.isEmpty()) {
+      if (unknownUntil.size() >= config.maxCachedDevices()) {
+        unknownUntil.values().removeIf(u -> u <= now);
+        if (unknownUntil.size() >= config.maxCachedDevices()) {
+          unknownUntil.clear(); // a flood of made-up devices: forget them all rather than grow
+        }
+      }
       unknownUntil.put(deviceId, now + NEGATIVE_CACHE_MS);
       return null;
     }
-    DeviceState loaded = new DeviceState(rec.get(), config.sequenceWindow());
-    loaded.load(store.envelopes().recentSequences(deviceId, config.sequenceWindow()));
+    DeviceState loaded = new DeviceState(rec.get(), config.sequenceWindow(), store.envelopes().sequenceTop(deviceId, config.sequenceWindow()));
     DeviceState raced = states.putIfAbsent(deviceId, loaded);
-    return raced != null ? raced : loaded;
+    if (raced != null) {
+      raced.lastUsed = System.nanoTime();
+      return raced;
+    }
+    statesLoaded.increment();
+    if (deviceChanges.get() != changes) {
+      loaded.refresh(store.devices().device(deviceId)); // the registration changed while it was read
+    }
+    if (states.size() > config.maxCachedDevices() && sweepQueued.compareAndSet(false, true)) {
+      try {
+        sweeper.execute(this::sweep);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        sweepQueued.set(false); // closing
+      }
+    }
+    return loaded;
   }
 
-  /** Forget cached state of a device after its registration or status changed. */
+  /**
+   * Evicts the states of devices idle for {@code deviceIdle}, and, while more than {@code
+   * maxCachedDevices} are held, the least recently used down to 90% of that bound. A state with a
+   * write pending stays (its accepted numbers are not in the database yet).
+   */
+  private void sweep() {
+    sweepQueued.set(false);
+    try {
+      long now = System.nanoTime();
+      long idleBefore = now - config.deviceIdle().toNanos();
+      long lruCutoff = Long.MIN_VALUE;
+      int over = states.size() - config.maxCachedDevices();
+      if (over > 0) {
+        long[] used = states.values().stream().mapToLong(st -> st.lastUsed).toArray();
+        Arrays.sort(used);
+        int evict = Math.min(used.length, over + config.maxCachedDevices() / 10);
+        if (evict > 0) {
+          lruCutoff = used[evict - 1];
+        }
+      }
+      for (Map.Entry<String, DeviceState> e : states.entrySet()) {
+        DeviceState st = e.getValue();
+        long used = st.lastUsed;
+        if (used - idleBefore < 0 || used - lruCutoff <= 0 && lruCutoff != Long.MIN_VALUE) {
+          if (st.retire()) {
+            states.remove(e.getKey(), st);
+            statesEvicted.increment();
+          }
+        }
+      }
+      long wall = System.currentTimeMillis();
+      unknownUntil.values().removeIf(u -> u <= wall);
+    } catch (RuntimeException e) {
+      // the next sweep tries again
+    }
+  }
+
+  /** Re-reads a device's registration (status, kind) after it changed. */
   public void deviceChanged(String deviceId) {
-    states.remove(deviceId);
+    deviceChanges.incrementAndGet();
     unknownUntil.remove(deviceId);
+    DeviceState s = states.get(deviceId);
+    if (s != null) {
+      s.refresh(store.devices().device(deviceId));
+    }
+  }
+
+  /** Devices whose state is in memory now. */
+  public int cachedDevices() {
+    return states.size();
+  }
+
+  /** Device states read from the database, and evicted from memory, since start. */
+  public long[] deviceStateCounts() {
+    return new long[] {statesLoaded.sum(), statesEvicted.sum()};
   }
 
   private void count(String outcome) {
@@ -282,6 +389,7 @@ public final class IngestPipeline implements AutoCloseable {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
     verifyPool.shutdown();
     try {
       verifyPool.awaitTermination(10, TimeUnit.SECONDS);
@@ -292,60 +400,112 @@ public final class IngestPipeline implements AutoCloseable {
   }
 
   /**
-   * What the pipeline remembers of one device: its record and its accepted sequence numbers from
-   * the newest down to {@code recent.firstKey()} (all of them in that range: the invariant that
-   * makes "absent" mean "never accepted"). Older ones are looked up in the database; old ones
-   * accepted but not yet committed wait in {@code belowWindow}. Guarded by the instance lock.
+   * What the pipeline remembers of one device, about 0.5 KB (docs/benchmarks.md, "Per-device
+   * memory"): its status and kind, which recent sequence numbers it had accepted ({@link
+   * SequenceWindow}, one bit each), the hash of its highest one (the chain check of the next), and
+   * the accepted envelopes whose write has not committed yet. Any other hash (a resend, an
+   * out-of-order predecessor, a number below the window) is read from the database, which has every
+   * committed one. Guarded by the instance lock, except the volatile fields.
    */
-  private final class DeviceState {
-    final DeviceRecord record;
-    final int window;
+  static final class DeviceState {
     final String id;
-    final TreeMap<Long, byte[]> recent = new TreeMap<>();
-    final Map<Long, byte[]> belowWindow = new java.util.HashMap<>();
-    /** Accepted sequence numbers whose write has not committed yet, with the write (BatchWriter's future). */
-    final Map<Long, CompletableFuture<Void>> pending = new java.util.HashMap<>();
+    volatile boolean active;
+    volatile int kind;
+    /** When it was last used, System.nanoTime(). */
+    volatile long lastUsed = System.nanoTime();
+    /** Evicted: whoever finds it under its lock must look the device up again. */
+    boolean retired;
+    final SequenceWindow window;
+    long lastSeq = -1;
+    byte[] lastHash;
+    /** Accepted sequence numbers whose write has not committed yet; null when there are none. */
+    Map<Long, Pending> pending;
 
-    DeviceState(DeviceRecord record, int window) {
-      this.record = record;
-      this.window = window;
+    record Pending(byte[] hash, CompletableFuture<Void> written) {}
+
+    DeviceState(DeviceRecord record, int window, dev.popw.coordinator.store.EnvelopeStore.SequenceTop top) {
       this.id = record.id().toString();
-    }
-
-    void load(Map<Long, byte[]> newestAccepted) {
-      recent.putAll(newestAccepted);
-    }
-
-    byte[] hashOf(long seq) {
-      byte[] h = recent.get(seq);
-      if (h == null) {
-        h = belowWindow.get(seq);
-      }
-      if (h != null || recent.isEmpty() || seq >= recent.firstKey()) {
-        return h;
-      }
-      return store.envelopes().acceptedHash(id, seq).orElse(null);
-    }
-
-    void reserve(long seq, byte[] hash) {
-      if (!recent.isEmpty() && seq < recent.firstKey()) {
-        belowWindow.put(seq, hash);
-        return;
-      }
-      recent.put(seq, hash);
-      while (recent.size() > window) {
-        recent.pollFirstEntry();
+      this.active = record.active();
+      this.kind = record.kind();
+      if (top == null) {
+        this.window = new SequenceWindow(window);
+      } else {
+        this.window = SequenceWindow.loaded(window, top.top(), top.accepted());
+        this.lastSeq = top.top();
+        this.lastHash = top.topHash();
       }
     }
 
-    /** After the commit: old sequence numbers are now found in the database. */
+    void refresh(Optional<DeviceRecord> record) {
+      record.ifPresent(r -> {
+        active = r.active();
+        kind = r.kind();
+      });
+    }
+
+    /** The hash of the accepted envelope with this number, or null if none was accepted. */
+    byte[] hashOf(long seq, Store store) {
+      if (pending != null) {
+        Pending p = pending.get(seq);
+        if (p != null) {
+          return p.hash;
+        }
+      }
+      if (window.covers(seq)) {
+        if (!window.contains(seq)) {
+          return null; // the common case, a new number: no database read
+        }
+        if (seq == lastSeq) {
+          return lastHash;
+        }
+      }
+      return store.envelopes().acceptedHash(id, seq).orElse(null); // committed, so the database has it
+    }
+
+    CompletableFuture<Void> pendingWrite(long seq) {
+      Pending p = pending == null ? null : pending.get(seq);
+      return p == null ? null : p.written;
+    }
+
+    void reserve(long seq, byte[] hash, CompletableFuture<Void> written) {
+      window.add(seq);
+      if (pending == null) {
+        pending = new java.util.HashMap<>(4);
+      }
+      pending.put(seq, new Pending(hash, written));
+      if (seq > lastSeq) {
+        lastSeq = seq;
+        lastHash = hash;
+      }
+    }
+
+    /** After the commit: the database has it. */
     void committed(long seq) {
-      belowWindow.remove(seq);
+      if (pending != null) {
+        pending.remove(seq);
+        if (pending.isEmpty()) {
+          pending = null;
+        }
+      }
     }
 
-    void release(long seq, byte[] hash) {
-      recent.remove(seq, hash);
-      belowWindow.remove(seq, hash);
+    /** After a failed write: not accepted after all. */
+    void release(long seq) {
+      committed(seq);
+      window.remove(seq);
+      if (seq == lastSeq) {
+        lastSeq = -1; // the highest number's hash is read from the database from now on
+        lastHash = null;
+      }
+    }
+
+    /** Marks the state evicted unless a write is pending; true when it was. */
+    synchronized boolean retire() {
+      if (pending != null) {
+        return false;
+      }
+      retired = true;
+      return true;
     }
   }
 }

@@ -16,6 +16,21 @@ public record IngestResult(IngestStatus status, String reason, String detail, St
     return status == IngestStatus.ACCEPTED;
   }
 
+  /**
+   * Whether the envelope verified as signed by a registered device: accepted, a duplicate, or
+   * rejected by a check after the registration lookup. A rejection before its signature verified
+   * names no device; one that names the network or topic wrongly is decided before the lookup, and
+   * NOT_REGISTERED is the lookup failing: none of these authenticates the sender (CoAP answers
+   * them no larger than they asked).
+   */
+  public boolean fromRegisteredDevice() {
+    if (status != IngestStatus.REJECTED) {
+      return true;
+    }
+    return deviceId != null && !reason.equals(CoordinatorReason.NOT_REGISTERED.name())
+        && !reason.equals(CoordinatorReason.WRONG_NETWORK.name()) && !reason.equals(CoordinatorReason.TOPIC_MISMATCH.name());
+  }
+
   /** The receipt the device gets. */
   public Receipt toReceipt(long nowMs) {
     Receipt.Builder b = Receipt.newBuilder()

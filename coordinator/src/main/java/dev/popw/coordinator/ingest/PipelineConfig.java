@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /** Settings of the verification pipeline. Immutable; see {@link #builder(String)}. */
 public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration maxClockSkew, Duration freshness,
-    int sequenceWindow, int writeBatchSize, Duration writeBatchDelay, int verifyThreads, boolean acceptSimulated) {
+    int sequenceWindow, int writeBatchSize, Duration writeBatchDelay, int verifyThreads, boolean acceptSimulated,
+    int maxCachedDevices, Duration deviceIdle) {
 
   public static Builder builder(String networkId) {
     return new Builder(networkId);
@@ -23,6 +24,8 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
     private Duration writeBatchDelay = Duration.ofMillis(2);
     private int verifyThreads = Runtime.getRuntime().availableProcessors();
     private boolean acceptSimulated = true;
+    private int maxCachedDevices = 100_000;
+    private Duration deviceIdle = Duration.ofMinutes(10);
 
     private Builder(String networkId) {
       this.networkId = Objects.requireNonNull(networkId, "networkId");
@@ -45,7 +48,7 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
       return this;
     }
 
-    /** Recent sequence numbers kept in memory per device for duplicate checks. Default 1024. */
+    /** Recent sequence numbers a device's duplicate window covers (one bit each). Default 1024. */
     public Builder sequenceWindow(int v) {
       this.sequenceWindow = v;
       return this;
@@ -68,12 +71,23 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
       return this;
     }
 
+    /**
+     * Devices whose state (registration, duplicate window) is held in memory at most, and how long
+     * after its last envelope a device's state stays there; others are read back from the database.
+     * Default 100,000 and 10 minutes.
+     */
+    public Builder deviceCache(int maxDevices, Duration idle) {
+      this.maxCachedDevices = maxDevices;
+      this.deviceIdle = idle;
+      return this;
+    }
+
     public PipelineConfig build() {
       if (networkId.isBlank()) {
         throw new IllegalArgumentException("network id must not be blank");
       }
       return new PipelineConfig(networkId, maxEnvelopeBytes, maxClockSkew, freshness, sequenceWindow, writeBatchSize,
-          writeBatchDelay, Math.max(1, verifyThreads), acceptSimulated);
+          writeBatchDelay, Math.max(1, verifyThreads), acceptSimulated, Math.max(1, maxCachedDevices), deviceIdle);
     }
   }
 }

@@ -22,13 +22,26 @@ import javax.sql.DataSource;
  * schema, see {@link Database#postgres}).
  */
 public final class EnvelopeStore {
+  /**
+   * Bytes a rejection row is charged beyond its envelope, conflicting hash and detail: the hash,
+   * device id, reason, times and the row's index entries, roughly (the V6 migration uses the same).
+   */
+  public static final int ROW_OVERHEAD = 128;
+  /** Rows read at a time when choosing the oldest rejections to delete. */
+  private static final int DROP_CHUNK = 256;
+
   private final DataSource ds;
   private final DeviceNumbers deviceNumbers;
+  private final RejectionLimits rejectionLimits;
   private long nextOrdinal = -1; // guarded by this
+  private volatile long storedRejectionBytes = -1; // written under this; -1: not read from the database yet
+  private final java.util.concurrent.atomic.LongAdder rejectionsDropped = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder rejectionBytesDropped = new java.util.concurrent.atomic.LongAdder();
 
-  EnvelopeStore(DataSource ds, DeviceNumbers deviceNumbers) {
+  EnvelopeStore(DataSource ds, DeviceNumbers deviceNumbers, RejectionLimits rejectionLimits) {
     this.ds = ds;
     this.deviceNumbers = deviceNumbers;
+    this.rejectionLimits = rejectionLimits;
   }
 
   /** The most recent accepted sequence numbers of a device with their hashes, newest first. */
@@ -52,6 +65,52 @@ public final class EnvelopeStore {
       throw new StoreException("cannot read envelopes of " + deviceId + ": " + e.getMessage(), e);
     }
   }
+
+  /**
+   * A device's highest accepted sequence number with its hash, and every accepted number in
+   * {@code (top - size, top]}: what the pipeline's duplicate window starts from. Null when the
+   * device has no accepted envelope.
+   */
+  public SequenceTop sequenceTop(String deviceId, int size) {
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return null;
+    }
+    try (Connection c = ds.getConnection()) {
+      long top;
+      byte[] hash;
+      try (PreparedStatement ps = c.prepareStatement("SELECT sequence, envelope_hash FROM envelopes WHERE device_no=? ORDER BY sequence DESC LIMIT 1")) {
+        ps.setInt(1, no);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return null;
+          }
+          top = rs.getLong(1);
+          hash = rs.getBytes(2);
+        }
+      }
+      long[] accepted = new long[16];
+      int n = 0;
+      try (PreparedStatement ps = c.prepareStatement("SELECT sequence FROM envelopes WHERE device_no=? AND sequence > ?")) {
+        ps.setInt(1, no);
+        ps.setLong(2, top - size);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            if (n == accepted.length) {
+              accepted = java.util.Arrays.copyOf(accepted, n * 2);
+            }
+            accepted[n++] = rs.getLong(1);
+          }
+        }
+      }
+      return new SequenceTop(top, hash, java.util.Arrays.copyOf(accepted, n));
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the sequence numbers of " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A device's highest accepted sequence number, its envelope's hash, and the accepted numbers just below. */
+  public record SequenceTop(long top, byte[] topHash, long[] accepted) {}
 
   /** The hash of the accepted envelope with this sequence number, if any. */
   public Optional<byte[]> acceptedHash(String deviceId, long sequence) {
@@ -118,26 +177,194 @@ public final class EnvelopeStore {
         }
         nextOrdinal += accepted.size(); // a failed transaction leaves a gap: ordinals order rows, they need not be dense
       }
+      RejectionCharges charges = null;
       if (!rejected.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO rejections (device_id, sequence, envelope_hash, reason, detail, received_at, envelope, conflicts_with) VALUES (?,?,?,?,?,?,?,?)")) {
+        charges = new RejectionCharges();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO rejections (device_id, sequence, envelope_hash, reason, detail,"
+            + " received_at, envelope, conflicts_with, device_no, stored_size) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
           for (RejectionRecord r : rejected) {
+            String detail = r.detail().length() > 500 ? r.detail().substring(0, 500) : r.detail();
+            // Charged to the device when it is registered; else to the unattributed bucket (0).
+            Integer no = r.deviceId() == null ? null : deviceNumbers.of(r.deviceId());
+            int size = storedSize(r.envelope(), r.conflictsWith(), detail);
             ps.setString(1, r.deviceId());
             Jdbc.setLong(ps, 2, r.sequence());
             ps.setBytes(3, r.hash());
             ps.setString(4, r.reason());
-            ps.setString(5, r.detail().length() > 500 ? r.detail().substring(0, 500) : r.detail());
+            ps.setString(5, detail);
             ps.setLong(6, r.receivedAt());
             ps.setBytes(7, r.envelope());
             ps.setBytes(8, r.conflictsWith());
+            if (no == null) {
+              ps.setNull(9, Types.INTEGER);
+            } else {
+              ps.setInt(9, no);
+            }
+            ps.setInt(10, size);
             ps.addBatch();
+            charges.added.merge(no == null ? 0 : no, (long) size, Long::sum);
           }
           ps.executeBatch();
         }
+        enforceRejectionCaps(c, charges);
       }
       c.commit();
+      if (charges != null) { // counted once committed: a failed transaction changed nothing
+        storedRejectionBytes = charges.total;
+        rejectionsDropped.add(charges.droppedRows);
+        rejectionBytesDropped.add(charges.droppedBytes);
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot persist envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /** What one transaction adds to and deletes from the rejection buckets (device_no, 0: unattributed). */
+  private static final class RejectionCharges {
+    final Map<Integer, Long> added = new java.util.TreeMap<>();
+    long total;
+    long droppedRows;
+    long droppedBytes;
+  }
+
+  /** The bytes a rejection row is charged for. */
+  static int storedSize(byte[] envelope, byte[] conflictsWith, String detail) {
+    return ROW_OVERHEAD + (envelope == null ? 0 : envelope.length) + (conflictsWith == null ? 0 : conflictsWith.length) + detail.length();
+  }
+
+  /**
+   * Keeps the rejection buckets within their caps after {@code charges.added} was inserted: the
+   * oldest rows of a bucket over its cap are deleted, then the oldest overall while the total is
+   * over its cap; EQUIVOCATION evidence goes last (a device cannot flush the proof that it
+   * equivocated with junk of its own). Rows just inserted are never the oldest, and a cap holds at
+   * least two of the largest rows ({@code LimitSettings.MIN_REJECTED_BYTES}), so the newest stay.
+   */
+  private void enforceRejectionCaps(Connection c, RejectionCharges charges) throws SQLException {
+    long total = storedRejectionBytes >= 0 ? storedRejectionBytes
+        : Jdbc.scalar(ds, "SELECT COALESCE(SUM(stored_bytes), 0) FROM rejection_quota");
+    for (Map.Entry<Integer, Long> e : charges.added.entrySet()) {
+      int bucket = e.getKey();
+      long stored;
+      try (PreparedStatement ps = c.prepareStatement("SELECT stored_bytes FROM rejection_quota WHERE device_no=?")) {
+        ps.setInt(1, bucket);
+        try (ResultSet rs = ps.executeQuery()) {
+          stored = rs.next() ? rs.getLong(1) : -1;
+        }
+      }
+      if (stored < 0) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO rejection_quota (device_no, stored_bytes, dropped, dropped_bytes) VALUES (?,?,0,0)")) {
+          ps.setInt(1, bucket);
+          ps.setLong(2, e.getValue());
+          ps.executeUpdate();
+        }
+        stored = e.getValue();
+      } else {
+        stored += e.getValue();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE rejection_quota SET stored_bytes=? WHERE device_no=?")) {
+          ps.setLong(1, stored);
+          ps.setInt(2, bucket);
+          ps.executeUpdate();
+        }
+      }
+      total += e.getValue();
+      long cap = bucket == 0 ? rejectionLimits.unattributed() : rejectionLimits.perDevice();
+      if (stored > cap) {
+        total -= dropOldest(c, bucket, stored - cap, charges);
+      }
+    }
+    if (total > rejectionLimits.total()) {
+      total -= dropOldest(c, null, total - rejectionLimits.total(), charges);
+    }
+    charges.total = total;
+  }
+
+  /**
+   * Deletes the oldest rejections of a bucket (null: of all) until {@code excess} bytes are freed,
+   * EQUIVOCATION evidence only when nothing else is left, and updates the buckets' counters.
+   *
+   * @return the bytes freed
+   */
+  private long dropOldest(Connection c, Integer bucket, long excess, RejectionCharges charges) throws SQLException {
+    String where = bucket == null ? "" : bucket == 0 ? "device_no IS NULL AND " : "device_no=? AND ";
+    Map<Integer, long[]> freedByBucket = new java.util.TreeMap<>(); // bucket -> {rows, bytes}
+    long freed = 0;
+    for (String reason : new String[] {"reason<>'EQUIVOCATION'", "reason='EQUIVOCATION'"}) {
+      while (freed < excess) {
+        List<Long> ids = new ArrayList<>();
+        int read = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, device_no, stored_size FROM rejections WHERE " + where + reason
+            + " ORDER BY id LIMIT " + DROP_CHUNK)) {
+          if (bucket != null && bucket != 0) {
+            ps.setInt(1, bucket);
+          }
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next() && freed < excess) {
+              read++;
+              ids.add(rs.getLong(1));
+              int no = rs.getInt(2); // 0 when NULL: the unattributed bucket
+              long size = rs.getLong(3);
+              long[] f = freedByBucket.computeIfAbsent(no, k -> new long[2]);
+              f[0]++;
+              f[1] += size;
+              freed += size;
+            }
+          }
+        }
+        if (!ids.isEmpty()) {
+          try (PreparedStatement del = c.prepareStatement("DELETE FROM rejections WHERE id=?")) {
+            for (long id : ids) {
+              del.setLong(1, id);
+              del.addBatch();
+            }
+            del.executeBatch();
+          }
+        }
+        if (read < DROP_CHUNK) {
+          break; // this kind is exhausted (or enough was freed)
+        }
+      }
+    }
+    try (PreparedStatement up = c.prepareStatement("UPDATE rejection_quota SET stored_bytes = stored_bytes - ?, dropped = dropped + ?,"
+        + " dropped_bytes = dropped_bytes + ? WHERE device_no=?")) {
+      for (Map.Entry<Integer, long[]> e : freedByBucket.entrySet()) {
+        up.setLong(1, e.getValue()[1]);
+        up.setLong(2, e.getValue()[0]);
+        up.setLong(3, e.getValue()[1]);
+        up.setInt(4, e.getKey());
+        up.addBatch();
+        charges.droppedRows += e.getValue()[0];
+        charges.droppedBytes += e.getValue()[1];
+      }
+      up.executeBatch();
+    }
+    return freed;
+  }
+
+  /** Bytes of rejections stored now (what {@link RejectionLimits#total()} caps). */
+  public long storedRejectionBytes() {
+    long v = storedRejectionBytes;
+    return v >= 0 ? v : Jdbc.scalar(ds, "SELECT COALESCE(SUM(stored_bytes), 0) FROM rejection_quota");
+  }
+
+  /** Rejections deleted to stay within the caps since this store was opened, and their bytes. */
+  public long[] rejectionsDroppedSinceStart() {
+    return new long[] {rejectionsDropped.sum(), rejectionBytesDropped.sum()};
+  }
+
+  /** Rejections of a registered device deleted to stay within the caps, ever; 0 for an unknown device. */
+  public long rejectionsDropped(String deviceId) {
+    Integer no = deviceNumbers.of(deviceId);
+    if (no == null) {
+      return 0;
+    }
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT dropped FROM rejection_quota WHERE device_no=?")) {
+      ps.setInt(1, no);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the rejection quota of " + deviceId + ": " + e.getMessage(), e);
     }
   }
 

@@ -17,11 +17,17 @@ public final class Store {
   private final BatchStore batches;
   private final VerdictStore verdicts;
 
+  /** A store with the default rejection caps ({@link RejectionLimits#defaults()}). */
   public Store(Database db) {
+    this(db, RejectionLimits.defaults());
+  }
+
+  /** @param rejectionLimits the bytes of rejections kept as evidence */
+  public Store(Database db, RejectionLimits rejectionLimits) {
     DataSource ds = db.dataSource();
     DeviceNumbers deviceNumbers = new DeviceNumbers(ds);
     this.devices = new DeviceStore(ds);
-    this.envelopes = new EnvelopeStore(ds, deviceNumbers);
+    this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits);
     this.batches = new BatchStore(ds);
     this.verdicts = new VerdictStore(ds, deviceNumbers);
   }

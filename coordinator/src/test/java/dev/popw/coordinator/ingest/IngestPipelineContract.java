@@ -339,6 +339,194 @@ abstract class IngestPipelineContract {
     }
   }
 
+  /**
+   * Issue 13, item 4: every rejection kept its bytes, so 3,000 random 16 KB envelopes grew the data
+   * folder by 86 MB. Now rejections that are no registered device's share one bucket: a flood of
+   * large junk leaves at most its cap stored (measured in SQL), the newest rows, and counts the rest.
+   */
+  @Test
+  void a_flood_of_large_junk_keeps_unattributed_rejections_within_their_cap_newest_first() throws Exception {
+    long cap = 64 * 1024;
+    try (PipelineFixture f = new PipelineFixture(database(), PipelineConfig.builder(PipelineFixture.NETWORK).build(),
+        new dev.popw.coordinator.store.RejectionLimits(cap, cap, 1024 * 1024))) {
+      java.util.Random random = new java.util.Random(4);
+      List<byte[]> sent = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        byte[] junk = new byte[15_000];
+        random.nextBytes(junk);
+        sent.add(junk);
+        assertEquals(IngestStatus.REJECTED, f.submit(junk).status());
+      }
+      long[] stored = sql(f, "SELECT COUNT(*), COALESCE(SUM(OCTET_LENGTH(envelope)), 0), COALESCE(SUM(stored_size), 0) FROM rejections");
+      assertTrue(stored[1] <= cap, "envelope bytes stored: " + stored[1]);
+      assertTrue(stored[2] <= cap, "bytes charged: " + stored[2]);
+      int kept = (int) stored[0];
+      assertTrue(kept >= 2, "the newest are kept: " + kept);
+      List<byte[]> rows = new ArrayList<>();
+      try (java.sql.Connection c = f.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT envelope FROM rejections ORDER BY id")) {
+        while (rs.next()) {
+          rows.add(rs.getBytes(1));
+        }
+      }
+      for (int i = 0; i < kept; i++) {
+        assertArrayEquals(sent.get(sent.size() - kept + i), rows.get(i), "row " + i + " is one of the newest, in order");
+      }
+      assertEquals(40 - kept, f.store.envelopes().rejectionsDroppedSinceStart()[0], "every deleted rejection is counted");
+      assertEquals(stored[2], f.store.envelopes().storedRejectionBytes());
+    }
+  }
+
+  /**
+   * A device's own rejections are capped per device, oldest first; its EQUIVOCATION evidence goes
+   * last, so junk of its own cannot flush the proof that it equivocated. Another device's bucket is
+   * untouched, and the drops are counted for the device.
+   */
+  @Test
+  void a_devices_rejections_are_capped_but_its_equivocation_evidence_stays() throws Exception {
+    long cap = 32 * 1024;
+    try (PipelineFixture f = new PipelineFixture(database(), PipelineConfig.builder(PipelineFixture.NETWORK).build(),
+        new dev.popw.coordinator.store.RejectionLimits(cap, 1024 * 1024, 64 * 1024 * 1024))) {
+      Device d = f.device(KeyType.ED25519, true);
+      Device other = f.device(KeyType.ED25519, true);
+      assertEquals(IngestStatus.ACCEPTED, f.submit(d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes()).status());
+      assertEquals(CoordinatorReason.EQUIVOCATION.name(),
+          f.submit(d.sealer(1, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(otherWeather()).bytes()).reason());
+      Clock ahead = Clock.fixed(f.clock.instant().plus(Duration.ofHours(1)), ZoneOffset.UTC);
+      assertEquals(CoordinatorReason.FUTURE_TIMESTAMP.name(),
+          f.submit(other.sealer(1, ahead, PipelineFixture.NETWORK, new byte[0]).seal(SampleTelemetry.weather()).bytes()).reason());
+      EnvelopeSealer future = d.sealer(2, ahead, PipelineFixture.NETWORK, new byte[0]);
+      int flood = 200;
+      byte[] last = null;
+      for (int i = 0; i < flood; i++) {
+        last = future.seal(SampleTelemetry.weather()).bytes();
+        assertEquals(CoordinatorReason.FUTURE_TIMESTAMP.name(), f.submit(last).reason());
+      }
+      long[] mine = sql(f, "SELECT COUNT(*), SUM(stored_size) FROM rejections WHERE device_id='" + d.id() + "'");
+      assertTrue(mine[1] <= cap, "bytes charged to the device: " + mine[1]);
+      assertEquals(1, f.store.envelopes().rejections(d.id(), "EQUIVOCATION").size(), "the equivocation evidence stays");
+      List<RejectionRecord> futures = f.store.envelopes().rejections(d.id(), "FUTURE_TIMESTAMP");
+      assertArrayEquals(last, futures.get(futures.size() - 1).envelope(), "the newest is kept");
+      assertEquals(flood + 1 - mine[0], f.store.envelopes().rejectionsDropped(d.id()), "the device's drops are counted");
+      assertEquals(1, f.store.envelopes().rejections(other.id(), "FUTURE_TIMESTAMP").size(), "another device's bucket is its own");
+      assertEquals(0, f.store.envelopes().rejectionsDropped(other.id()));
+    }
+  }
+
+  /** The total cap deletes the oldest rejections of any bucket, and keeps the per-bucket counters right. */
+  @Test
+  void the_total_cap_deletes_the_oldest_rejections_of_any_bucket() throws Exception {
+    long cap = 32 * 1024;
+    try (PipelineFixture f = new PipelineFixture(database(), PipelineConfig.builder(PipelineFixture.NETWORK).build(),
+        new dev.popw.coordinator.store.RejectionLimits(cap, cap, 48 * 1024))) {
+      Device d = f.device(KeyType.ED25519, true);
+      Clock ahead = Clock.fixed(f.clock.instant().plus(Duration.ofHours(1)), ZoneOffset.UTC);
+      EnvelopeSealer future = d.sealer(1, ahead, PipelineFixture.NETWORK, new byte[0]);
+      for (int i = 0; i < 100; i++) {
+        f.submit(future.seal(SampleTelemetry.weather()).bytes());
+      }
+      java.util.Random random = new java.util.Random(5);
+      for (int i = 0; i < 10; i++) {
+        byte[] junk = new byte[3_000];
+        random.nextBytes(junk);
+        f.submit(junk);
+      }
+      long[] all = sql(f, "SELECT SUM(stored_size) FROM rejections");
+      assertTrue(all[0] <= 48 * 1024, "bytes stored in all: " + all[0]);
+      long[] quota = sql(f, "SELECT SUM(stored_bytes) FROM rejection_quota");
+      assertEquals(all[0], quota[0], "the buckets' counters add up to what is stored");
+      assertEquals(all[0], f.store.envelopes().storedRejectionBytes());
+      long[] junkStored = sql(f, "SELECT COUNT(*) FROM rejections WHERE device_id IS NULL");
+      assertEquals(10, junkStored[0], "the newest rows, the junk, stay; the device's older ones went");
+    }
+  }
+
+  /**
+   * Issue 13, item 4: every active device's state stayed in memory for good. Over the bound the
+   * least recently used go; an evicted device is read back from the database at its next envelope,
+   * and nothing it sent before is forgotten: a resend is a duplicate (at the top, inside the window,
+   * below it), other content under an old number is equivocation, and the chain check of the next
+   * envelope still works.
+   */
+  @Test
+  void evicted_devices_are_read_back_from_the_database_and_forget_nothing() throws Exception {
+    PipelineConfig config = PipelineConfig.builder(PipelineFixture.NETWORK).sequenceWindow(8).deviceCache(3, Duration.ofHours(1)).build();
+    try (PipelineFixture f = new PipelineFixture(database(), config)) {
+      List<Device> devices = new ArrayList<>();
+      List<List<SealedEnvelope>> sent = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        Device d = f.device(KeyType.ED25519, true);
+        devices.add(d);
+        List<SealedEnvelope> mine = new ArrayList<>();
+        for (int s = 0; s < 12; s++) {
+          SealedEnvelope e = d.sealer.seal(SampleTelemetry.weather());
+          mine.add(e);
+          assertEquals(IngestStatus.ACCEPTED, f.submit(e.bytes()).status());
+        }
+        sent.add(mine);
+      }
+      waitUntil(() -> f.pipeline.cachedDevices() <= 3, "the cache shrinks to its bound");
+      assertTrue(f.pipeline.deviceStateCounts()[1] >= 7, "evictions counted: " + Arrays.toString(f.pipeline.deviceStateCounts()));
+      Device first = devices.get(0);
+      List<SealedEnvelope> firstSent = sent.get(0);
+      assertEquals(IngestStatus.DUPLICATE, f.submit(firstSent.get(11).bytes()).status(), "the highest number");
+      assertEquals(IngestStatus.DUPLICATE, f.submit(firstSent.get(8).bytes()).status(), "inside the window of 8");
+      assertEquals(IngestStatus.DUPLICATE, f.submit(firstSent.get(1).bytes()).status(), "below the window");
+      SealedEnvelope fork = first.sealer(10, f.clock, PipelineFixture.NETWORK, new byte[0]).seal(otherWeather());
+      assertEquals(CoordinatorReason.EQUIVOCATION.name(), f.submit(fork.bytes()).reason());
+      IngestResult next = f.submit(first.sealer.seal(SampleTelemetry.weather()).bytes());
+      assertEquals(IngestStatus.ACCEPTED, next.status());
+      assertEquals(13, next.sequence());
+      assertEquals(0, next.flags(), "its chain links to #12, read back from the database");
+      IngestResult broken = f.submit(first.sealer(14, f.clock, PipelineFixture.NETWORK, new byte[32]).seal(SampleTelemetry.weather()).bytes());
+      assertEquals(AcceptedEnvelope.Flags.CHAIN_GAP, broken.flags());
+      assertEquals(14, f.store.envelopes().acceptedSequences(first.id()).size());
+    }
+  }
+
+  /** A device idle for longer than the idle time leaves memory; its registration changes still apply when it is back. */
+  @Test
+  void idle_devices_leave_memory() throws Exception {
+    PipelineConfig config = PipelineConfig.builder(PipelineFixture.NETWORK).deviceCache(1000, Duration.ofMillis(50)).build();
+    try (PipelineFixture f = new PipelineFixture(database(), config)) {
+      Device d = f.device(KeyType.ECDSA_P256, true);
+      SealedEnvelope e = d.sealer.seal(SampleTelemetry.weather());
+      assertEquals(IngestStatus.ACCEPTED, f.submit(e.bytes()).status());
+      assertEquals(1, f.pipeline.cachedDevices());
+      waitUntil(() -> f.pipeline.cachedDevices() == 0, "the idle device is evicted");
+      assertEquals(IngestStatus.DUPLICATE, f.submit(e.bytes()).status());
+      f.registry.setActive(d.signer.deviceId(), false);
+      assertEquals(CoordinatorReason.DEVICE_INACTIVE.name(), f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).reason(),
+          "a status change reaches the cached state");
+      waitUntil(() -> f.pipeline.cachedDevices() == 0, "evicted again");
+      assertEquals(CoordinatorReason.DEVICE_INACTIVE.name(), f.submit(d.sealer.seal(SampleTelemetry.weather()).bytes()).reason(),
+          "and the state read back");
+    }
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  /** One row of numbers from a query on the fixture's database. */
+  private static long[] sql(PipelineFixture f, String query) throws java.sql.SQLException {
+    try (java.sql.Connection c = f.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery(query)) {
+      rs.next();
+      long[] out = new long[rs.getMetaData().getColumnCount()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = rs.getLong(i + 1);
+      }
+      return out;
+    }
+  }
+
   /** Sensor content other than {@link SampleTelemetry#weather()}, for a conflicting envelope under the same number. */
   private static dev.popw.proto.v1.SensorReading otherWeather() {
     dev.popw.proto.v1.SensorReading w = SampleTelemetry.weather();

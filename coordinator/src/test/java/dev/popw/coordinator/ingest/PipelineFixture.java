@@ -36,8 +36,12 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   PipelineFixture(Database db, PipelineConfig config) {
+    this(db, config, dev.popw.coordinator.store.RejectionLimits.defaults());
+  }
+
+  PipelineFixture(Database db, PipelineConfig config, dev.popw.coordinator.store.RejectionLimits rejectionLimits) {
     this.db = db;
-    this.store = new Store(db);
+    this.store = new Store(db, rejectionLimits);
     this.pipeline = new IngestPipeline(store, config, clock);
     this.registry = new DeviceRegistry(store, pipeline, NETWORK, clock, Duration.ofMinutes(5));
   }

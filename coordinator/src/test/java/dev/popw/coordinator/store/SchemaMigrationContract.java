@@ -80,6 +80,19 @@ abstract class SchemaMigrationContract {
         ps.setBytes(1, random(32));
         ps.executeUpdate();
       }
+      // Rejections of version 2: one of device a, one of nobody (a bad signature).
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO rejections (device_id, sequence, envelope_hash, reason, detail,"
+          + " received_at, envelope) VALUES (?, 9, ?, ?, ?, 8000, ?)")) {
+        Object[][] rows = {{a.toString(), "STALE", "telemetry is 1000 s old", 150}, {null, "BAD_SIGNATURE", "signature does not verify", 90}};
+        for (Object[] r : rows) {
+          ps.setString(1, (String) r[0]);
+          ps.setBytes(2, random(32));
+          ps.setString(3, (String) r[1]);
+          ps.setString(4, (String) r[2]);
+          ps.setBytes(5, random((int) r[3]));
+          ps.executeUpdate();
+        }
+      }
     }
 
     try (Database db = open()) {
@@ -102,6 +115,12 @@ abstract class SchemaMigrationContract {
       assertEquals(1, store.batches().batchOf(old.get(0).hash()).orElseThrow().id());
       assertTrue(store.batches().batchOf(old.get(4).hash()).isEmpty());
       assertEquals(1, store.batches().maxAssignedBatchId());
+      // V6 charged the old rejections to their buckets: device a's, and the unattributed one.
+      long chargedA = EnvelopeStore.ROW_OVERHEAD + 150 + "telemetry is 1000 s old".length();
+      long chargedNobody = EnvelopeStore.ROW_OVERHEAD + 90 + "signature does not verify".length();
+      assertEquals(chargedA + chargedNobody, store.envelopes().storedRejectionBytes());
+      assertEquals(1, store.envelopes().rejections(a.toString(), "STALE").size());
+      assertEquals(0, store.envelopes().rejectionsDropped(a.toString()));
 
       // New writes: a newly registered device, and the old ones continuing their sequences.
       DeviceId c = SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, RANDOM).deviceId();
