@@ -5,7 +5,7 @@
 
 CREATE TABLE entropy (
   sequence          BIGINT        PRIMARY KEY,
-  value             BYTEA         NOT NULL,       -- 32 random bytes
+  entropy_value     BYTEA         NOT NULL,       -- 32 random bytes
   issued_at         BIGINT        NOT NULL,       -- coordinator clock, Unix ms
   expires_at        BIGINT        NOT NULL,
   signed            BYTEA         NOT NULL        -- the SignedEntropy as published

@@ -74,7 +74,7 @@ class AgentEndToEndIT {
           DatagramSocket forwarder = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
         // the packet forwarder connects and hears someone else's beacon
         send(forwarder, coverage, Gwmp.fromGateway(Gwmp.PULL_DATA, 1, 0xAA55L, null));
-        String beacon = Base64.getEncoder().encodeToString(new Beacon(new byte[16], Beacon.tagOf(new byte[] {1})).encode());
+        String beacon = Base64.getEncoder().encodeToString(new Beacon(new byte[8], new byte[16], Beacon.tagOf(new byte[] {1})).encode());
         send(forwarder, coverage, Gwmp.fromGateway(Gwmp.PUSH_DATA, 2, 0xAA55L,
             "{\"rxpk\":[{\"tmst\":1000,\"freq\":868.5,\"rssi\":-101,\"lsnr\":-3.5,\"datr\":\"SF10BW125\",\"data\":\"" + beacon + "\"}]}"));
         Thread.sleep(300);

@@ -70,6 +70,17 @@ public final class RestApi implements AutoCloseable {
 
   private final ChainInfo chain;
   private final WorkRoutes work;
+  private final java.util.List<Routes> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** More endpoints, mounted with {@link #mount}: answers a request and returns true, or returns false when the path is not its own. */
+  public interface Routes {
+    boolean handle(HttpExchange ex, String method, String[] p, Map<String, String> q) throws IOException;
+  }
+
+  /** Mounts more endpoints; they are asked before the work layer's. */
+  public void mount(Routes r) {
+    routes.add(r);
+  }
   private final dev.popw.identity.DeviceSigner receiptKey;
 
   public RestApi(String host, int port, Store store, DeviceRegistry registry, Batcher batcher, Metrics metrics,
@@ -155,7 +166,7 @@ public final class RestApi implements AutoCloseable {
         } else {
           json(ex, 200, batchJson(b.get()));
         }
-      } else if (work != null && work.handle(ex, method, p, q)) {
+      } else if (mounted(ex, method, p, q) || (work != null && work.handle(ex, method, p, q))) {
         return;
       } else {
         error(ex, 404, "no such endpoint: " + method + " " + path);
@@ -168,6 +179,15 @@ public final class RestApi implements AutoCloseable {
     } finally {
       ex.close();
     }
+  }
+
+  private boolean mounted(HttpExchange ex, String method, String[] p, Map<String, String> q) throws IOException {
+    for (Routes r : routes) {
+      if (r.handle(ex, method, p, q)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void register(HttpExchange ex) throws IOException {

@@ -25,7 +25,7 @@ public final class EntropyStore {
   /** Stores newly issued entropy (its sequence must be new). */
   public void save(IssuedEntropy e, byte[] signed) {
     try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO entropy (sequence, value, issued_at, expires_at, signed) VALUES (?,?,?,?,?)")) {
+        PreparedStatement ps = c.prepareStatement("INSERT INTO entropy (sequence, entropy_value, issued_at, expires_at, signed) VALUES (?,?,?,?,?)")) {
       ps.setLong(1, e.sequence());
       ps.setBytes(2, e.value());
       ps.setLong(3, e.issuedAtMs());
@@ -39,13 +39,13 @@ public final class EntropyStore {
 
   /** The most recently issued entropy, if any. */
   public Optional<Stored> latest() {
-    List<Stored> l = query("SELECT sequence, value, issued_at, expires_at, signed FROM entropy ORDER BY sequence DESC LIMIT 1");
+    List<Stored> l = query("SELECT sequence, entropy_value, issued_at, expires_at, signed FROM entropy ORDER BY sequence DESC LIMIT 1");
     return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
   }
 
   /** One issued entropy by sequence. */
   public Optional<Stored> bySequence(long sequence) {
-    List<Stored> l = query("SELECT sequence, value, issued_at, expires_at, signed FROM entropy WHERE sequence=" + sequence);
+    List<Stored> l = query("SELECT sequence, entropy_value, issued_at, expires_at, signed FROM entropy WHERE sequence=" + sequence);
     return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
   }
 
@@ -54,7 +54,7 @@ public final class EntropyStore {
     List<IssuedEntropy> out = new ArrayList<>();
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement(
-            "SELECT sequence, value, issued_at, expires_at FROM entropy WHERE issued_at >= ? AND issued_at < ? ORDER BY sequence")) {
+            "SELECT sequence, entropy_value, issued_at, expires_at FROM entropy WHERE issued_at >= ? AND issued_at < ? ORDER BY sequence")) {
       ps.setLong(1, fromMs);
       ps.setLong(2, toMs);
       try (ResultSet rs = ps.executeQuery()) {
