@@ -48,8 +48,8 @@ public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, D
 
   /**
    * Closed rings: a connected group of at least {@code minSize} devices whose valid witnesses are
-   * all of each other, while at least {@code minOutsiders} other active devices lie within
-   * {@code outsiderRadiusM} of a member and exchanged no valid witness with any of them.
+   * all of each other, while at least {@code minOutsiders} active devices of larger groups lie
+   * within {@code outsiderRadiusM} of a member and exchanged no valid witness with any of them.
    */
   public record Ring(boolean enabled, int minSize, double outsiderRadiusM, int minOutsiders) {}
 
@@ -76,7 +76,7 @@ public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, D
         List.of(new HexResolution(10, 2, 1, 1), new HexResolution(9, 2, 1, 1), new HexResolution(8, 2, 1, 1),
             new HexResolution(7, 4, 5, 10), new HexResolution(6, 4, 25, 50), new HexResolution(5, 4, 100, 200),
             new HexResolution(4, 2, 500, 1000)),
-        11, new Fit(true, 3, 8, 3, 2.0, 4.5, 2_000, 13.82), new Ring(true, 3, 3_000, 3));
+        11, new Fit(true, 3, 6, 3, 2.0, 4.5, 2_000, 13.82), new Ring(true, 3, 3_000, 3));
   }
 
   /** How far back before an epoch's start the validator reads evidence (beacon interval, reciprocity, late witnesses). */

@@ -694,12 +694,18 @@ public final class CoverageValidator implements WorkValidator {
         bands.computeIfAbsent((long) Math.floor(d.lat / band), k -> new ArrayList<>()).add(d);
       }
     }
+    Map<Dev, Integer> groupSize = new HashMap<>();
+    for (List<Dev> g : groups.values()) {
+      for (Dev m : g) {
+        groupSize.put(m, g.size());
+      }
+    }
     for (List<Dev> g : groups.values()) {
       if (g.size() < rules.ring().minSize()) {
         continue;
       }
       Set<Dev> members = new HashSet<>(g);
-      Set<String> outsiders = new java.util.TreeSet<>();
+      Set<String> outsiders = new java.util.TreeSet<>(); // of larger groups: a ring hides inside a bigger network, not the reverse
       for (Dev m : g) {
         if (!m.located()) {
           continue;
@@ -707,7 +713,8 @@ public final class CoverageValidator implements WorkValidator {
         long b0 = (long) Math.floor(m.lat / band);
         for (long b = b0 - 1; b <= b0 + 1; b++) {
           for (Dev o : bands.getOrDefault(b, List.of())) {
-            if (!members.contains(o) && Geo.distanceM(m.lat, m.lon, o.lat, o.lon) <= radius) {
+            if (!members.contains(o) && groupSize.getOrDefault(o, 1) > g.size()
+                && Geo.distanceM(m.lat, m.lon, o.lat, o.lon) <= radius) {
               outsiders.add(o.id);
             }
           }
@@ -719,7 +726,7 @@ public final class CoverageValidator implements WorkValidator {
           edges += links[index.get(m)];
         }
         String why = String.format(Locale.ROOT, "one of %d devices whose %d valid witnesses this epoch are all of each other, while"
-            + " %d other active devices within %.1f km of them exchanged none with them; limit %d", g.size(), edges / 2,
+            + " %d active devices of larger groups within %.1f km of them exchanged none with them; limit %d", g.size(), edges,
             outsiders.size(), radius / 1000, rules.ring().minOutsiders() - 1);
         for (Dev m : g) {
           m.crossReason = WorkReason.WITNESS_RING;
