@@ -39,8 +39,8 @@ import java.util.function.BiConsumer;
  * A cheating network against the coverage validator (docs/coverage.md, "Benchmark").
  *
  * <p>Hotspots over a 240 × 240 km area: five cities (Gaussian clusters, σ 2.5–6 km) hold 80 %, the
- * countryside the rest. Radio: EU868 at 868.1 MHz, 16 dBm, 1.2 dBi antennas, log-distance path loss
- * {@code PL = FSPL(1 m) + 10·n·log10(d) + X + Y} with n = 3.0, X ~ N(0, 6 dB) fixed per link
+ * countryside the rest. Radio: EU868 at 868.1 MHz, 14 dBm, 1.2 dBi antennas, log-distance path loss
+ * {@code PL = FSPL(1 m) + 10·n·log10(d) + X + Y} with n = 3.2, X ~ N(0, 6 dB) fixed per link
  * (shadowing, the same both ways) and Y ~ N(0, 2 dB) per reception (fading); a beacon is heard
  * when the received power is at least −132 dBm. Each hotspot beacons once in every 6-h interval
  * with the coordinator entropy of the minute; reports reach the coordinator 0.2–1.5 s (beacons)
@@ -55,9 +55,9 @@ public final class CoverageBenchmark {
   static final double LAT0 = 51.0;
   static final double LON0 = 10.0;
   static final double FREQ = 868.1e6;
-  static final double TX = 16;
+  static final double TX = 14;
   static final double GAIN = 1.2;
-  static final double N = 3.0;
+  static final double N = 3.2;
   static final double SHADOW = 6;
   static final double FADING = 2;
   static final double SENSITIVITY = -132;
@@ -353,9 +353,13 @@ public final class CoverageBenchmark {
         .setBeaconEntropy(ByteString.copyFrom(prefix)).setBeaconerId(t.report.telemetry().getCoverage().getBeaconerId())
         .setFrequencyHz((long) FREQ + (long) (rnd.nextGaussian() * 2_000)).setRssiDbm((float) Math.min(0, reported))
         .setSnrDb((float) Math.max(-20, Math.min(15, reported + 117))).setDataRate("SF10BW125");
-    add(w, received, c, l);
+    Evidence e = add(w, received, c, l);
+    heardFrom.put(ByteBuffer.wrap(e.hash()), beaconer);
     witnessCount++;
   }
+
+  /** Who really transmitted what each witness heard. */
+  final Map<ByteBuffer, Hotspot> heardFrom = new HashMap<>();
 
   Evidence add(Hotspot h, long received, CoverageReport.Builder c, boolean lie) {
     long seq = ++h.seq;
@@ -498,7 +502,7 @@ public final class CoverageBenchmark {
         }
         CoverageReport c = e.telemetry().getCoverage();
         if (h.strategy == Strategy.HONEST && c.getRole() == CoverageReport.Role.WITNESS) {
-          Hotspot owner = beaconOwner.get(ByteBuffer.wrap(c.getBeaconId().toByteArray()));
+          Hotspot owner = heardFrom.get(ByteBuffer.wrap(e.hash()));
           if (owner != null && owner.strategy == Strategy.HONEST) {
             honestWitnesses++;
             if (rejected) {
@@ -528,6 +532,7 @@ public final class CoverageBenchmark {
         honestOfCheatersRejected, pct(honestOfCheatersRejected, honestOfCheaters));
     long far = 0;
     long farCaught = 0;
+    List<String> missed = new ArrayList<>();
     for (Hotspot h : hotspots) {
       if (h.strategy == Strategy.FAR_LOCATION) {
         far++;
@@ -537,9 +542,15 @@ public final class CoverageBenchmark {
           caught |= x.reason().equals(WorkReason.LOCATION_FIT);
         }
         farCaught += caught ? 1 : 0;
+        if (!caught) {
+          CoverageSummary cs = sink.coverage.stream().filter(x -> x.deviceId().equals(h.id)).findFirst().orElse(null);
+          missed.add(String.format(Locale.ROOT, "%.1f km off, fit %.1f km, %s", Math.hypot(h.cx - h.x, h.cy - h.y) / 1000,
+              cs == null ? Double.NaN : cs.fitOffsetM() / 1000, cs == null ? "no reports" : cs.validWitnesses() + " valid witnesses"));
+        }
       }
     }
-    System.out.printf(Locale.ROOT, "far false locations (5-30 km off) caught by LOCATION_FIT in the epoch: %d of %d%n", farCaught, far);
+    System.out.printf(Locale.ROOT, "far false locations (5-30 km off) caught by LOCATION_FIT in the epoch: %d of %d%s%n", farCaught, far,
+        missed.isEmpty() ? "" : "; missed: " + missed);
     Map<String, Long> reasons = new TreeMap<>();
     for (Verdict x : sink.verdicts.values()) {
       reasons.merge(x.status() + "/" + x.reason(), 1L, Long::sum);

@@ -284,12 +284,12 @@ public final class CoverageValidator implements WorkValidator {
       }
     }
 
-    // Stage 3: across beacons.
-    if (rules.fit().enabled()) {
-      locationFit(devices.values(), witnesses);
-    }
+    // Stage 3: across beacons (rings first: a ring member's fabricated links must not hide in its fit).
     if (rules.ring().enabled()) {
       rings(devices, witnesses);
+    }
+    if (rules.fit().enabled()) {
+      locationFit(devices.values(), witnesses);
     }
     for (Rep r : reports) {
       if (r.valid() && r.dev.crossReason != null) {
@@ -606,37 +606,69 @@ public final class CoverageValidator implements WorkValidator {
     }
   }
 
-  /** Stage 3a: devices whose path losses fit a location far from the claimed one. */
+  /**
+   * Stage 3b: devices whose path losses fit a location far from the claimed one. Iterative, most
+   * significant first: the device whose claimed place is worst is flagged, its links are dropped
+   * and its counterparts fitted again, until no fit rejects its claim; so one liar does not drag
+   * its honest neighbours' fits away.
+   */
   private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses) {
     Map<Dev, Map<Dev, double[]>> links = new HashMap<>(); // device -> counterpart -> {sum of loss, count}
     for (Rep w : witnesses) {
-      if (!w.valid() || w.beacon == null) {
+      if (!w.valid() || w.beacon == null || w.dev.crossReason != null || w.beacon.dev.crossReason != null) {
         continue;
       }
       double loss = w.beacon.tx + w.beacon.gain + w.gain - w.rssi;
-      Dev a = w.dev;
-      Dev b = w.beacon.dev;
-      add(links, a, b, loss);
-      add(links, b, a, loss);
+      add(links, w.dev, w.beacon.dev, loss);
+      add(links, w.beacon.dev, w.dev, loss);
     }
+    java.util.TreeMap<String, Dev> pending = new java.util.TreeMap<>();
     for (Dev d : devices) {
-      Map<Dev, double[]> l = links.get(d);
-      if (!d.active || !d.located() || l == null || l.size() < rules.fit().minCounterparts()) {
-        continue;
+      pending.put(d.id, d);
+    }
+    Map<Dev, LocationFit.Result> fits = new HashMap<>();
+    while (true) {
+      for (Dev d : pending.values()) {
+        Map<Dev, double[]> l = links.get(d);
+        if (!d.active || !d.located() || d.crossReason != null || l == null || l.size() < rules.fit().minCounterparts()) {
+          fits.remove(d);
+          continue;
+        }
+        List<LocationFit.Sample> samples = new ArrayList<>(l.size());
+        for (Map.Entry<Dev, double[]> e : byId(l).values()) {
+          samples.add(new LocationFit.Sample(e.getKey().lat, e.getKey().lon, e.getValue()[0] / e.getValue()[1], (int) e.getValue()[1]));
+        }
+        LocationFit.Result r = LocationFit.fit(d.lat, d.lon, samples, rules.fit());
+        fits.put(d, r);
+        d.fit = r;
       }
-      List<LocationFit.Sample> samples = new ArrayList<>(l.size());
-      for (Map.Entry<Dev, double[]> e : new TreeMap<String, Map.Entry<Dev, double[]>>(byId(l)).values()) {
-        samples.add(new LocationFit.Sample(e.getKey().lat, e.getKey().lon, e.getValue()[0] / e.getValue()[1], (int) e.getValue()[1]));
+      pending.clear();
+      Dev worst = null;
+      for (Dev d : devices) { // by id: ties go to the smaller id
+        LocationFit.Result r = fits.get(d);
+        if (r != null && r.rejected() && (worst == null || r.statistic() > fits.get(worst).statistic())) {
+          worst = d;
+        }
       }
-      LocationFit.Result r = LocationFit.fit(d.lat, d.lon, samples, rules.fit());
-      d.fit = r;
-      if (r.rejected()) {
-        d.crossReason = WorkReason.LOCATION_FIT;
-        d.crossExplanation = String.format(Locale.ROOT, "path losses to %d devices fit (%.5f, %.5f), %.2f km from the claimed"
-            + " (%.5f, %.5f), with exponent %.2f: residual %.1f there vs %.1f at the claimed place, difference %.1f; limits %.2f km"
-            + " and %.2f (chi-square, 2 degrees of freedom)", r.counterparts(), r.bestLatitude(), r.bestLongitude(), r.offsetM() / 1000,
-            d.lat, d.lon, r.exponent(), r.bestResidual(), r.claimedResidual(), r.statistic(), rules.fit().maxOffsetM() / 1000,
-            rules.fit().chi2Threshold());
+      if (worst == null) {
+        return;
+      }
+      LocationFit.Result r = fits.remove(worst);
+      worst.crossReason = WorkReason.LOCATION_FIT;
+      worst.crossExplanation = String.format(Locale.ROOT, "path losses to %d devices fit (%.5f, %.5f), %.2f km from the claimed"
+          + " (%.5f, %.5f), with exponent %.2f: residual %.1f there vs %.1f at the claimed place, difference %.1f; limits %.2f km"
+          + " and %.2f (chi-square, 2 degrees of freedom)", r.counterparts(), r.bestLatitude(), r.bestLongitude(), r.offsetM() / 1000,
+          worst.lat, worst.lon, r.exponent(), r.bestResidual(), r.claimedResidual(), r.statistic(), rules.fit().maxOffsetM() / 1000,
+          rules.fit().chi2Threshold());
+      Map<Dev, double[]> gone = links.remove(worst);
+      if (gone != null) {
+        for (Dev o : gone.keySet()) {
+          Map<Dev, double[]> back = links.get(o);
+          if (back != null) {
+            back.remove(worst);
+          }
+          pending.put(o.id, o);
+        }
       }
     }
   }

@@ -9,8 +9,8 @@ import java.util.List;
  * {@code PL = A + 10·n·log10(d)}, that best explain the mean losses per counterpart, by weighted
  * least squares (weight {@code 1/(σs² + σf²/k)}: a link's shadowing is shared by all its k
  * samples, fast fading is not). For a given position A and n have a closed form (n clamped to its
- * range); the position is found by a deterministic compass search from the claimed position, the
- * counterparts' loss-weighted centroid and the nearest-by-loss counterpart, on a local plane
+ * range); the position is found by a deterministic compass search (steps from 8 km down to 50 m)
+ * from the claimed position and from the counterparts' loss-weighted centroid, on a local plane
  * (equirectangular around the claimed position, good to about 0.1 % within 100 km).
  *
  * <p>The test: the claimed position is rejected when the best position lies more than
@@ -35,6 +35,9 @@ public final class LocationFit {
       return claimedResidual - bestResidual;
     }
   }
+
+  /** The position search uses at most this many counterparts. */
+  static final int SEARCH_SAMPLES = 48;
 
   private LocationFit() {}
 
@@ -70,6 +73,30 @@ public final class LocationFit {
       cw += k;
     }
     double[][] starts = {{0, 0}, {cx / cw, cy / cw}, {x[nearest], y[nearest]}};
+    // the search runs on at most SEARCH_SAMPLES counterparts spread evenly over the range of losses
+    // (the spread is what locates a device); the test then uses all of them
+    double[] sx = x;
+    double[] sy = y;
+    double[] sl = loss;
+    double[] sw = w;
+    if (m > SEARCH_SAMPLES) {
+      Integer[] order = new Integer[m];
+      for (int i = 0; i < m; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, (i, j) -> loss[i] != loss[j] ? Double.compare(loss[i], loss[j]) : Integer.compare(i, j));
+      sx = new double[SEARCH_SAMPLES];
+      sy = new double[SEARCH_SAMPLES];
+      sl = new double[SEARCH_SAMPLES];
+      sw = new double[SEARCH_SAMPLES];
+      for (int k = 0; k < SEARCH_SAMPLES; k++) {
+        int i = order[(int) ((long) k * (m - 1) / (SEARCH_SAMPLES - 1))];
+        sx[k] = x[i];
+        sy[k] = y[i];
+        sl[k] = loss[i];
+        sw[k] = w[i];
+      }
+    }
     double[] claimed = residual(0, 0, x, y, loss, w, p);
     double[] best = null;
     double bx = 0;
@@ -77,10 +104,10 @@ public final class LocationFit {
     for (double[] s : starts) {
       double px = s[0];
       double py = s[1];
-      double[] r = residual(px, py, x, y, loss, w, p);
-      double step = 16_000;
+      double[] r = residual(px, py, sx, sy, sl, sw, p);
+      double step = 8_000;
       int iterations = 0;
-      while (step >= 10 && iterations++ < 400) {
+      while (step >= 50 && iterations++ < 200) {
         double[] bestHere = r;
         double nx = px;
         double ny = py;
@@ -88,7 +115,7 @@ public final class LocationFit {
           double ang = d * StrictMath.PI / 4;
           double qx = px + step * StrictMath.cos(ang);
           double qy = py + step * StrictMath.sin(ang);
-          double[] q = residual(qx, qy, x, y, loss, w, p);
+          double[] q = residual(qx, qy, sx, sy, sl, sw, p);
           if (q[0] < bestHere[0]) {
             bestHere = q;
             nx = qx;
@@ -108,6 +135,12 @@ public final class LocationFit {
         bx = px;
         by = py;
       }
+    }
+    best = residual(bx, by, x, y, loss, w, p);
+    if (best[0] > claimed[0]) {
+      best = claimed; // the claimed place is the best found
+      bx = 0;
+      by = 0;
     }
     double offset = StrictMath.sqrt(bx * bx + by * by);
     double bestLat = lat0 + StrictMath.toDegrees(by / Geo.EARTH_RADIUS_M);
