@@ -97,6 +97,14 @@ class AgentEndToEndIT {
         for (EnvelopeRow r : coordinator.store().envelopes().envelopesOf(id, 0, 1000)) {
           assertEquals(9, r.payloadKind(), "accepted envelopes are coverage reports");
         }
+        // our beacon carries live entropy the coordinator issued and signed, and its id is derived from it (issue 14)
+        CoverageReport own = seen.stream().filter(t -> t.hasCoverage() && !t.getSimulated()
+            && t.getCoverage().getRole() == CoverageReport.Role.BEACON).findFirst().orElseThrow().getCoverage();
+        var issued = coordinator.store().entropy().issued(0, Long.MAX_VALUE);
+        assertTrue(issued.stream().anyMatch(e -> java.util.Arrays.equals(e.value(), own.getBeaconEntropy().toByteArray())),
+            "the beacon's entropy is one the coordinator issued");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(dev.popw.entropy.Entropies.beaconId(own.getBeaconEntropy().toByteArray(),
+            own.getBeaconNonce().toByteArray(), signer.deviceId().toBytes()), own.getBeaconId().toByteArray());
         assertTrue(agent.client().status().acknowledged() > 0, agent.client().status().toString());
         assertEquals(0, agent.client().status().ignoredReceipts(), "the genuine receipts verify: " + agent.client().status());
         for (Telemetry t : seen) {
