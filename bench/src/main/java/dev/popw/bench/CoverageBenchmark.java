@@ -580,7 +580,8 @@ public final class CoverageBenchmark {
 
   static void throughput(long target, long seed) throws Exception {
     // an honest network grown until one day holds the target number of witnesses
-    int n = 6_000;
+    // witnesses grow with the square of the hotspot count (density times count): 1,200 give about 240,000
+    int n = (int) Math.ceil(1_200 * Math.sqrt(target / 240_000.0));
     CoverageBenchmark net = null;
     while (true) {
       net = new CoverageBenchmark(seed + 1);
@@ -589,7 +590,7 @@ public final class CoverageBenchmark {
       if (net.witnessCount >= target) {
         break;
       }
-      n = (int) Math.ceil(n * 1.05 * target / Math.max(1, net.witnessCount));
+      n = (int) Math.ceil(n * 1.02 * Math.sqrt((double) target / Math.max(1, net.witnessCount)));
     }
     CoverageValidator v = new CoverageValidator(CoverageRules.defaults(), Denylist.none());
     var bean = ManagementFactory.getThreadMXBean();
