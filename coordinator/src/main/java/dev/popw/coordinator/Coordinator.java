@@ -56,9 +56,18 @@ public final class Coordinator implements AutoCloseable {
   private RestApi.ChainInfo chainInfo;
   private final dev.popw.identity.SoftwareSigner receiptKey;
   private final dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
+  private final dev.popw.coordinator.entropy.EntropyService entropy;
+  private final dev.popw.coordinator.validation.coverage.Denylist denylist;
+  private dev.popw.coordinator.api.CoverageRoutes coverageRoutes;
+
+  /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file. */
+  static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
+    return dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules(), s.coverage().rules(),
+        new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory())));
+  }
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
-    this(s, clock, dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules()), List.of(), true);
+    this(s, clock, defaultValidators(s), List.of(), true);
   }
 
   private Coordinator(CoordinatorSettings s, Clock clock, dev.popw.coordinator.validation.Validators validators,
@@ -98,10 +107,17 @@ public final class Coordinator implements AutoCloseable {
     metrics.queueDepth(pipeline::writeQueueDepth);
     metrics.deviceCache(pipeline::cachedDevices, () -> pipeline.deviceStateCounts()[1], () -> pipeline.deviceStateCounts()[0]);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
+    this.denylist = validators.of(dev.popw.coordinator.validation.WorkKind.COVERAGE)
+        instanceof dev.popw.coordinator.validation.coverage.CoverageValidator cv ? cv.denylist()
+        : new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory()));
+    this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptKey, s.networkId(),
+        s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
       mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey, mqttTls);
       mqtt.start();
+      MqttIngest m = mqtt;
+      entropy.onIssued(m::publish);
       broker = null;
     } else if (s.mqttPort() >= 0) {
       mqtt = null;
@@ -110,6 +126,7 @@ public final class Coordinator implements AutoCloseable {
           id -> store.devices().device(id.toString()).map(dev.popw.coordinator.store.DeviceRecord::active).orElse(false),
           receiptKey.deviceId()));
       EmbeddedBroker kicker = broker;
+      entropy.onIssued((topic, bytes) -> kicker.publish(topic, bytes, 1));
       registry.onDeactivate(id -> kicker.disconnect(id.toString()));
       if (s.broker().allowAnonymous()) {
         LOG.warn("mqtt.allow_anonymous = true: the embedded broker accepts clients without credentials, with no topic restrictions");
@@ -156,10 +173,14 @@ public final class Coordinator implements AutoCloseable {
         close();
         throw new dev.popw.coordinator.SettingsException("cannot listen on API port " + s.apiPort() + ": " + e.getMessage());
       }
+      coverageRoutes = new dev.popw.coordinator.api.CoverageRoutes(entropy, denylist, epochs, clock, receiptKey.publicKey(),
+          dev.popw.coordinator.api.CoverageRoutes::tokenOperator);
+      api.mount(coverageRoutes);
       api.deviceCertificates(deviceCa).start();
     } else {
       api = null;
     }
+    entropy.start(Math.max(50, Math.min(1_000, s.coverage().entropyInterval().toMillis() / 10)));
     if (closeEpochs) {
       epochs.start(Math.max(50, Math.min(1_000, s.epochs().length().toMillis() / 10)));
     }
@@ -286,7 +307,7 @@ public final class Coordinator implements AutoCloseable {
 
     private Builder(CoordinatorSettings settings) {
       this.settings = java.util.Objects.requireNonNull(settings, "settings");
-      this.validators = dev.popw.coordinator.epoch.DefaultValidators.of(settings.sensorRules());
+      this.validators = defaultValidators(settings);
     }
 
     /** The clock for receipt times, batch ages, epochs and settlement (default: system UTC). */
@@ -333,6 +354,21 @@ public final class Coordinator implements AutoCloseable {
         LOG.warn("a coordinator listener failed: {}", e.toString());
       }
     }
+  }
+
+  /** The beacon entropy this coordinator issues. */
+  public dev.popw.coordinator.entropy.EntropyService entropy() {
+    return entropy;
+  }
+
+  /** The coverage denylist the coverage validator reads. */
+  public dev.popw.coordinator.validation.coverage.Denylist denylist() {
+    return denylist;
+  }
+
+  /** The coverage endpoints (for {@code operatorCheck}); null without an API. */
+  public dev.popw.coordinator.api.CoverageRoutes coverageRoutes() {
+    return coverageRoutes;
   }
 
   /** Epochs and verdicts. */
@@ -429,6 +465,9 @@ public final class Coordinator implements AutoCloseable {
     }
     if (coap != null) {
       coap.close();
+    }
+    if (entropy != null) {
+      entropy.close();
     }
     pipeline.close();
     if (epochs != null) {

@@ -48,7 +48,8 @@ public record CoordinatorSettings(
     dev.popw.coordinator.mqtt.BrokerSettings broker,
     MqttTlsSettings mqttTls,
     dev.popw.coordinator.api.ApiSettings api,
-    LimitSettings limits) {
+    LimitSettings limits,
+    dev.popw.coordinator.validation.coverage.CoverageSettings coverage) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -58,7 +59,7 @@ public record CoordinatorSettings(
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
         MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
-        LimitSettings.defaults());
+        LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults());
   }
 
   /**
@@ -150,8 +151,10 @@ public record CoordinatorSettings(
     private MqttTlsSettings mqttTls;
     private dev.popw.coordinator.api.ApiSettings api;
     private LimitSettings limits;
+    private dev.popw.coordinator.validation.coverage.CoverageSettings coverage;
 
     private Builder(CoordinatorSettings s) {
+      this.coverage = s.coverage;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -335,8 +338,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** Entropy, denylist and the coverage validator's rules. */
+    public Builder coverage(dev.popw.coordinator.validation.coverage.CoverageSettings v) {
+      this.coverage = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage);
     }
   }
 }

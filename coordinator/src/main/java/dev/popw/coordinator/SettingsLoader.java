@@ -91,6 +91,38 @@ public final class SettingsLoader {
     }
   }
 
+  /** Proof of coverage ([coverage]): entropy, denylist, the coverage validator's rules. */
+  private static final String[] COVERAGE_INTS = {"entropy_interval_seconds", "entropy_window_seconds", "frequency_tolerance_hz",
+      "witness_window_ms", "early_witness_window_ms", "min_grid_distance", "grid_resolution", "beacon_interval_seconds",
+      "reciprocity_window_seconds", "max_rewarded_witnesses", "witness_redundancy", "density_resolution"};
+  private static final String[] COVERAGE_DECIMALS = {"max_distance_m", "default_antenna_gain_dbi", "max_antenna_gain_dbi",
+      "max_tx_power_dbm", "rssi_margin_db", "decay_rate"};
+  private static final String[] FIT_DECIMALS = {"shadowing_sigma_db", "fading_sigma_db", "min_exponent", "max_exponent", "max_offset_m",
+      "chi2_threshold"};
+
+  static {
+    for (String k : COVERAGE_INTS) {
+      KEYS.put("coverage." + k, 'i');
+    }
+    for (String k : COVERAGE_DECIMALS) {
+      KEYS.put("coverage." + k, 'd');
+    }
+    KEYS.put("coverage.denylist_file", 's');
+    KEYS.put("coverage.regions", 's');
+    for (var h : dev.popw.coordinator.validation.coverage.CoverageRules.defaults().hex()) {
+      KEYS.put("coverage.hex_density.res" + h.resolution(), 's');
+    }
+    KEYS.put("coverage.location_fit.enabled", 'b');
+    KEYS.put("coverage.location_fit.min_counterparts", 'i');
+    for (String k : FIT_DECIMALS) {
+      KEYS.put("coverage.location_fit." + k, 'd');
+    }
+    KEYS.put("coverage.ring.enabled", 'b');
+    KEYS.put("coverage.ring.min_size", 'i');
+    KEYS.put("coverage.ring.outsider_radius_m", 'd');
+    KEYS.put("coverage.ring.min_outsiders", 'i');
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -235,7 +267,96 @@ public final class SettingsLoader {
     for (int i = 0; i < LIMIT_KEYS.length; i++) {
       m.put("limits." + LIMIT_KEYS[i], Long.toString(limits[i]));
     }
+    var cs = d.coverage();
+    var cr = cs.rules();
+    m.put("coverage.entropy_interval_seconds", Long.toString(cs.entropyInterval().toSeconds()));
+    m.put("coverage.entropy_window_seconds", Long.toString(cr.entropyWindow().toSeconds()));
+    m.put("coverage.denylist_file", "");
+    m.put("coverage.frequency_tolerance_hz", Long.toString(cr.frequencyToleranceHz()));
+    m.put("coverage.witness_window_ms", Long.toString(cr.witnessWindow().toMillis()));
+    m.put("coverage.early_witness_window_ms", Long.toString(cr.earlyWitnessWindow().toMillis()));
+    m.put("coverage.min_grid_distance", Integer.toString(cr.minGridDistance()));
+    m.put("coverage.grid_resolution", Integer.toString(cr.gridResolution()));
+    m.put("coverage.max_distance_m", Double.toString(cr.maxDistanceM()));
+    m.put("coverage.default_antenna_gain_dbi", Double.toString(cr.defaultAntennaGainDbi()));
+    m.put("coverage.max_antenna_gain_dbi", Double.toString(cr.maxAntennaGainDbi()));
+    m.put("coverage.max_tx_power_dbm", Double.toString(cr.maxTxPowerDbm()));
+    m.put("coverage.rssi_margin_db", Double.toString(cr.rssiMarginDb()));
+    m.put("coverage.beacon_interval_seconds", Long.toString(cr.beaconInterval().toSeconds()));
+    m.put("coverage.reciprocity_window_seconds", Long.toString(cr.reciprocityWindow().toSeconds()));
+    m.put("coverage.max_rewarded_witnesses", Integer.toString(cr.maxRewardedWitnesses()));
+    m.put("coverage.witness_redundancy", Integer.toString(cr.witnessRedundancy()));
+    m.put("coverage.decay_rate", Double.toString(cr.decayRate()));
+    m.put("coverage.regions", String.join(",", cr.regions().stream().map(Object::toString).toList()));
+    m.put("coverage.density_resolution", Integer.toString(cr.densityResolution()));
+    for (var h : cr.hex()) {
+      m.put("coverage.hex_density.res" + h.resolution(), h.neighbors() + "," + h.target() + "," + h.max());
+    }
+    var f = cr.fit();
+    m.put("coverage.location_fit.enabled", Boolean.toString(f.enabled()));
+    m.put("coverage.location_fit.min_counterparts", Integer.toString(f.minCounterparts()));
+    m.put("coverage.location_fit.shadowing_sigma_db", Double.toString(f.shadowingSigmaDb()));
+    m.put("coverage.location_fit.fading_sigma_db", Double.toString(f.fadingSigmaDb()));
+    m.put("coverage.location_fit.min_exponent", Double.toString(f.minExponent()));
+    m.put("coverage.location_fit.max_exponent", Double.toString(f.maxExponent()));
+    m.put("coverage.location_fit.max_offset_m", Double.toString(f.maxOffsetM()));
+    m.put("coverage.location_fit.chi2_threshold", Double.toString(f.chi2Threshold()));
+    var rg = cr.ring();
+    m.put("coverage.ring.enabled", Boolean.toString(rg.enabled()));
+    m.put("coverage.ring.min_size", Integer.toString(rg.minSize()));
+    m.put("coverage.ring.outsider_radius_m", Double.toString(rg.outsiderRadiusM()));
+    m.put("coverage.ring.min_outsiders", Integer.toString(rg.minOutsiders()));
     return m;
+  }
+
+  private static dev.popw.coordinator.validation.coverage.CoverageSettings coverage(Map<String, String> v) {
+    try {
+      java.util.List<dev.popw.coordinator.validation.coverage.HexResolution> hex = new java.util.ArrayList<>();
+      for (var h : dev.popw.coordinator.validation.coverage.CoverageRules.defaults().hex()) {
+        String key = "coverage.hex_density.res" + h.resolution();
+        String[] parts = v.get(key).split(",");
+        if (parts.length != 3) {
+          throw new SettingsException("setting '" + key + "' must be \"neighbors,target,max\", got '" + v.get(key) + "'");
+        }
+        try {
+          hex.add(new dev.popw.coordinator.validation.coverage.HexResolution(h.resolution(), Integer.parseInt(parts[0].trim()),
+              Integer.parseInt(parts[1].trim()), Integer.parseInt(parts[2].trim())));
+        } catch (NumberFormatException e) {
+          throw new SettingsException("setting '" + key + "' must be three integers \"neighbors,target,max\", got '" + v.get(key) + "'");
+        }
+      }
+      var fit = new dev.popw.coordinator.validation.coverage.CoverageRules.Fit(bool(v, "coverage.location_fit.enabled"),
+          integer(v, "coverage.location_fit.min_counterparts", 3, 100_000), decimal(v, "coverage.location_fit.shadowing_sigma_db", 0.1, 100),
+          decimal(v, "coverage.location_fit.fading_sigma_db", 0, 100), decimal(v, "coverage.location_fit.min_exponent", 0.5, 10),
+          decimal(v, "coverage.location_fit.max_exponent", 0.5, 10), decimal(v, "coverage.location_fit.max_offset_m", 0, 1e7),
+          decimal(v, "coverage.location_fit.chi2_threshold", 0, 1e6));
+      if (fit.minExponent() > fit.maxExponent()) {
+        throw new SettingsException("coverage.location_fit.min_exponent is above max_exponent");
+      }
+      var ring = new dev.popw.coordinator.validation.coverage.CoverageRules.Ring(bool(v, "coverage.ring.enabled"),
+          integer(v, "coverage.ring.min_size", 2, 100_000), decimal(v, "coverage.ring.outsider_radius_m", 1, 1e6),
+          integer(v, "coverage.ring.min_outsiders", 1, 100_000));
+      var rules = new dev.popw.coordinator.validation.coverage.CoverageRules(
+          Duration.ofSeconds(integer(v, "coverage.entropy_window_seconds", 1, 86_400)),
+          integer(v, "coverage.frequency_tolerance_hz", 0, 1_000_000_000),
+          Duration.ofMillis(integer(v, "coverage.witness_window_ms", 0, 3_600_000)),
+          Duration.ofMillis(integer(v, "coverage.early_witness_window_ms", 0, 3_600_000)),
+          integer(v, "coverage.min_grid_distance", 0, 1_000_000), integer(v, "coverage.grid_resolution", 0, 15),
+          decimal(v, "coverage.max_distance_m", 1, 2e7), decimal(v, "coverage.default_antenna_gain_dbi", -10, 40),
+          decimal(v, "coverage.max_antenna_gain_dbi", -10, 40), decimal(v, "coverage.max_tx_power_dbm", -20, 60),
+          decimal(v, "coverage.rssi_margin_db", 0, 100),
+          Duration.ofSeconds(integer(v, "coverage.beacon_interval_seconds", 1, 30 * 86_400)),
+          Duration.ofSeconds(integer(v, "coverage.reciprocity_window_seconds", 0, 365 * 86_400)),
+          integer(v, "coverage.max_rewarded_witnesses", 1, 100_000), integer(v, "coverage.witness_redundancy", 1, 100_000),
+          decimal(v, "coverage.decay_rate", 0.000001, 0.999999),
+          dev.popw.coordinator.validation.coverage.Region.parseList(v.get("coverage.regions")), hex,
+          integer(v, "coverage.density_resolution", 0, 15), fit, ring);
+      String deny = blankToNull(v.get("coverage.denylist_file"));
+      return new dev.popw.coordinator.validation.coverage.CoverageSettings(
+          Duration.ofSeconds(integer(v, "coverage.entropy_interval_seconds", 1, 86_400)), deny == null ? null : Path.of(deny), rules);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
   }
 
   private static Map<String, String> readFile(Path file) {
@@ -325,6 +446,7 @@ public final class SettingsLoader {
         .mqttTls(mqttTls(v))
         .api(api(v, env))
         .limits(limits(v))
+        .coverage(coverage(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"

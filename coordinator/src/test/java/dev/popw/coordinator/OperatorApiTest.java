@@ -112,6 +112,34 @@ class OperatorApiTest {
     }
   }
 
+  @Test
+  void editing_the_coverage_denylist_needs_an_operator_token_and_reading_it_does_not() throws Exception {
+    try (Coordinator c = coordinator(ApiSettings.defaults().toBuilder().operatorTokens(OperatorTokens.of("test", TOKEN)).build())) {
+      String url = "http://127.0.0.1:" + c.apiPort() + "/v1/coverage/denylist";
+      String device = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()).deviceId().toString();
+      String body = "{\"device_id\": \"" + device + "\", \"reason\": \"test\"}";
+      HttpResponse<String> anonymous = postJson(url, body, null);
+      assertEquals(401, anonymous.statusCode(), "from this machine too: loopback is no operator");
+      assertEquals(401, postJson(url, body, "Bearer " + TOKEN.replace('7', '8')).statusCode());
+      assertEquals(401, http.send(HttpRequest.newBuilder(URI.create(url + "?device_id=" + device)).DELETE().build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode());
+      HttpResponse<String> added = postJson(url, body, "Bearer " + TOKEN);
+      assertTrue(added.statusCode() / 100 == 2, added.statusCode() + " " + added.body());
+      HttpResponse<String> list = get(url, null);
+      assertEquals(200, list.statusCode(), "reading stays open");
+      assertTrue(list.body().contains(device), list.body());
+    }
+  }
+
+  private HttpResponse<String> postJson(String url, String json, String authorization) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private static String error(HttpResponse<String> r) throws Exception {
     return JSON.readTree(r.body()).get("error").asText();
   }

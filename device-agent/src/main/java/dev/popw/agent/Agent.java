@@ -182,6 +182,17 @@ public final class Agent implements AutoCloseable {
         + " coordinator answers with) or set coordinator.key; for development only, coordinator.accept_unsigned_receipts = true");
   }
 
+  /**
+   * Which entropy the coverage source beacons with: signed by the same pinned coordinator key as
+   * receipts, for this network; unchecked only where receipts are (development).
+   */
+  static dev.popw.entropy.EntropyTrust entropyTrust(AgentSettings s) {
+    ReceiptTrust receipts = receiptTrust(s);
+    String network = s.string("network_id");
+    return receipts.coordinatorKey().map(k -> dev.popw.entropy.EntropyTrust.pinned(k, network, 30_000))
+        .orElseGet(() -> dev.popw.entropy.EntropyTrust.unverifiedForDevelopment(network, 30_000));
+  }
+
   /** The transport the settings name. */
   public static Transport transport(AgentSettings s) {
     String url = s.string("transport.url").trim();
@@ -247,7 +258,9 @@ public final class Agent implements AutoCloseable {
           s.seconds("sources.coverage.beacon_interval_seconds", 10, 30 * 86_400L),
           s.seconds("sources.coverage.beacon_jitter_seconds", 0, 30 * 86_400L),
           new CoverageSource.BeaconRadio(s.number("sources.coverage.frequency_mhz"), s.string("sources.coverage.data_rate"),
-              (int) s.integer("sources.coverage.power_dbm", -10, 36)), deviceIdBytes, Clock.systemUTC()));
+              (int) s.integer("sources.coverage.power_dbm", -10, 36)), deviceIdBytes, s.number("sources.coverage.antenna_gain_dbi"),
+          new dev.popw.agent.coverage.HttpEntropySource(s.string("coordinator.api_url"), entropyTrust(s), Clock.systemUTC()),
+          Clock.systemUTC()));
     }
     Duration sim = s.seconds("sources.simulated.interval_seconds", 1, 86_400);
     for (SimulatedSource.Kind k : SimulatedSource.Kind.values()) {

@@ -74,7 +74,7 @@ class AgentEndToEndIT {
           DatagramSocket forwarder = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
         // the packet forwarder connects and hears someone else's beacon
         send(forwarder, coverage, Gwmp.fromGateway(Gwmp.PULL_DATA, 1, 0xAA55L, null));
-        String beacon = Base64.getEncoder().encodeToString(new Beacon(new byte[16], Beacon.tagOf(new byte[] {1})).encode());
+        String beacon = Base64.getEncoder().encodeToString(new Beacon(new byte[8], new byte[16], Beacon.tagOf(new byte[] {1})).encode());
         send(forwarder, coverage, Gwmp.fromGateway(Gwmp.PUSH_DATA, 2, 0xAA55L,
             "{\"rxpk\":[{\"tmst\":1000,\"freq\":868.5,\"rssi\":-101,\"lsnr\":-3.5,\"datr\":\"SF10BW125\",\"data\":\"" + beacon + "\"}]}"));
         Thread.sleep(300);
@@ -97,6 +97,14 @@ class AgentEndToEndIT {
         for (EnvelopeRow r : coordinator.store().envelopes().envelopesOf(id, 0, 1000)) {
           assertEquals(9, r.payloadKind(), "accepted envelopes are coverage reports");
         }
+        // our beacon carries live entropy the coordinator issued and signed, and its id is derived from it (issue 14)
+        CoverageReport own = seen.stream().filter(t -> t.hasCoverage() && !t.getSimulated()
+            && t.getCoverage().getRole() == CoverageReport.Role.BEACON).findFirst().orElseThrow().getCoverage();
+        var issued = coordinator.store().entropy().issued(0, Long.MAX_VALUE);
+        assertTrue(issued.stream().anyMatch(e -> java.util.Arrays.equals(e.value(), own.getBeaconEntropy().toByteArray())),
+            "the beacon's entropy is one the coordinator issued");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(dev.popw.entropy.Entropies.beaconId(own.getBeaconEntropy().toByteArray(),
+            own.getBeaconNonce().toByteArray(), signer.deviceId().toBytes()), own.getBeaconId().toByteArray());
         assertTrue(agent.client().status().acknowledged() > 0, agent.client().status().toString());
         assertEquals(0, agent.client().status().ignoredReceipts(), "the genuine receipts verify: " + agent.client().status());
         for (Telemetry t : seen) {

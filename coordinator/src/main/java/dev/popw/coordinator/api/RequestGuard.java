@@ -42,6 +42,11 @@ final class RequestGuard implements HttpHandler {
   /** The exchange attribute that names the operator token's source on an authorized request. */
   static final String OPERATOR = "popw.operator";
 
+  /** Whether this request passed the operator-token check (it was needed and the token matched). */
+  public static boolean isOperator(HttpExchange ex) {
+    return ex.getAttribute(OPERATOR) != null;
+  }
+
   private final ApiSettings settings;
   private final ApiThreads threads;
   private final HttpHandler routes;
@@ -133,7 +138,7 @@ final class RequestGuard implements HttpHandler {
    * and with {@code api.read_requires_token} every request but {@code /health} and registration.
    */
   boolean needsToken(String method, String path) {
-    if (OperatorRoutes.covers(path)) {
+    if (OperatorRoutes.covers(path) || CoverageRoutes.isOperatorAction(method, path)) {
       return true;
     }
     return settings.readRequiresToken() && !path.equals("/health") && !(method.equals("POST") && path.equals("/v1/devices"));

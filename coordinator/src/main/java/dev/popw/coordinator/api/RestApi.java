@@ -75,6 +75,17 @@ public final class RestApi implements AutoCloseable {
   private final WorkRoutes work;
   private final OperatorRoutes operator;
   private final ApiThreads threads;
+  private final java.util.List<Routes> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** More endpoints, mounted with {@link #mount}: answers a request and returns true, or returns false when the path is not its own. */
+  public interface Routes {
+    boolean handle(HttpExchange ex, String method, String[] p, Map<String, String> q) throws IOException;
+  }
+
+  /** Mounts more endpoints; they are asked before the work layer's. */
+  public void mount(Routes r) {
+    routes.add(r);
+  }
   private final dev.popw.identity.DeviceSigner receiptKey;
   private volatile dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
 
@@ -181,7 +192,7 @@ public final class RestApi implements AutoCloseable {
         if (!operator.handle(ex, method, p)) {
           error(ex, 404, "no such endpoint: " + method + " " + path);
         }
-      } else if (work != null && work.handle(ex, method, p, q)) {
+      } else if (mounted(ex, method, p, q) || (work != null && work.handle(ex, method, p, q))) {
         return;
       } else {
         error(ex, 404, "no such endpoint: " + method + " " + path);
@@ -194,6 +205,15 @@ public final class RestApi implements AutoCloseable {
     } finally {
       ex.close();
     }
+  }
+
+  private boolean mounted(HttpExchange ex, String method, String[] p, Map<String, String> q) throws IOException {
+    for (Routes r : routes) {
+      if (r.handle(ex, method, p, q)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void register(HttpExchange ex) throws IOException {

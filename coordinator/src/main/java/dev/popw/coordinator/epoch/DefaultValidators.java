@@ -1,6 +1,9 @@
 package dev.popw.coordinator.epoch;
 
 import dev.popw.coordinator.validation.BoundsValidator;
+import dev.popw.coordinator.validation.coverage.CoverageRules;
+import dev.popw.coordinator.validation.coverage.CoverageValidator;
+import dev.popw.coordinator.validation.coverage.Denylist;
 import dev.popw.coordinator.validation.Validators;
 import dev.popw.coordinator.validation.sensor.SensorRules;
 import dev.popw.coordinator.validation.sensor.SensorValidator;
@@ -9,8 +12,13 @@ import dev.popw.coordinator.validation.sensor.SensorValidator;
 public final class DefaultValidators {
   private DefaultValidators() {}
 
-  /** {@link SensorValidator} with the given rules, {@link BoundsValidator} for coverage and GPU. */
+  /** {@link SensorValidator} with the given rules, {@link CoverageValidator} with default rules and no denylist, {@link BoundsValidator} for GPU. */
   public static Validators of(SensorRules sensor) {
-    return Validators.of(new SensorValidator(sensor), BoundsValidator.coverage(), BoundsValidator.gpu());
+    return of(sensor, CoverageRules.defaults(), Denylist.none());
+  }
+
+  /** {@link SensorValidator}, {@link CoverageValidator} with these rules and denylist, {@link BoundsValidator} for GPU. */
+  public static Validators of(SensorRules sensor, CoverageRules coverage, Denylist denylist) {
+    return Validators.of(new SensorValidator(sensor), new CoverageValidator(coverage, denylist), BoundsValidator.gpu());
   }
 }

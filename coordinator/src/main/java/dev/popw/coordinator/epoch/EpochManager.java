@@ -142,7 +142,8 @@ public final class EpochManager implements AutoCloseable {
     long start = schedule.startOf(epoch);
     long end = schedule.endOf(epoch);
     long t0 = System.nanoTime();
-    store.snapshotRegistry(epoch, start, end);
+    // the snapshot also covers the devices of the validators' look-back (coverage: earlier beacons)
+    store.snapshotRegistry(epoch, start - validators.lookback().toMillis(), end);
     long t1 = System.nanoTime();
     EpochResult r = EpochResult.compute(store.evidence(epoch, start, end), validators);
     long t2 = System.nanoTime();

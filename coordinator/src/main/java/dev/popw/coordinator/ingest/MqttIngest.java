@@ -136,6 +136,15 @@ public final class MqttIngest implements AutoCloseable {
     });
   }
 
+  /**
+   * Publishes a message for all devices (QoS 1) through the same client and queue as receipts,
+   * e.g. the signed entropy on {@code popw/v1/network/entropy}. Dropped while disconnected: the
+   * next one follows within its interval.
+   */
+  public void publish(String topic, byte[] payload) {
+    receipts.add(new Outgoing(topic, payload));
+  }
+
   /** popw/v1/devices/{id}/telemetry -> id; null for any other topic. */
   public static String deviceOf(String topic) {
     String prefix = Topics.PREFIX + "/";

@@ -16,6 +16,7 @@ public final class Store {
   private final EnvelopeStore envelopes;
   private final BatchStore batches;
   private final VerdictStore verdicts;
+  private final EntropyStore entropy;
 
   /** A store with the default rejection caps ({@link RejectionLimits#defaults()}). */
   public Store(Database db) {
@@ -29,7 +30,13 @@ public final class Store {
     this.devices = new DeviceStore(ds);
     this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits);
     this.batches = new BatchStore(ds);
-    this.verdicts = new VerdictStore(ds, deviceNumbers);
+    this.entropy = new EntropyStore(ds);
+    this.verdicts = new VerdictStore(ds, deviceNumbers, entropy);
+  }
+
+  /** The beacon entropy the coordinator issued. */
+  public EntropyStore entropy() {
+    return entropy;
   }
 
   /** Registered devices and their on-chain attestation. */

@@ -36,10 +36,12 @@ public final class VerdictStore {
 
   private final DataSource ds;
   private final DeviceNumbers deviceNumbers;
+  private final EntropyStore entropy;
 
-  VerdictStore(DataSource ds, DeviceNumbers deviceNumbers) {
+  VerdictStore(DataSource ds, DeviceNumbers deviceNumbers, EntropyStore entropy) {
     this.ds = ds;
     this.deviceNumbers = deviceNumbers;
+    this.entropy = entropy;
   }
 
   // ---------------------------------------------------------------- evidence
@@ -128,6 +130,16 @@ public final class VerdictStore {
       @Override
       public void forEachDevice(WorkKind kind, BiConsumer<RegisteredDevice, List<Evidence>> action) {
         streamEvidence(kind, startMs, endMs, registry, action);
+      }
+
+      @Override
+      public void forEachDevice(WorkKind kind, long fromMs, long toMs, BiConsumer<RegisteredDevice, List<Evidence>> action) {
+        streamEvidence(kind, fromMs, toMs, registry, action);
+      }
+
+      @Override
+      public List<dev.popw.coordinator.validation.IssuedEntropy> entropy(long fromMs, long toMs) {
+        return entropy.issued(fromMs, toMs);
       }
     };
   }
@@ -265,6 +277,7 @@ public final class VerdictStore {
         }
         ps.executeBatch();
       }
+      saveCoverage(c, r);
       long valid = r.validCount();
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO epochs (epoch, start_ms, end_ms, closed_at, envelope_count, valid_count,"
           + " invalid_count, verdict_set_hash, summary_hash, parameters, parameters_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
@@ -299,8 +312,106 @@ public final class VerdictStore {
     }
   }
 
+  private void saveCoverage(Connection c, EpochResult r) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO coverage_reports (epoch, position, hash_key, envelope_hash, device_no,"
+        + " role, witness_count, base_units, hex_scale, units) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+      int n = 0;
+      for (dev.popw.coordinator.validation.ReportUnits u : r.units()) {
+        Integer no = deviceNumbers.of(u.deviceId());
+        if (no == null) {
+          throw new StoreException("coverage units name " + u.deviceId() + ", which is not registered");
+        }
+        ps.setLong(1, r.epoch());
+        ps.setInt(2, n);
+        ps.setLong(3, EnvelopeStore.hashKey(u.envelopeHash()));
+        ps.setBytes(4, u.envelopeHash());
+        ps.setInt(5, no);
+        ps.setString(6, u.beacon() ? "BEACON" : "WITNESS");
+        ps.setInt(7, u.witnessCount());
+        ps.setDouble(8, u.baseUnits());
+        ps.setDouble(9, u.hexScale());
+        ps.setDouble(10, u.units());
+        ps.addBatch();
+        if (++n % 1000 == 0) {
+          ps.executeBatch();
+        }
+        if (n % 20_000 == 0) {
+          c.commit();
+        }
+      }
+      ps.executeBatch();
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO coverage_devices (epoch, device_id, beacons, valid_beacons, witnesses,"
+        + " valid_witnesses, selected_witnesses, beacon_units, witness_units, units, hex_scale, h3_cell, reciprocal, fit_offset_m)"
+        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+      for (dev.popw.coordinator.validation.CoverageSummary s : r.coverage()) {
+        ps.setLong(1, r.epoch());
+        ps.setString(2, s.deviceId());
+        ps.setLong(3, s.beacons());
+        ps.setLong(4, s.validBeacons());
+        ps.setLong(5, s.witnesses());
+        ps.setLong(6, s.validWitnesses());
+        ps.setLong(7, s.selectedWitnesses());
+        ps.setDouble(8, s.beaconUnits());
+        ps.setDouble(9, s.witnessUnits());
+        ps.setDouble(10, s.units());
+        ps.setDouble(11, s.hexScale());
+        ps.setLong(12, s.h3Cell());
+        ps.setBoolean(13, s.reciprocal());
+        if (Double.isNaN(s.fitOffsetM())) {
+          ps.setNull(14, java.sql.Types.DOUBLE);
+        } else {
+          ps.setDouble(14, s.fitOffsetM());
+        }
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** The coverage numbers of a closed epoch's devices, by device id. */
+  public List<dev.popw.coordinator.validation.CoverageSummary> coverage(long epoch) {
+    List<dev.popw.coordinator.validation.CoverageSummary> out = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT device_id, beacons, valid_beacons, witnesses, valid_witnesses,"
+            + " selected_witnesses, beacon_units, witness_units, hex_scale, h3_cell, reciprocal, fit_offset_m FROM coverage_devices"
+            + " WHERE epoch=? ORDER BY device_id")) {
+      ps.setLong(1, epoch);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Double fit = rs.getObject(12, Double.class);
+          out.add(new dev.popw.coordinator.validation.CoverageSummary(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+              rs.getLong(5), rs.getLong(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), rs.getBoolean(11),
+              fit == null ? Double.NaN : fit));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the coverage of epoch " + epoch + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored units of one coverage report, if its epoch is closed and it was VALID: {witness_count, base, scale, units}. */
+  public Optional<double[]> coverageUnits(byte[] envelopeHash) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT envelope_hash, witness_count, base_units, hex_scale, units FROM coverage_reports"
+            + " WHERE hash_key=?")) {
+      ps.setLong(1, EnvelopeStore.hashKey(envelopeHash));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (java.util.Arrays.equals(rs.getBytes(1), envelopeHash)) {
+            return Optional.of(new double[] {rs.getInt(2), rs.getDouble(3), rs.getDouble(4), rs.getDouble(5)});
+          }
+        }
+      }
+      return Optional.empty();
+    } catch (SQLException e) {
+      throw new StoreException("cannot read coverage units: " + e.getMessage(), e);
+    }
+  }
+
   private static void deleteResults(Connection c, long epoch) throws SQLException {
-    for (String table : new String[] {"verdicts", "device_epochs", "epochs"}) {
+    for (String table : new String[] {"verdicts", "device_epochs", "coverage_reports", "coverage_devices", "epochs"}) {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE epoch=?")) {
         ps.setLong(1, epoch);
         ps.executeUpdate();

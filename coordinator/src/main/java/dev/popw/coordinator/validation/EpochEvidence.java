@@ -29,4 +29,24 @@ public interface EpochEvidence {
    * passes); each call reads the evidence again.
    */
   void forEachDevice(WorkKind kind, BiConsumer<RegisteredDevice, List<Evidence>> action);
+
+  /**
+   * Like {@link #forEachDevice(WorkKind, BiConsumer)} for the evidence received in {@code [fromMs,
+   * toMs)}, which may lie before the epoch (up to the validators' {@link WorkValidator#lookback()}):
+   * context for rules that look back, never judged in this epoch. The registry snapshot covers
+   * devices with evidence in the lookback too. This default sees only the epoch itself.
+   */
+  default void forEachDevice(WorkKind kind, long fromMs, long toMs, BiConsumer<RegisteredDevice, List<Evidence>> action) {
+    forEachDevice(kind, (d, l) -> {
+      List<Evidence> in = l.stream().filter(e -> e.receivedAt() >= fromMs && e.receivedAt() < toMs).toList();
+      if (!in.isEmpty()) {
+        action.accept(d, in);
+      }
+    });
+  }
+
+  /** Entropy the coordinator issued in {@code [fromMs, toMs)} (issue time), by sequence. */
+  default List<IssuedEntropy> entropy(long fromMs, long toMs) {
+    return List.of();
+  }
 }

@@ -32,7 +32,7 @@ import java.util.List;
  * kind the codes of {@link VerdictStatus#code()} and {@link WorkKind} ordinal + 1.
  */
 public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, byte[] verdictSetHash,
-    byte[] summaryHash, String parameters, byte[] parametersHash) {
+    byte[] summaryHash, String parameters, byte[] parametersHash, List<CoverageSummary> coverage, List<ReportUnits> units) {
 
   private static final Comparator<Verdict> BY_HASH = (a, b) -> Arrays.compareUnsigned(a.envelopeHash(), b.envelopeHash());
   private static final Comparator<DeviceEpochSummary> BY_DEVICE =
@@ -42,6 +42,8 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
   public static EpochResult compute(EpochEvidence evidence, Validators validators) {
     List<Verdict> verdicts = new ArrayList<>();
     List<DeviceEpochSummary> summaries = new ArrayList<>();
+    List<CoverageSummary> coverage = new ArrayList<>();
+    List<ReportUnits> units = new ArrayList<>();
     VerdictSink sink = new VerdictSink() {
       @Override
       public void verdict(Verdict v) {
@@ -52,21 +54,40 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
       public void summary(DeviceEpochSummary s) {
         summaries.add(s);
       }
+
+      @Override
+      public void coverage(CoverageSummary s) {
+        coverage.add(s);
+      }
+
+      @Override
+      public void units(ReportUnits u) {
+        units.add(u);
+      }
     };
     for (WorkValidator v : validators.all()) {
       v.validate(evidence, sink);
     }
-    return of(evidence.epoch(), verdicts, summaries, validators.parameters());
+    return of(evidence.epoch(), verdicts, summaries, validators.parameters(), coverage, units);
   }
 
   /** Sorts and hashes given results (also used to hash verdicts read back from the database). */
   public static EpochResult of(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, String parameters) {
+    return of(epoch, verdicts, summaries, parameters, List.of(), List.of());
+  }
+
+  /**
+   * With the coverage validator's numbers. They are not hashed separately: every number in them
+   * is also in a hashed explanation (the report's verdict, the device's summary).
+   */
+  public static EpochResult of(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, String parameters,
+      List<CoverageSummary> coverage, List<ReportUnits> units) {
     List<Verdict> v = new ArrayList<>(verdicts);
     v.sort(BY_HASH);
     List<DeviceEpochSummary> s = new ArrayList<>(summaries);
     s.sort(BY_DEVICE);
     return new EpochResult(epoch, List.copyOf(v), List.copyOf(s), verdictSetHash(epoch, v), summaryHash(epoch, s), parameters,
-        sha256(parameters.getBytes(StandardCharsets.UTF_8)));
+        sha256(parameters.getBytes(StandardCharsets.UTF_8)), List.copyOf(coverage), List.copyOf(units));
   }
 
   /** The canonical encoding of a verdict set, as hashed. */

@@ -40,6 +40,17 @@ public final class Validators {
     return byKind.values();
   }
 
+  /** The longest look-back of any validator. */
+  public java.time.Duration lookback() {
+    java.time.Duration d = java.time.Duration.ZERO;
+    for (WorkValidator v : byKind.values()) {
+      if (v.lookback().compareTo(d) > 0) {
+        d = v.lookback();
+      }
+    }
+    return d;
+  }
+
   /** Every validator's canonical parameters, one per line, in kind order. */
   public String parameters() {
     StringBuilder b = new StringBuilder();

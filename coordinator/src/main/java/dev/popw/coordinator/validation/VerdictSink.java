@@ -5,4 +5,10 @@ public interface VerdictSink {
   void verdict(Verdict v);
 
   void summary(DeviceEpochSummary s);
+
+  /** A coverage device's epoch in numbers (stored for the rewards work); ignored by default. */
+  default void coverage(CoverageSummary s) {}
+
+  /** One coverage report's reward units (stored for the rewards work); ignored by default. */
+  default void units(ReportUnits u) {}
 }

@@ -22,4 +22,13 @@ public interface WorkValidator {
 
   /** Emits exactly one verdict per envelope of its kind, and one summary per device with such envelopes. */
   void validate(EpochEvidence evidence, VerdictSink out);
+
+  /**
+   * How far before the epoch's start the validator reads evidence as context
+   * ({@link EpochEvidence#forEachDevice(WorkKind, long, long, java.util.function.BiConsumer)});
+   * the registry snapshot of the epoch covers the devices of that span too. Zero by default.
+   */
+  default java.time.Duration lookback() {
+    return java.time.Duration.ZERO;
+  }
 }

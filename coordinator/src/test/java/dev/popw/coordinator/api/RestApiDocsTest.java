@@ -58,4 +58,21 @@ class RestApiDocsTest {
     assertTrue(found > 20, "the scan found " + found + " fields");
     assertEquals(Set.of(), missing, "JSON fields not documented in docs/validation.md");
   }
+
+  /** The coverage endpoints (CoverageRoutes) are documented in docs/coverage.md. */
+  @Test
+  void every_coverage_json_field_is_documented() throws IOException {
+    String doc = Files.readString(Path.of("..", "docs", "coverage.md"));
+    Set<String> missing = new TreeSet<>();
+    Matcher m = FIELD.matcher(Files.readString(Path.of("src/main/java/dev/popw/coordinator/api/CoverageRoutes.java")));
+    int found = 0;
+    while (m.find()) {
+      found++;
+      if (!doc.contains("`" + m.group(1) + "`")) {
+        missing.add(m.group(1));
+      }
+    }
+    assertTrue(found > 20, "the scan found " + found + " fields");
+    assertEquals(Set.of(), missing, "JSON fields not documented in docs/coverage.md");
+  }
 }

@@ -23,11 +23,24 @@ public final class InMemoryEvidence implements EpochEvidence {
   private final long end;
   private final Map<String, RegisteredDevice> devices = new TreeMap<>();
   private final List<Evidence> items = new ArrayList<>();
+  private final List<IssuedEntropy> entropy = new ArrayList<>();
 
   public InMemoryEvidence(long epoch, long start, long end) {
     this.epoch = epoch;
     this.start = start;
     this.end = end;
+  }
+
+  /** Entropy the coordinator issued (for coverage). */
+  public InMemoryEvidence entropy(IssuedEntropy e) {
+    entropy.add(e);
+    return this;
+  }
+
+  @Override
+  public List<IssuedEntropy> entropy(long fromMs, long toMs) {
+    return entropy.stream().filter(e -> e.issuedAtMs() >= fromMs && e.issuedAtMs() < toMs)
+        .sorted(Comparator.comparingLong(IssuedEntropy::sequence)).toList();
   }
 
   public InMemoryEvidence device(String id, Double lat, Double lon) {
@@ -74,6 +87,8 @@ public final class InMemoryEvidence implements EpochEvidence {
     Validators vs = dev.popw.coordinator.epoch.DefaultValidators.of(dev.popw.coordinator.validation.sensor.SensorRules.defaults()).with(v);
     List<Verdict> verdicts = new ArrayList<>();
     List<DeviceEpochSummary> summaries = new ArrayList<>();
+    List<CoverageSummary> coverage = new ArrayList<>();
+    List<ReportUnits> units = new ArrayList<>();
     v.validate(this, new VerdictSink() {
       @Override
       public void verdict(Verdict x) {
@@ -84,8 +99,18 @@ public final class InMemoryEvidence implements EpochEvidence {
       public void summary(DeviceEpochSummary s) {
         summaries.add(s);
       }
+
+      @Override
+      public void coverage(CoverageSummary s) {
+        coverage.add(s);
+      }
+
+      @Override
+      public void units(ReportUnits u) {
+        units.add(u);
+      }
     });
-    return EpochResult.of(epoch, verdicts, summaries, vs.parameters());
+    return EpochResult.of(epoch, verdicts, summaries, vs.parameters(), coverage, units);
   }
 
   @Override
@@ -110,15 +135,21 @@ public final class InMemoryEvidence implements EpochEvidence {
 
   @Override
   public List<RegisteredDevice> devices(WorkKind kind) {
-    return items.stream().filter(e -> e.kind() == kind).map(Evidence::deviceId).distinct().sorted()
+    return items.stream().filter(e -> e.kind() == kind && e.receivedAt() >= start && e.receivedAt() < end).map(Evidence::deviceId).distinct().sorted()
         .map(id -> devices.getOrDefault(id, new RegisteredDevice(id, 1, null, null))).toList();
   }
 
   @Override
   public void forEachDevice(WorkKind kind, BiConsumer<RegisteredDevice, List<Evidence>> action) {
+    forEachDevice(kind, start, end, action);
+  }
+
+  /** Items received in [fromMs, toMs): the epoch, or (before it) the look-back. */
+  @Override
+  public void forEachDevice(WorkKind kind, long fromMs, long toMs, BiConsumer<RegisteredDevice, List<Evidence>> action) {
     Map<String, List<Evidence>> by = new TreeMap<>();
     for (Evidence e : items) {
-      if (e.kind() == kind) {
+      if (e.kind() == kind && e.receivedAt() >= fromMs && e.receivedAt() < toMs) {
         by.computeIfAbsent(e.deviceId(), k -> new ArrayList<>()).add(e);
       }
     }

@@ -30,9 +30,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Radio coverage through a LoRa concentrator's packet forwarder (Semtech GWMP over UDP). Every
  * PoPW beacon the concentrator hears becomes a signed WITNESS report (RSSI, SNR, frequency, data
- * rate, concentrator timestamp). The agent also beacons itself, every {@code beaconInterval} plus
- * or minus a random {@code jitter}, by sending a PULL_RESP txpk to the concentrator, and reports
- * each beacon it sends (role BEACON). Malformed packets are counted and logged, never fatal.
+ * rate, concentrator timestamp, and the entropy prefix, beacon id and beaconer tag it carried).
+ * The agent also beacons itself, once in every UTC-aligned {@code beaconInterval} (the coordinator
+ * accepts one valid beacon per device and interval), at a random time at least {@code margin}
+ * from the interval's edges, by sending a PULL_RESP txpk to the concentrator, and reports each
+ * beacon it sends (role BEACON). Each beacon is built from the coordinator's current entropy,
+ * fetched and checked just before ({@link EntropySource}); without fresh entropy it is skipped.
+ * Malformed packets are counted and logged, never fatal.
  */
 public final class CoverageSource implements Source {
   private static final Logger LOG = LoggerFactory.getLogger(CoverageSource.class);
@@ -43,7 +47,10 @@ public final class CoverageSource implements Source {
 
   private final InetSocketAddress bind;
   private final Duration beaconInterval;
-  private final Duration jitter;
+  private final Duration margin;
+  private final EntropySource entropy;
+  private final byte[] ownDeviceId;
+  private final double antennaGainDbi;
   private final BeaconRadio radio;
   private final byte[] ownTag;
   private final Clock clock;
@@ -63,15 +70,22 @@ public final class CoverageSource implements Source {
   private int downlinkToken;
 
   /**
+   * @param beaconInterval one beacon in each UTC-aligned interval of this length
+   * @param margin beacons keep at least this far from an interval's edges (at most a quarter of it)
    * @param ownDeviceId this device's id bytes (its beacons carry the tag derived from them)
+   * @param antennaGainDbi the antenna gain this device declares in its reports; 0: none declared
+   * @param entropy the coordinator's entropy, checked
    */
-  public CoverageSource(String host, int port, Duration beaconInterval, Duration jitter, BeaconRadio radio, byte[] ownDeviceId,
-      Clock clock) {
+  public CoverageSource(String host, int port, Duration beaconInterval, Duration margin, BeaconRadio radio, byte[] ownDeviceId,
+      double antennaGainDbi, EntropySource entropy, Clock clock) {
     this.bind = new InetSocketAddress(host, port);
     this.beaconInterval = beaconInterval;
-    this.jitter = jitter;
+    this.margin = margin.compareTo(beaconInterval.dividedBy(4)) > 0 ? beaconInterval.dividedBy(4) : margin;
     this.radio = radio;
+    this.ownDeviceId = ownDeviceId.clone();
     this.ownTag = Beacon.tagOf(ownDeviceId);
+    this.antennaGainDbi = antennaGainDbi;
+    this.entropy = entropy;
     this.clock = clock;
   }
 
@@ -93,9 +107,9 @@ public final class CoverageSource implements Source {
     Thread t = new Thread(this::receiveLoop, "popw-gwmp");
     t.setDaemon(true);
     t.start();
-    scheduleBeacon();
-    LOG.info("coverage: listening for a packet forwarder on udp/{}; beacons every {} s +/- {} s", port(),
-        beaconInterval.toSeconds(), jitter.toSeconds());
+    scheduleBeacon(clock.millis());
+    LOG.info("coverage: listening for a packet forwarder on udp/{}; one beacon in every {}-s interval, at least {} s from its edges;"
+        + " entropy from {}", port(), beaconInterval.toSeconds(), margin.toSeconds(), entropy);
   }
 
   /** The bound UDP port. */
@@ -104,18 +118,31 @@ public final class CoverageSource implements Source {
     return s == null ? -1 : s.getLocalPort();
   }
 
-  private void scheduleBeacon() {
-    long j = jitter.toMillis() == 0 ? 0 : (long) ((random.nextDouble() * 2 - 1) * jitter.toMillis());
-    long delay = Math.max(1000, beaconInterval.toMillis() + j);
+  /** Schedules the beacon of the first interval whose beacon window has not begun at {@code afterMs}. */
+  private void scheduleBeacon(long afterMs) {
+    long at = nextBeaconTime(afterMs, beaconInterval.toMillis(), margin.toMillis(), random.nextDouble());
     nextBeacon = scheduler.schedule(() -> {
       try {
         beaconNow();
       } finally {
         if (running) {
-          scheduleBeacon();
+          scheduleBeacon(at + 1);
         }
       }
-    }, delay, TimeUnit.MILLISECONDS);
+    }, Math.max(0, at - clock.millis()), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * When to beacon next: a random time (u in [0, 1)) in {@code [slot + margin, slot + interval -
+   * margin)} of the interval holding {@code afterMs}, or of the next one when that window has
+   * already begun. Never two in one interval.
+   */
+  static long nextBeaconTime(long afterMs, long interval, long margin, double u) {
+    long slot = Math.floorDiv(afterMs, interval) * interval;
+    if (afterMs > slot + margin) {
+      slot += interval;
+    }
+    return slot + margin + (long) (u * Math.max(1, interval - 2 * margin));
   }
 
   /**
@@ -130,9 +157,17 @@ public final class CoverageSource implements Source {
       LOG.warn("coverage: {}", lastProblem);
       return false;
     }
-    byte[] id = new byte[16];
-    random.nextBytes(id);
-    byte[] payload = new Beacon(id, ownTag).encode();
+    dev.popw.entropy.EntropyCheck fresh = entropy.fetch();
+    if (!fresh.isValid()) {
+      lastProblem = "no fresh coordinator entropy (" + fresh.failure() + ": " + fresh.detail() + "); beacon skipped";
+      LOG.warn("coverage: {}", lastProblem);
+      return false;
+    }
+    byte[] value = fresh.entropy().getValue().toByteArray();
+    byte[] nonce = new byte[dev.popw.entropy.Entropies.NONCE_BYTES];
+    random.nextBytes(nonce);
+    byte[] id = dev.popw.entropy.Entropies.beaconId(value, nonce, ownDeviceId);
+    byte[] payload = new Beacon(dev.popw.entropy.Entropies.prefix(value), id, ownTag).encode();
     ObjectNode txpk = JSON.createObjectNode();
     ObjectNode t = txpk.putObject("txpk");
     t.put("imme", true);
@@ -154,10 +189,11 @@ public final class CoverageSource implements Source {
       return false;
     }
     beacons.incrementAndGet();
+    lastProblem = null;
     sink.accept(Telemetry.newBuilder().setCoverage(CoverageReport.newBuilder().setRole(CoverageReport.Role.BEACON)
-        .setBeaconId(ByteString.copyFrom(id)).setBeaconEntropy(ByteString.copyFrom(id))
+        .setBeaconId(ByteString.copyFrom(id)).setBeaconEntropy(ByteString.copyFrom(value)).setBeaconNonce(ByteString.copyFrom(nonce))
         .setBeaconerId(ByteString.copyFrom(ownTag)).setFrequencyHz(Math.round(radio.frequencyMhz() * 1_000_000))
-        .setTxPowerDbm(radio.powerDbm()).setDataRate(radio.dataRate())));
+        .setTxPowerDbm(radio.powerDbm()).setDataRate(radio.dataRate()).setAntennaGainDbi((float) antennaGainDbi)));
     return true;
   }
 
@@ -232,6 +268,7 @@ public final class CoverageSource implements Source {
       double rssi = rx.has("rssis") ? rx.get("rssis").asDouble() : rx.get("rssi").asDouble();
       CoverageReport.Builder w = CoverageReport.newBuilder().setRole(CoverageReport.Role.WITNESS)
           .setBeaconId(ByteString.copyFrom(b.get().beaconId())).setBeaconerId(ByteString.copyFrom(b.get().beaconerTag()))
+          .setBeaconEntropy(ByteString.copyFrom(b.get().entropyPrefix())).setAntennaGainDbi((float) antennaGainDbi)
           .setRssiDbm((float) rssi).setSnrDb((float) rx.path("lsnr").asDouble())
           .setFrequencyHz(Math.round(rx.get("freq").asDouble() * 1_000_000)).setDataRate(rx.path("datr").asText(""))
           .setConcentratorTmst((int) rx.path("tmst").asLong()).setReceivedAtMs(clock.millis());

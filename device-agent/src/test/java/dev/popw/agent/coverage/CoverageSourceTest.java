@@ -27,11 +27,20 @@ class CoverageSourceTest {
   final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   CoverageSource source;
   PacketForwarder forwarder;
+  static final byte[] VALUE = new byte[32];
+
+  static {
+    VALUE[0] = 0x5a;
+    VALUE[31] = 0x11;
+  }
+
+  volatile dev.popw.entropy.EntropyCheck entropy = new dev.popw.entropy.EntropyCheck(dev.popw.proto.v1.Entropy.newBuilder()
+      .setValue(com.google.protobuf.ByteString.copyFrom(VALUE)).setSequence(7).build(), null, "");
 
   @BeforeEach
   void start() throws Exception {
     source = new CoverageSource("127.0.0.1", 0, Duration.ofHours(6), Duration.ofMinutes(30),
-        new CoverageSource.BeaconRadio(868.1, "SF9BW125", 14), OWN_ID, Clock.systemUTC());
+        new CoverageSource.BeaconRadio(868.1, "SF9BW125", 14), OWN_ID, 3.0, () -> entropy, Clock.systemUTC());
     source.start(out::add, scheduler);
     forwarder = new PacketForwarder(source.address());
   }
@@ -60,14 +69,43 @@ class CoverageSourceTest {
     assertEquals("LORA", txpk.get("modu").asText());
     byte[] payload = Base64.getDecoder().decode(txpk.get("data").asText());
     assertEquals(payload.length, txpk.get("size").asInt());
+    assertEquals(Beacon.LENGTH, payload.length);
     Beacon b = Beacon.decode(payload).orElseThrow();
     assertArrayEquals(Beacon.tagOf(OWN_ID), b.beaconerTag());
+    assertArrayEquals(java.util.Arrays.copyOf(VALUE, 8), b.entropyPrefix(), "the radio payload carries the entropy's prefix");
 
     assertEquals(1, out.size(), "the beacon it sent is reported");
     CoverageReport r = out.get(0).getCoverage();
     assertEquals(CoverageReport.Role.BEACON, r.getRole());
     assertArrayEquals(b.beaconId(), r.getBeaconId().toByteArray());
+    assertArrayEquals(VALUE, r.getBeaconEntropy().toByteArray(), "the report carries the whole entropy value");
+    assertEquals(16, r.getBeaconNonce().size());
+    assertArrayEquals(dev.popw.entropy.Entropies.beaconId(VALUE, r.getBeaconNonce().toByteArray(), OWN_ID), b.beaconId(),
+        "the beacon id is derived from entropy, nonce and device id");
     assertEquals(868_100_000L, r.getFrequencyHz());
+    assertEquals(3.0f, r.getAntennaGainDbi());
+  }
+
+  @Test
+  void without_fresh_entropy_no_beacon_is_sent() throws Exception {
+    forwarder.send(Gwmp.PULL_DATA, null);
+    forwarder.receive();
+    entropy = new dev.popw.entropy.EntropyCheck(null, dev.popw.entropy.EntropyFailure.EXPIRED, "expired 20 s ago");
+    assertFalse(source.beaconNow());
+    assertTrue(out.isEmpty());
+    assertTrue(source.status().contains("EXPIRED"), source.status());
+  }
+
+  @Test
+  void one_beacon_per_interval_away_from_its_edges() {
+    long h6 = 6 * 3_600_000L;
+    long m = 30 * 60_000L;
+    assertEquals(h6 + m, CoverageSource.nextBeaconTime(h6, h6, m, 0.0), "at the start of an interval: its window");
+    assertEquals(2 * h6 + m, CoverageSource.nextBeaconTime(h6 + m + 1, h6, m, 0.0), "its window begun: the next interval's");
+    assertEquals(h6 + h6 - m - 1, CoverageSource.nextBeaconTime(h6, h6, m, (h6 - 2 * m - 1) / (double) (h6 - 2 * m)));
+    long a = CoverageSource.nextBeaconTime(0, h6, m, 0.999);
+    long b = CoverageSource.nextBeaconTime(a + 1, h6, m, 0.0);
+    assertTrue(Math.floorDiv(a, h6) < Math.floorDiv(b, h6), "the following beacon is in a later interval");
   }
 
   @Test
@@ -75,7 +113,8 @@ class CoverageSourceTest {
     byte[] id = new byte[16];
     id[0] = 42;
     byte[] otherTag = Beacon.tagOf(new byte[] {9, 9});
-    String beacon = Base64.getEncoder().encodeToString(new Beacon(id, otherTag).encode());
+    byte[] prefix = {1, 2, 3, 4, 5, 6, 7, 8};
+    String beacon = Base64.getEncoder().encodeToString(new Beacon(prefix, id, otherTag).encode());
     String lorawan = Base64.getEncoder().encodeToString(new byte[] {0x40, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
     int token = forwarder.send(Gwmp.PUSH_DATA, "{\"rxpk\":[{\"tmst\":3512348611,\"freq\":868.3,\"rssi\":-87,\"lsnr\":7.5,"
         + "\"datr\":\"SF9BW125\",\"data\":\"" + beacon + "\"},{\"tmst\":1,\"freq\":868.1,\"rssi\":-60,\"lsnr\":9,\"datr\":\"SF7BW125\",\"data\":\""
@@ -88,6 +127,7 @@ class CoverageSourceTest {
     assertEquals(CoverageReport.Role.WITNESS, w.getRole());
     assertArrayEquals(id, w.getBeaconId().toByteArray());
     assertArrayEquals(otherTag, w.getBeaconerId().toByteArray());
+    assertArrayEquals(prefix, w.getBeaconEntropy().toByteArray(), "the witness quotes the entropy prefix it heard");
     assertEquals(-87f, w.getRssiDbm());
     assertEquals(7.5f, w.getSnrDb());
     assertEquals(868_300_000L, w.getFrequencyHz());

@@ -40,9 +40,11 @@ class CoverageHotspotTest {
             .stateDirectory(tmp.resolve("state")).networkId("popw-devnet").build();
         DatagramSocket forwarder = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       CoverageSource radio = new CoverageSource("127.0.0.1", 0, Duration.ofHours(6), Duration.ofMinutes(30),
-          new CoverageSource.BeaconRadio(868.1, "SF9BW125", 14), key.deviceId().toBytes(), Clock.systemUTC());
+          new CoverageSource.BeaconRadio(868.1, "SF9BW125", 14), key.deviceId().toBytes(), 0,
+          () -> new dev.popw.entropy.EntropyCheck(null, dev.popw.entropy.EntropyFailure.MALFORMED, "no coordinator in this test"),
+          Clock.systemUTC());
       radio.start(client::submit, scheduler);
-      String beacon = Base64.getEncoder().encodeToString(new Beacon(new byte[16], Beacon.tagOf(new byte[] {7})).encode());
+      String beacon = Base64.getEncoder().encodeToString(new Beacon(new byte[8], new byte[16], Beacon.tagOf(new byte[] {7})).encode());
       byte[] push = Gwmp.fromGateway(Gwmp.PUSH_DATA, 1, 0x0102030405060708L,
           "{\"rxpk\":[{\"tmst\":77,\"freq\":867.9,\"rssi\":-112,\"lsnr\":-6.25,\"datr\":\"SF9BW125\",\"data\":\"" + beacon + "\"}]}");
       forwarder.send(new DatagramPacket(push, push.length, radio.address()));
