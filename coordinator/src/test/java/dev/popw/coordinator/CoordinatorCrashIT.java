@@ -154,6 +154,7 @@ class CoordinatorCrashIT {
       this.signer = signer;
       this.transport = transport;
       this.sealer = EnvelopeSealer.builder().signer(signer).sequence(new FixedSequence(1)).networkId("popw-test").build();
+      transport.authenticateWith(signer, "popw-test", Clock.systemUTC()); // the embedded broker wants a connect token
       transport.start(signer.deviceId(), dev.popw.testing.TestKeys.coordinatorTrust(), TransportListener.NONE);
     }
 

@@ -276,7 +276,8 @@ public final class MqttTransport implements Transport {
     if (cause instanceof MqttException e) {
       switch (e.getReasonCode()) {
         case 0x86:
-          return "the broker refused the device's credentials: its connect token is wrong or stale, or the device clock is off by minutes";
+          return "the broker refused the device's credentials: its connect token is wrong or stale, or the device clock is off by minutes"
+              + " (a transport used without DeviceClient needs authenticateWith(signer, networkId, clock))";
         case 0x87:
           return "the broker did not authorize this device: is it registered (popw-agent register) and active?";
         default:
