@@ -155,7 +155,7 @@ public final class CoordinatorBenchmark {
       while (rounds < warmupRounds && warmup > 0 && jitShare >= JIT_QUIET) {
         long jitBefore = jit.getTotalCompilationTime();
         long wallBefore = System.nanoTime();
-        drive(transport, c, signers, envelopes, topics, used, used + warmup);
+        drive(transport, c, signers, envelopes, topics, used, used + warmup, coordinatorKey);
         jitShare = (jit.getTotalCompilationTime() - jitBefore) / ((System.nanoTime() - wallBefore) / 1e6);
         used += warmup;
         rounds++;
@@ -169,7 +169,7 @@ public final class CoordinatorBenchmark {
       long acceptedBefore = c.pipeline().outcomeCounts().getOrDefault("ACCEPTED", 0L);
       CpuProfile cpu = CpuProfile.start();
       long processCpu0 = processCpu();
-      Drive d = drive(transport, c, signers, envelopes, topics, from, from + measured);
+      Drive d = drive(transport, c, signers, envelopes, topics, from, from + measured, coordinatorKey);
       long ingestCpu = processCpu() - processCpu0;
       String cpuReport = cpu.report(measured);
       System.gc();
@@ -216,7 +216,7 @@ public final class CoordinatorBenchmark {
 
   /** Sends envelopes [from, to) over one transport and waits for every acknowledgement. */
   private static Drive drive(String transport, Coordinator c, List<SoftwareSigner> signers, byte[][] envelopes, String[] topics,
-      int from, int to) throws Exception {
+      int from, int to, SoftwareSigner coordinatorKey) throws Exception {
     long[] latency = new long[to];
     int count = to - from;
     long start;
