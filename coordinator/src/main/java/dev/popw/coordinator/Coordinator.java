@@ -55,9 +55,10 @@ public final class Coordinator implements AutoCloseable {
   private DevChain devChain;
   private RestApi.ChainInfo chainInfo;
   private final dev.popw.identity.SoftwareSigner receiptKey;
+  private final dev.popw.coordinator.gpu.ChallengeService challenges;
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
-    this(s, clock, dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules()), List.of(), true);
+    this(s, clock, dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules(), s.gpuProofs()), List.of(), true);
   }
 
   private Coordinator(CoordinatorSettings s, Clock clock, dev.popw.coordinator.validation.Validators validators,
@@ -91,6 +92,9 @@ public final class Coordinator implements AutoCloseable {
         batcher.assigner());
     metrics.queueDepth(pipeline::writeQueueDepth);
     this.registry = new DeviceRegistry(store, pipeline, s.networkId(), clock, s.registrationWindow());
+    this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptKey, clock);
+    pipeline.onAccepted(challenges::accepted);
+    registerGpuMetrics();
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
       mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey);
@@ -130,8 +134,16 @@ public final class Coordinator implements AutoCloseable {
       mqtt = null;
       broker = null;
     }
+    if (mqtt != null) {
+      MqttIngest m = mqtt;
+      challenges.publishWith((device, bytes) -> m.publish(Topics.PREFIX + "/" + device + "/challenges", bytes));
+    } else if (broker != null) {
+      EmbeddedBroker b = broker;
+      challenges.publishWith((device, bytes) -> b.publish(Topics.PREFIX + "/" + device + "/challenges", bytes, 1));
+    }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
       coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey);
+      coap.challenges(id -> challenges.waitingFor(id).orElse(null));
       coap.start();
     } else {
       coap = null;
@@ -149,6 +161,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (closeEpochs) {
       epochs.start(Math.max(50, Math.min(1_000, s.epochs().length().toMillis() / 10)));
+      challenges.start(Math.max(50, Math.min(1_000, s.gpuProofs().minInterval().toMillis() / 10)));
     }
     LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
         database.isPostgres() ? "postgresql" : "embedded",
@@ -244,7 +257,7 @@ public final class Coordinator implements AutoCloseable {
 
     private Builder(CoordinatorSettings settings) {
       this.settings = java.util.Objects.requireNonNull(settings, "settings");
-      this.validators = dev.popw.coordinator.epoch.DefaultValidators.of(settings.sensorRules());
+      this.validators = dev.popw.coordinator.epoch.DefaultValidators.of(settings.sensorRules(), settings.gpuProofs());
     }
 
     /** The clock for receipt times, batch ages, epochs and settlement (default: system UTC). */
@@ -291,6 +304,25 @@ public final class Coordinator implements AutoCloseable {
         LOG.warn("a coordinator listener failed: {}", e.toString());
       }
     }
+  }
+
+  private void registerGpuMetrics() {
+    dev.popw.coordinator.gpu.ChallengeService c = challenges;
+    metrics.counter("popw.gpu.challenges.issued", "phase", "work", "GPU challenges issued (work) and open requests sent (open)", c::issuedCount);
+    metrics.counter("popw.gpu.challenges.issued", "phase", "open", "GPU challenges issued (work) and open requests sent (open)", c::openedCount);
+    metrics.gauge("popw.gpu.challenges.in.flight", "GPU challenges awaiting an answer (limit gpu_proofs.max_in_flight)", c::inFlight);
+    metrics.counter("popw.gpu.challenges.deferred", "limit", "max_in_flight", "devices due for a challenge that waited for the in-flight limit",
+        c::deferredCount);
+    metrics.counter("popw.gpu.challenge.polls", "transport", "coap", "CoAP polls of /v1/challenges", c::pollCount);
+    for (String outcome : dev.popw.coordinator.gpu.ChallengeService.outcomes()) {
+      metrics.counter("popw.gpu.challenges.checked", "outcome", outcome, "live checks of GPU challenges by STATUS/REASON",
+          () -> c.checkedCount(outcome));
+    }
+  }
+
+  /** GPU capacity challenges. */
+  public dev.popw.coordinator.gpu.ChallengeService gpuChallenges() {
+    return challenges;
   }
 
   /** Epochs and verdicts. */
@@ -387,6 +419,9 @@ public final class Coordinator implements AutoCloseable {
     }
     if (coap != null) {
       coap.close();
+    }
+    if (challenges != null) {
+      challenges.close();
     }
     pipeline.close();
     if (epochs != null) {

@@ -41,7 +41,8 @@ public record CoordinatorSettings(
     dev.popw.coordinator.epoch.EpochSchedule epochs,
     dev.popw.coordinator.validation.sensor.SensorRules sensorRules,
     Path coordinatorKeyFile,
-    dev.popw.coordinator.mqtt.BrokerSettings broker) {
+    dev.popw.coordinator.mqtt.BrokerSettings broker,
+    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -49,7 +50,8 @@ public record CoordinatorSettings(
         5683, -1, Map.of(), null, null, null, null, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
         Duration.ofMinutes(15), Duration.ofMinutes(10), 8080, 1883,
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
-        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults());
+        dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
+        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults());
   }
 
   /**
@@ -138,8 +140,10 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.validation.sensor.SensorRules sensorRules;
     private Path coordinatorKeyFile;
     private dev.popw.coordinator.mqtt.BrokerSettings broker;
+    private dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs;
 
     private Builder(CoordinatorSettings s) {
+      this.gpuProofs = s.gpuProofs;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -302,8 +306,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** GPU capacity proofs: challenge schedule, class table, deadlines. */
+    public Builder gpuProofs(dev.popw.coordinator.validation.gpu.GpuProofRules v) {
+      this.gpuProofs = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, gpuProofs);
     }
   }
 }

@@ -65,6 +65,11 @@ public final class SettingsLoader {
     }
   }
 
+  /** GPU capacity proofs ([gpu_proofs], [gpu_proofs.classes.*]). */
+  static {
+    GpuProofSettings.keys(KEYS);
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -183,6 +188,7 @@ public final class SettingsLoader {
       m.put(k + "max_deviation", Double.toString(r.maxDeviation()));
       m.put(k + "stuck_check", Boolean.toString(r.stuckCheck()));
     }
+    GpuProofSettings.defaults(m, d.gpuProofs());
     return m;
   }
 
@@ -270,6 +276,7 @@ public final class SettingsLoader {
         .epochs(epochs(v))
         .sensorRules(sensorRules(v))
         .broker(broker(v))
+        .gpuProofs(GpuProofSettings.build(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"

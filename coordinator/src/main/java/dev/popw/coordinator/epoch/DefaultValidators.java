@@ -2,6 +2,8 @@ package dev.popw.coordinator.epoch;
 
 import dev.popw.coordinator.validation.BoundsValidator;
 import dev.popw.coordinator.validation.Validators;
+import dev.popw.coordinator.validation.gpu.GpuProofRules;
+import dev.popw.coordinator.validation.gpu.GpuProofValidator;
 import dev.popw.coordinator.validation.sensor.SensorRules;
 import dev.popw.coordinator.validation.sensor.SensorValidator;
 
@@ -9,8 +11,13 @@ import dev.popw.coordinator.validation.sensor.SensorValidator;
 public final class DefaultValidators {
   private DefaultValidators() {}
 
-  /** {@link SensorValidator} with the given rules, {@link BoundsValidator} for coverage and GPU. */
+  /** {@link SensorValidator} with the given rules, {@link BoundsValidator} for coverage, {@link GpuProofValidator} with the default rules. */
   public static Validators of(SensorRules sensor) {
-    return Validators.of(new SensorValidator(sensor), BoundsValidator.coverage(), BoundsValidator.gpu());
+    return of(sensor, GpuProofRules.defaults());
+  }
+
+  /** {@link SensorValidator}, {@link BoundsValidator} for coverage, {@link GpuProofValidator} for GPU devices. */
+  public static Validators of(SensorRules sensor, GpuProofRules gpu) {
+    return Validators.of(new SensorValidator(sensor), BoundsValidator.coverage(), new GpuProofValidator(gpu));
   }
 }

@@ -121,7 +121,48 @@ public final class CoapIngest implements AutoCloseable {
         });
       }
     });
+    v1.add(new CoapResource("challenges") {
+      @Override
+      public void handlePOST(CoapExchange exchange) {
+        answerPoll(exchange);
+      }
+    });
     server.add(v1);
+  }
+
+  private volatile java.util.function.Function<String, byte[]> challenges = id -> null;
+
+  /**
+   * What {@code POST /v1/challenges} answers: the signed GPU challenge message waiting for the
+   * polling device, if any.
+   */
+  public void challenges(java.util.function.Function<String, byte[]> waitingFor) {
+    this.challenges = java.util.Objects.requireNonNull(waitingFor, "waitingFor");
+  }
+
+  /**
+   * A {@code ChallengePoll} names a device; the answer is its waiting message (2.05, or 2.05 with no
+   * payload when nothing waits). The poll is not authenticated and the message is public (signed),
+   * but the answer is never larger than the poll, so the endpoint amplifies nothing: a message
+   * larger than the poll is refused with 4.13 and the poll size it needs.
+   */
+  private void answerPoll(CoapExchange exchange) {
+    byte[] req = exchange.getRequestPayload();
+    String device;
+    try {
+      device = dev.popw.identity.DeviceId.fromBytes(dev.popw.proto.v1.ChallengePoll.parseFrom(req).getDeviceId().toByteArray()).toString();
+    } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+      exchange.respond(CoAP.ResponseCode.BAD_REQUEST);
+      return;
+    }
+    byte[] waiting = challenges.apply(device);
+    if (waiting == null) {
+      exchange.respond(CoAP.ResponseCode.CONTENT);
+    } else if (waiting.length > req.length) {
+      exchange.respond(CoAP.ResponseCode.REQUEST_ENTITY_TOO_LARGE, "poll with " + waiting.length + " bytes");
+    } else {
+      exchange.respond(CoAP.ResponseCode.CONTENT, waiting, MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+    }
   }
 
   public void start() {

@@ -44,6 +44,18 @@ public final class IngestPipeline implements AutoCloseable {
   private final Map<String, DeviceState> states = new ConcurrentHashMap<>();
   private final Map<String, Long> unknownUntil = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+  private volatile AcceptedListener accepted = (d, h, r, t) -> {};
+
+  /** Told about every accepted envelope once it is committed, with its telemetry. Must be quick. */
+  @FunctionalInterface
+  public interface AcceptedListener {
+    void accepted(String deviceId, byte[] envelopeHash, long receivedAt, Telemetry telemetry);
+  }
+
+  /** Sets the listener for accepted envelopes (GPU challenges react to commitments and openings). */
+  public void onAccepted(AcceptedListener l) {
+    this.accepted = java.util.Objects.requireNonNull(l, "listener");
+  }
 
   public IngestPipeline(Store store, PipelineConfig config, Clock clock) {
     this(store, config, clock, PipelineListener.NONE);
@@ -210,6 +222,11 @@ public final class IngestPipeline implements AutoCloseable {
       }
       if (err != null) {
         throw new IllegalStateException("database write failed", err);
+      }
+      try {
+        accepted.accepted(deviceId, hash, receivedAt, t);
+      } catch (RuntimeException e) {
+        // a listener's failure is not the envelope's
       }
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });

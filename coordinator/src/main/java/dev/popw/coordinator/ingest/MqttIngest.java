@@ -122,6 +122,14 @@ public final class MqttIngest implements AutoCloseable {
     });
   }
 
+  /**
+   * Publishes a coordinator message (a signed GPU challenge) to a device's topic, QoS 1, through the
+   * same queue and in-flight window as the receipts. Dropped while disconnected.
+   */
+  public void publish(String topic, byte[] payload) {
+    receipts.add(new Outgoing(topic, payload));
+  }
+
   /** popw/v1/devices/{id}/telemetry -> id; null for any other topic. */
   public static String deviceOf(String topic) {
     String prefix = Topics.PREFIX + "/";

@@ -16,6 +16,7 @@ public final class Store {
   private final EnvelopeStore envelopes;
   private final BatchStore batches;
   private final VerdictStore verdicts;
+  private final GpuChallengeStore gpuChallenges;
 
   public Store(Database db) {
     DataSource ds = db.dataSource();
@@ -23,7 +24,13 @@ public final class Store {
     this.devices = new DeviceStore(ds);
     this.envelopes = new EnvelopeStore(ds, deviceNumbers);
     this.batches = new BatchStore(ds);
-    this.verdicts = new VerdictStore(ds, deviceNumbers);
+    this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
+    this.verdicts = new VerdictStore(ds, deviceNumbers, gpuChallenges);
+  }
+
+  /** GPU capacity challenges and pinned GPU fingerprints. */
+  public GpuChallengeStore gpuChallenges() {
+    return gpuChallenges;
   }
 
   /** Registered devices and their on-chain attestation. */

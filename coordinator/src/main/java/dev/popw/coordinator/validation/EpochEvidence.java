@@ -29,4 +29,9 @@ public interface EpochEvidence {
    * passes); each call reads the evidence again.
    */
   void forEachDevice(WorkKind kind, BiConsumer<RegisteredDevice, List<Evidence>> action);
+
+  /** GPU challenges and fingerprint pins (docs/gpu-proofs.md); none by default. */
+  default GpuEvidence gpu() {
+    return GpuEvidence.NONE;
+  }
 }

@@ -5,4 +5,7 @@ public interface VerdictSink {
   void verdict(Verdict v);
 
   void summary(DeviceEpochSummary s);
+
+  /** A GPU capacity challenge's verdict (GPU validators); a sink that does not record them ignores it. */
+  default void challenge(ChallengeVerdict v) {}
 }
