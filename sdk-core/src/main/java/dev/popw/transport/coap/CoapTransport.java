@@ -103,6 +103,7 @@ public final class CoapTransport implements Transport {
       eb.setInetSocketAddress(new InetSocketAddress(b.localPort));
     }
     this.endpoint = eb.build();
+    this.maxMessageSize = cfg.get(CoapConfig.MAX_MESSAGE_SIZE);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "popw-coap");
       t.setDaemon(true);
@@ -194,8 +195,37 @@ public final class CoapTransport implements Transport {
     return window;
   }
 
+  /** The tail of the queue of block-wise sends; guarded by {@code this}. */
+  private CompletableFuture<?> blockwiseTail = CompletableFuture.completedFuture(null);
+  private final int maxMessageSize;
+
+  /**
+   * Sends one envelope. One larger than a CoAP message (a GPU proof's opening) goes block-wise
+   * (RFC 7959), and those go one at a time: Californium keeps one block-wise transfer per peer and
+   * URI and drops an earlier one when a second starts, which left concurrent large envelopes
+   * without a response.
+   */
   @Override
   public CompletableFuture<Acknowledgement> send(byte[] envelope, byte[] envelopeHash) {
+    if (envelope.length + 64 <= maxMessageSize) {
+      return sendNow(envelope, envelopeHash);
+    }
+    CompletableFuture<Acknowledgement> result = new CompletableFuture<>();
+    synchronized (this) {
+      CompletableFuture<?> prev = blockwiseTail;
+      blockwiseTail = result.handle((a, e) -> null);
+      prev.whenComplete((x, y) -> sendNow(envelope, envelopeHash).whenComplete((a, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(a);
+        }
+      }));
+    }
+    return result;
+  }
+
+  private CompletableFuture<Acknowledgement> sendNow(byte[] envelope, byte[] envelopeHash) {
     CompletableFuture<Acknowledgement> f = new CompletableFuture<>();
     Request req = Request.newPost();
     req.setURI(uri);
