@@ -15,7 +15,7 @@ import java.util.Locale;
  *       so both rounds with at most 2^-64.
  * </ul>
  *
- * {@link Method#AUTO} takes the cheaper by operation count (Freivalds from 8 x 8 tiles up). On a
+ * {@link Method#AUTO} takes the one measured cheaper for the tile size ({@link Method#cheaper}). On a
  * mismatch the tile is recomputed to name the first wrong element.
  */
 public final class TileVerifier {
@@ -25,11 +25,14 @@ public final class TileVerifier {
     RECOMPUTE, FREIVALDS, AUTO;
 
     /**
-     * The method AUTO picks for tiles of this size: recomputing costs tile^2 n multiply-adds,
-     * Freivalds' test about ROUNDS x 2 tile n, so Freivalds from tile 2 x ROUNDS + 1 up.
+     * The method AUTO picks for tiles of this size. By operation count Freivalds' test is cheaper
+     * from tile 5 up (tile^2 n against about 4 tile n multiply-adds), but the recomputation is INT32
+     * dot products, which the JIT vectorizes, while the test runs in 64-bit arithmetic: measured
+     * (bench/run gpu-proof, docs/benchmarks.md) recomputation is faster at 8 x 8 tiles, Freivalds'
+     * test from 16 x 16 up.
      */
     public static Method cheaper(int tile) {
-      return (long) tile * tile > 2L * ROUNDS * tile ? FREIVALDS : RECOMPUTE;
+      return tile >= 16 ? FREIVALDS : RECOMPUTE;
     }
   }
 

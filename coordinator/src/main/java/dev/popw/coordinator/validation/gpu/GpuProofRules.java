@@ -54,18 +54,19 @@ public record GpuProofRules(boolean enabled, Duration minInterval, Duration maxI
   /**
    * The defaults. The throughputs are estimates from the vendors' dense INT8 peaks (peak_tops) and
    * an assumed sustained share of them for this project's CUDA prover (tops): not measured on a GPU
-   * yet (docs/gpu-proofs.md). Challenge sizes aim at about 10 s of work at the assumed throughput.
+   * yet (docs/gpu-proofs.md). Challenge sizes aim at about 30 s of work at the assumed throughput, so that the deadline
+   * (10 s allowance + 1.5 x 30 s) cannot be met by a device of less than about 0.55 times the class's throughput.
    */
   public static GpuProofRules defaults() {
     List<GpuClass> c = new ArrayList<>();
-    c.add(new GpuClass("h200", List.of("H200"), 500, 1979, 16384, 8, 568, 10, 65536));
-    c.add(new GpuClass("h100", List.of("H100"), 500, 1979, 16384, 8, 568, 10, 65536));
-    c.add(new GpuClass("a100", List.of("A100"), 200, 624, 16384, 8, 227, 4, 65536));
-    c.add(new GpuClass("l40s", List.of("L40S"), 220, 733, 16384, 8, 250, 4.4, 65536));
-    c.add(new GpuClass("rtx4090", List.of("RTX 4090"), 200, 661, 16384, 8, 227, 4, 65536));
-    c.add(new GpuClass("rtx3090", List.of("RTX 3090"), 90, 285, 16384, 8, 102, 1.8, 65536));
-    c.add(new GpuClass("l4", List.of("NVIDIA L4"), 75, 243, 16384, 8, 85, 1.5, 65536));
-    c.add(new GpuClass("t4", List.of("Tesla T4", "NVIDIA T4"), 40, 130, 16384, 8, 45, 0.8, 65536));
+    c.add(new GpuClass("h200", List.of("H200"), 500, 1979, 16384, 8, 1706, 10, 65536));
+    c.add(new GpuClass("h100", List.of("H100"), 500, 1979, 16384, 8, 1706, 10, 65536));
+    c.add(new GpuClass("a100", List.of("A100"), 200, 624, 16384, 8, 683, 4, 65536));
+    c.add(new GpuClass("l40s", List.of("L40S"), 220, 733, 16384, 8, 751, 4.4, 65536));
+    c.add(new GpuClass("rtx4090", List.of("RTX 4090"), 200, 661, 16384, 8, 683, 4, 65536));
+    c.add(new GpuClass("rtx3090", List.of("RTX 3090"), 90, 285, 16384, 8, 307, 1.8, 65536));
+    c.add(new GpuClass("l4", List.of("NVIDIA L4"), 75, 243, 16384, 8, 256, 1.5, 65536));
+    c.add(new GpuClass("t4", List.of("Tesla T4", "NVIDIA T4"), 40, 130, 16384, 8, 137, 0.8, 65536));
     // Models no row names, and the CPU reference prover: a challenge a CPU answers in seconds.
     c.add(new GpuClass("default", List.of("*"), 0.01, 100, 2048, 8, 1, 0.0002, 64));
     return new GpuProofRules(true, Duration.ofMinutes(15), Duration.ofMinutes(60), Duration.ofMinutes(10), 32, 32, 0.5,
