@@ -189,20 +189,34 @@ __global__ void gemm_plain(const int8_t *A, const int8_t *B, int32_t *C, int M, 
   C[(size_t)i * ldc + j] = s;
 }
 
-// Tensor cores, one warp per 16 x 16 output fragment, operands straight from global memory: sizes multiple of 16.
+// WMMA needs 256-bit aligned fragment pointers, and a step of 16 INT8 values along k is only 16
+// bytes: fragments are therefore always loaded from shared memory laid out as 16-byte rows of one
+// 16-wide k-chunk, where every 16-row fragment starts on a 256-byte boundary.
+
+// Tensor cores, one warp per 16 x 16 output fragment, operands staged per warp: sizes multiple of 16.
+#define SIMPLE_WARPS 4
 __global__ void gemm_wmma_simple(const int8_t *A, const int8_t *B, int32_t *C, int M, int N, int K, int ldc) {
-  int warp = (blockIdx.x * blockDim.x + threadIdx.x) / 32;
+  __shared__ __align__(256) int8_t sa[SIMPLE_WARPS][16 * 16];
+  __shared__ __align__(256) int8_t sb[SIMPLE_WARPS][16 * 16];
+  int lw = threadIdx.x / 32, lane = threadIdx.x % 32;
+  int warp = blockIdx.x * SIMPLE_WARPS + lw;
   int tilesN = N / 16;
   int ti = warp / tilesN, tj = warp % tilesN;
-  if (ti >= M / 16) return;
+  if (ti >= M / 16) return;  // only __syncwarp below: a warp past the end may leave
   wmma::fragment<wmma::accumulator, 16, 16, 16, int> acc;
   wmma::fill_fragment(acc, 0);
+  int r = lane / 2, half = (lane % 2) * 8;
   for (int k = 0; k < K; k += 16) {
+    // lane copies 8 bytes of row r of the A chunk and of column r of the B chunk
+    *reinterpret_cast<uint64_t *>(&sa[lw][r * 16 + half]) = *reinterpret_cast<const uint64_t *>(A + (size_t)(ti * 16 + r) * K + k + half);
+    *reinterpret_cast<uint64_t *>(&sb[lw][r * 16 + half]) = *reinterpret_cast<const uint64_t *>(B + (size_t)(tj * 16 + r) * K + k + half);
+    __syncwarp();
     wmma::fragment<wmma::matrix_a, 16, 16, 16, signed char, wmma::row_major> a;
     wmma::fragment<wmma::matrix_b, 16, 16, 16, signed char, wmma::col_major> b;
-    wmma::load_matrix_sync(a, A + (size_t)ti * 16 * K + k, K);
-    wmma::load_matrix_sync(b, B + (size_t)tj * 16 * K + k, K);
+    wmma::load_matrix_sync(a, sa[lw], 16);
+    wmma::load_matrix_sync(b, sb[lw], 16);
     wmma::mma_sync(acc, a, b, acc);
+    __syncwarp();
   }
   wmma::store_matrix_sync(C + (size_t)ti * 16 * ldc + tj * 16, acc, ldc, wmma::mem_row_major);
 }
@@ -213,8 +227,8 @@ __global__ void gemm_wmma_simple(const int8_t *A, const int8_t *B, int32_t *C, i
 #define BN 128
 #define BK 32
 __global__ void __launch_bounds__(256) gemm_wmma_tiled(const int8_t *A, const int8_t *B, int32_t *C, int M, int N, int K, int ldc) {
-  __shared__ __align__(16) int8_t sa[BM][BK + 16];  // row i: A[row0 + i][k0 .. k0 + 32), padded against bank conflicts
-  __shared__ __align__(16) int8_t sb[BN][BK + 16];  // column j: B[k0 .. k0 + 32)[col0 + j]
+  __shared__ __align__(256) int8_t sa[BK / 16][BM][16];  // [k-chunk][row][16 values of A]
+  __shared__ __align__(256) int8_t sb[BK / 16][BN][16];  // [k-chunk][column][16 values of B]
   int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
   int warp = threadIdx.x / 32;
   int wr = warp / 2, wc = warp % 2;  // 4 x 2 warps: warp rows of 32, warp columns of 64
@@ -223,15 +237,15 @@ __global__ void __launch_bounds__(256) gemm_wmma_tiled(const int8_t *A, const in
     for (int y = 0; y < 4; y++) wmma::fill_fragment(acc[x][y], 0);
   for (int k0 = 0; k0 < K; k0 += BK) {
     // 128 rows x 32 bytes = 256 chunks of 16 bytes for A, and as many for B: one of each per thread.
-    int r = threadIdx.x / 2, part = (threadIdx.x % 2) * 16;
-    *reinterpret_cast<int4 *>(&sa[r][part]) = *reinterpret_cast<const int4 *>(A + (size_t)(row0 + r) * K + k0 + part);
-    *reinterpret_cast<int4 *>(&sb[r][part]) = *reinterpret_cast<const int4 *>(B + (size_t)(col0 + r) * K + k0 + part);
+    int r = threadIdx.x / 2, kc = threadIdx.x % 2;
+    *reinterpret_cast<int4 *>(&sa[kc][r][0]) = *reinterpret_cast<const int4 *>(A + (size_t)(row0 + r) * K + k0 + 16 * kc);
+    *reinterpret_cast<int4 *>(&sb[kc][r][0]) = *reinterpret_cast<const int4 *>(B + (size_t)(col0 + r) * K + k0 + 16 * kc);
     __syncthreads();
-    for (int kk = 0; kk < BK; kk += 16) {
+    for (int c = 0; c < BK / 16; c++) {
       wmma::fragment<wmma::matrix_a, 16, 16, 16, signed char, wmma::row_major> a[2];
       wmma::fragment<wmma::matrix_b, 16, 16, 16, signed char, wmma::col_major> b[4];
-      for (int x = 0; x < 2; x++) wmma::load_matrix_sync(a[x], &sa[wr * 32 + x * 16][kk], BK + 16);
-      for (int y = 0; y < 4; y++) wmma::load_matrix_sync(b[y], &sb[wc * 64 + y * 16][kk], BK + 16);
+      for (int x = 0; x < 2; x++) wmma::load_matrix_sync(a[x], &sa[c][wr * 32 + x * 16][0], 16);
+      for (int y = 0; y < 4; y++) wmma::load_matrix_sync(b[y], &sb[c][wc * 64 + y * 16][0], 16);
       for (int x = 0; x < 2; x++)
         for (int y = 0; y < 4; y++) wmma::mma_sync(acc[x][y], a[x], b[y], acc[x][y]);
     }
@@ -297,7 +311,7 @@ static void gemm(const int8_t *A, const int8_t *B, int32_t *C, int M, int N, int
     gemm_wmma_tiled<<<grid, 256>>>(A, B, C, M, N, K, ldc);
   } else if (M % 16 == 0 && N % 16 == 0 && K % 16 == 0) {
     uint64_t warps = (uint64_t)(M / 16) * (N / 16);
-    gemm_wmma_simple<<<(unsigned)((warps * 32 + 127) / 128), 128>>>(A, B, C, M, N, K, ldc);
+    gemm_wmma_simple<<<(unsigned)((warps + SIMPLE_WARPS - 1) / SIMPLE_WARPS), 32 * SIMPLE_WARPS>>>(A, B, C, M, N, K, ldc);
   } else {
     dim3 t(16, 16), g((N + 15) / 16, (M + 15) / 16);
     gemm_plain<<<g, t>>>(A, B, C, M, N, K, ldc);
