@@ -202,6 +202,204 @@ def check_receipt(v):
     assert r[3] == 1, "status ACCEPTED"
 
 
+# ----- GPU capacity proofs (docs/gpu-proofs.md): an independent implementation of the work -----
+
+M64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def fields_all(buf):
+    """Every field of a protobuf message: {number: [values]}; packed varints stay as bytes."""
+    out, i = {}, 0
+    while i < len(buf):
+        key, i = varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = varint(buf, i)
+        elif wire == 2:
+            length, i = varint(buf, i)
+            value, i = buf[i:i + length], i + length
+        else:
+            raise ValueError("unexpected wire type %d" % wire)
+        out.setdefault(number, []).append(value)
+    return out
+
+
+def packed(buf):
+    values, i = [], 0
+    while i < len(buf):
+        v, i = varint(buf, i)
+        values.append(v)
+    return values
+
+
+def mix(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def stream_key(tag, seed, index):
+    return int.from_bytes(hashlib.sha256(tag + b"\0" + seed + index.to_bytes(4, "big")).digest()[:8], "little")
+
+
+def stream(key, first_word, count):
+    out = b"".join(mix((key + (w + 1) * GOLDEN) & M64).to_bytes(8, "little") for w in range(first_word, first_word + count // 8))
+    return [b - 256 if b > 127 else b for b in out]
+
+
+def matrices(seed, n, m):
+    a = stream(stream_key(b"popw.v1.gpu.A", seed, m), 0, n * n)
+    b = stream(stream_key(b"popw.v1.gpu.B", seed, m), 0, n * n)
+    A = [a[r * n:(r + 1) * n] for r in range(n)]
+    B = [[b[c * n + r] for c in range(n)] for r in range(n)]  # B's stream is column-major
+    return A, B
+
+
+def morton(row, col):
+    z = 0
+    for bit in range(32):
+        z |= ((col >> bit) & 1) << (2 * bit) | ((row >> bit) & 1) << (2 * bit + 1)
+    return z
+
+
+def tile_bytes(C, t, ti, tj):
+    return b"".join(C[ti * t + i][tj * t + j].to_bytes(4, "little", signed=True) for i in range(t) for j in range(t))
+
+
+def leaf_hash(index, data):
+    return hashlib.sha256(b"\0" + index.to_bytes(8, "big") + data).digest()
+
+
+def node(left, right):
+    return hashlib.sha256(b"\1" + left + right).digest()
+
+
+def gpu_tree(seed, n, t, count):
+    """All leaf hashes and tile bytes of `count` products, and the root (leaves padded with zeros)."""
+    side = n // t
+    tiles, leaves = {}, {}
+    for m in range(count):
+        A, B = matrices(seed, n, m)
+        C = [[sum(A[i][k] * B[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+        for ti in range(side):
+            for tj in range(side):
+                index = m * side * side + morton(ti, tj)
+                tiles[index] = tile_bytes(C, t, ti, tj)
+                leaves[index] = leaf_hash(index, tiles[index])
+    width = 1
+    while width < len(leaves):
+        width *= 2
+    level = [leaves.get(i, bytes(32)) for i in range(width)]
+    while len(level) > 1:
+        level = [node(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return tiles, leaves, level[0]
+
+
+def check_gpu_challenge(v):
+    h = bytes.fromhex
+    sk = ed25519.Ed25519PrivateKey.from_private_bytes(h(v["coordinator_private_key"]))
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert pk == h(v["coordinator_public_key"]), "coordinator public key"
+    challenge = h(v["challenge"])
+    message = b"popw.v1.Challenge\0" + challenge
+    assert message == h(v["signed_message"]), "signed_message"
+    assert sk.sign(message) == h(v["signature"]), "signature"
+    assert fields(h(v["signed_challenge"])) == {1: challenge, 2: h(v["signature"]), 3: pk}, "signed_challenge fields"
+    c = fields(challenge)
+    assert c[1] == 7 and "did:key:z" + b58(c[2]) == v["device_id"], "id and device"
+    work = fields(c[4])
+    assert (work[2], work[3], work[4], work[8]) == (16, 8, 2, 1024), "n, tile, matrices, probe_bytes"
+
+
+def check_gpu_work(v):
+    seed, n, t, count = bytes.fromhex(v["seed"]), int(v["n"]), int(v["tile"]), int(v["matrices"])
+    assert "%x" % stream_key(b"popw.v1.gpu.A", seed, 1) == v["key_a_1"], "key_a_1"
+    assert "%x" % stream_key(b"popw.v1.gpu.B", seed, 1) == v["key_b_1"], "key_b_1"
+    A, B = matrices(seed, n, 1)
+    assert ",".join(map(str, A[3])) == v["a_1_row_3"], "row 3 of A_1"
+    assert ",".join(str(B[r][5]) for r in range(n)) == v["b_1_column_5"], "column 5 of B_1"
+    tiles, leaves, root = gpu_tree(seed, n, t, count)
+    leaf = int(v["leaf_of_product_1_tile_row_1_column_0"])
+    assert leaf == (n // t) ** 2 + morton(1, 0), "leaf index"
+    assert tiles[leaf].hex() == v["tile_%d" % leaf], "tile bytes"
+    assert leaves[leaf].hex() == v["leaf_hash_%d" % leaf], "leaf hash"
+    assert root.hex() == v["root"], "root"
+
+
+def draw(tag, open_seed, root, count, modulus):
+    out, i = [], 0
+    while len(out) < min(count, modulus):
+        x = int.from_bytes(hashlib.sha256(tag + b"\0" + open_seed + root + i.to_bytes(4, "big")).digest()[:8], "big") % modulus
+        if x not in out:
+            out.append(x)
+        i += 1
+    return out
+
+
+def check_gpu_opening(v, work):
+    h = bytes.fromhex
+    seed, n, t, count = h(work["seed"]), int(work["n"]), int(work["tile"]), int(work["matrices"])
+    open_seed, root = h(v["open_seed"]), h(v["root"])
+    tiles, leaves, computed_root = gpu_tree(seed, n, t, count)
+    assert computed_root == root, "root"
+    chosen = draw(b"popw.v1.gpu.open", open_seed, root, 3, len(leaves))
+    assert ",".join(map(str, chosen)) == v["tiles_k3"], "tiles named"
+    blocks_named = draw(b"popw.v1.gpu.probe", open_seed, root, 2, 1024 // 64)
+    assert ",".join(map(str, blocks_named)) == v["probe_blocks_q2"], "probe blocks named"
+    leaf = chosen[0]
+    data = h(v["tile_%d" % leaf])
+    assert data == tiles[leaf], "opened tile"
+    node_hash, index = leaf_hash(leaf, data), leaf
+    for sibling in v["proof_%d" % leaf].split(","):
+        node_hash = node(node_hash, h(sibling)) if index % 2 == 0 else node(h(sibling), node_hash)
+        index //= 2
+    assert node_hash == root, "Merkle proof"
+    key = stream_key(b"popw.v1.gpu.P", seed, 0)
+    block = blocks_named[0]
+    expected = b"".join(mix((key + (8 * block + j + 1) * GOLDEN) & M64).to_bytes(8, "little") for j in range(8))
+    assert expected.hex() == v["probe_block_%d" % block], "probe block"
+    fkey = int.from_bytes(hashlib.sha256(b"popw.v1.gpu.freivalds\0" + open_seed + leaf.to_bytes(8, "big")
+                                         + (0).to_bytes(4, "big")).digest()[:8], "little")
+    r = [mix((fkey + (j + 1) * GOLDEN) & M64) for j in range(t)]
+    assert ",".join("%x" % x for x in r) == v["freivalds_%d_round_0" % leaf], "Freivalds vector"
+    # Freivalds' equation for the opened tile, modulo 2^64: A_rows (B_cols r) == C_tile r.
+    side = n // t
+    m, p = divmod(leaf, side * side)
+    ti = int("".join(str((p >> (2 * b + 1)) & 1) for b in reversed(range(16))), 2)
+    tj = int("".join(str((p >> (2 * b)) & 1) for b in reversed(range(16))), 2)
+    A, B = matrices(seed, n, m)
+    u = [sum(B[k][tj * t + j] * r[j] for j in range(t)) for k in range(n)]
+    c = [int.from_bytes(data[4 * q:4 * q + 4], "little", signed=True) for q in range(t * t)]
+    for i in range(t):
+        left = sum(A[ti * t + i][k] * u[k] for k in range(n)) & M64
+        right = sum(c[i * t + j] * r[j] for j in range(t)) & M64
+        assert left == right, "Freivalds row %d" % i
+    sk = ed25519.Ed25519PrivateKey.from_private_bytes(h(COORDINATOR_KEY))
+    request = h(v["open_request_challenge"])
+    signed = fields(h(v["signed_open_request"]))
+    assert signed[1] == request and signed[2] == sk.sign(b"popw.v1.Challenge\0" + request), "open request signature"
+    body = fields_all(fields(request)[5])
+    assert body[1][0] == root and packed(body[2][0]) == chosen and packed(body[3][0]) == blocks_named, "open request fields"
+
+
+def check_gpu_commitment(v, work, device_private_key):
+    h = bytes.fromhex
+    telemetry = h(v["telemetry"])
+    env = fields(h(v["envelope"]))
+    sk = ed25519.Ed25519PrivateKey.from_private_bytes(h(device_private_key))
+    assert env[4] == telemetry and sk.sign(DOMAIN + telemetry) == env[5], "envelope signature"
+    report = fields(telemetry)[10]
+    assert report == h(v["gpu_report"]), "GpuReport in telemetry field 10"
+    proof = fields(fields(report)[16])
+    assert proof[1] == 7, "challenge id"
+    assert fields(proof[2])[1].hex() == work["root"], "commitment root"
+    assert hashlib.sha256(telemetry).hexdigest() == v["envelope_hash"], "envelope hash"
+
+
+COORDINATOR_KEY = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"
+
+
 def curve_order(name):
     if name == "p256":
         return 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -224,8 +422,14 @@ def main():
     vectors.update({n: v for n, v in blocks(text, r"(eip712 self-registration)")})
     checks += [("receipt ed25519", lambda v: check_receipt(v)) for _, v in blocks(text, r"(receipt ed25519)")]
     vectors.update({n: v for n, v in blocks(text, r"(receipt ed25519)")})
-    if len(checks) != 8:
-        print("expected 8 vectors (3 envelopes, 3 registrations, 1 EIP-712, 1 receipt), found %d" % len(checks))
+    gpu = dict(blocks(text, r"(gpu [a-z ]+)"))
+    if gpu:
+        vectors.update(gpu)
+        checks += [("gpu challenge", check_gpu_challenge), ("gpu work", check_gpu_work),
+                   ("gpu opening", lambda v: check_gpu_opening(v, gpu["gpu work"])),
+                   ("gpu commitment envelope", lambda v: check_gpu_commitment(v, gpu["gpu work"], vectors["ed25519"]["private_key"]))]
+    if len(checks) != 12:
+        print("expected 12 vectors (3 envelopes, 3 registrations, 1 EIP-712, 1 receipt, 4 GPU proof), found %d" % len(checks))
         return 1
     failed = 0
     for name, fn in checks:

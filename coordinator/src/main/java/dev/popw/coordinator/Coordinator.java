@@ -56,14 +56,15 @@ public final class Coordinator implements AutoCloseable {
   private RestApi.ChainInfo chainInfo;
   private final dev.popw.identity.SoftwareSigner receiptKey;
   private final dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
+  private final dev.popw.coordinator.gpu.ChallengeService challenges;
   private final dev.popw.coordinator.entropy.EntropyService entropy;
   private final dev.popw.coordinator.validation.coverage.Denylist denylist;
   private dev.popw.coordinator.api.CoverageRoutes coverageRoutes;
 
-  /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file. */
+  /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file, the GPU proof rules. */
   static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
     return dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules(), s.coverage().rules(),
-        new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory())));
+        new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory())), s.gpuProofs());
   }
 
   private Coordinator(CoordinatorSettings s, Clock clock) {
@@ -112,6 +113,9 @@ public final class Coordinator implements AutoCloseable {
         : new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory()));
     this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptKey, s.networkId(),
         s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
+    this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptKey, clock);
+    pipeline.onAccepted(challenges::accepted);
+    registerGpuMetrics();
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
       mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey, mqttTls);
@@ -154,11 +158,19 @@ public final class Coordinator implements AutoCloseable {
       mqtt = null;
       broker = null;
     }
+    if (mqtt != null) {
+      MqttIngest m = mqtt;
+      challenges.publishWith((device, bytes) -> m.publish(Topics.PREFIX + "/" + device + "/challenges", bytes));
+    } else if (broker != null) {
+      EmbeddedBroker b = broker;
+      challenges.publishWith((device, bytes) -> b.publish(Topics.PREFIX + "/" + device + "/challenges", bytes, 1));
+    }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
       LimitSettings l = s.limits();
       coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey,
           new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()),
           l.coapBlockwiseTransfers());
+      coap.challenges(id -> challenges.waitingFor(id).orElse(null));
       coap.start();
       metrics.coap(coap::rateLimited, coap::trackedSources, coap::payloadsWithheld, () -> coap.refused()[0], () -> coap.refused()[1],
           coap::blockwiseStarted);
@@ -183,6 +195,7 @@ public final class Coordinator implements AutoCloseable {
     entropy.start(Math.max(50, Math.min(1_000, s.coverage().entropyInterval().toMillis() / 10)));
     if (closeEpochs) {
       epochs.start(Math.max(50, Math.min(1_000, s.epochs().length().toMillis() / 10)));
+      challenges.start(Math.max(50, Math.min(1_000, s.gpuProofs().minInterval().toMillis() / 10)));
     }
     LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
         database.isPostgres() ? "postgresql" : "embedded",
@@ -371,6 +384,25 @@ public final class Coordinator implements AutoCloseable {
     return coverageRoutes;
   }
 
+  private void registerGpuMetrics() {
+    dev.popw.coordinator.gpu.ChallengeService c = challenges;
+    metrics.counter("popw.gpu.challenges.issued", "phase", "work", "GPU challenges issued (work) and open requests sent (open)", c::issuedCount);
+    metrics.counter("popw.gpu.challenges.issued", "phase", "open", "GPU challenges issued (work) and open requests sent (open)", c::openedCount);
+    metrics.gauge("popw.gpu.challenges.in.flight", "GPU challenges awaiting an answer (limit gpu_proofs.max_in_flight)", c::inFlight);
+    metrics.counter("popw.gpu.challenges.deferred", "limit", "max_in_flight", "devices due for a challenge that waited for the in-flight limit",
+        c::deferredCount);
+    metrics.counter("popw.gpu.challenge.polls", "transport", "coap", "CoAP polls of /v1/challenges", c::pollCount);
+    for (String outcome : dev.popw.coordinator.gpu.ChallengeService.outcomes()) {
+      metrics.counter("popw.gpu.challenges.checked", "outcome", outcome, "live checks of GPU challenges by STATUS/REASON",
+          () -> c.checkedCount(outcome));
+    }
+  }
+
+  /** GPU capacity challenges. */
+  public dev.popw.coordinator.gpu.ChallengeService gpuChallenges() {
+    return challenges;
+  }
+
   /** Epochs and verdicts. */
   public dev.popw.coordinator.epoch.EpochManager epochs() {
     return epochs;
@@ -468,6 +500,9 @@ public final class Coordinator implements AutoCloseable {
     }
     if (entropy != null) {
       entropy.close();
+    }
+    if (challenges != null) {
+      challenges.close();
     }
     pipeline.close();
     if (epochs != null) {

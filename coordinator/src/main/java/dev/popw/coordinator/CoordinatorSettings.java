@@ -49,7 +49,8 @@ public record CoordinatorSettings(
     MqttTlsSettings mqttTls,
     dev.popw.coordinator.api.ApiSettings api,
     LimitSettings limits,
-    dev.popw.coordinator.validation.coverage.CoverageSettings coverage) {
+    dev.popw.coordinator.validation.coverage.CoverageSettings coverage,
+    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -59,7 +60,8 @@ public record CoordinatorSettings(
         dev.popw.coordinator.chain.ChainSettings.off(), true, dev.popw.coordinator.epoch.EpochSchedule.defaults(),
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
         MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
-        LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults());
+        LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults(),
+        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults());
   }
 
   /**
@@ -153,8 +155,11 @@ public record CoordinatorSettings(
     private LimitSettings limits;
     private dev.popw.coordinator.validation.coverage.CoverageSettings coverage;
 
+    private dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs;
+
     private Builder(CoordinatorSettings s) {
       this.coverage = s.coverage;
+      this.gpuProofs = s.gpuProofs;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -344,8 +349,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** GPU capacity proofs: challenge schedule, class table, deadlines. */
+    public Builder gpuProofs(dev.popw.coordinator.validation.gpu.GpuProofRules v) {
+      this.gpuProofs = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs);
     }
   }
 }

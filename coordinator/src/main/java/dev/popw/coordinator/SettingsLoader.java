@@ -123,6 +123,11 @@ public final class SettingsLoader {
     KEYS.put("coverage.ring.min_outsiders", 'i');
   }
 
+  /** GPU capacity proofs ([gpu_proofs], [gpu_proofs.classes.*]). */
+  static {
+    GpuProofSettings.keys(KEYS);
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -306,6 +311,7 @@ public final class SettingsLoader {
     m.put("coverage.ring.min_size", Integer.toString(rg.minSize()));
     m.put("coverage.ring.outsider_radius_m", Double.toString(rg.outsiderRadiusM()));
     m.put("coverage.ring.min_outsiders", Integer.toString(rg.minOutsiders()));
+    GpuProofSettings.defaults(m, d.gpuProofs());
     return m;
   }
 
@@ -447,6 +453,7 @@ public final class SettingsLoader {
         .api(api(v, env))
         .limits(limits(v))
         .coverage(coverage(v))
+        .gpuProofs(GpuProofSettings.build(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"

@@ -97,7 +97,46 @@ public final class Agent implements AutoCloseable {
       signer.close();
       throw new AgentSettingsException(mismatch);
     }
-    return start(s, signer, transport(s), sources, Duration.ofSeconds(10));
+    Transport transport = transport(s);
+    if (s.bool("sources.gpu.enabled") && s.bool("sources.gpu.proofs")) {
+      sources.add(proofResponder(s, signer, transport));
+    }
+    return start(s, signer, transport, sources, Duration.ofSeconds(10));
+  }
+
+  /**
+   * The GPU challenge responder, with the prover the settings ask for ({@code sources.gpu.prover}:
+   * auto, cuda or cpu), listening on the transport (MQTT topic, or CoAP polls).
+   */
+  static dev.popw.agent.gpu.ProofResponder proofResponder(AgentSettings s, DeviceSigner signer, Transport transport) {
+    String mode = s.string("sources.gpu.prover").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!mode.equals("auto") && !mode.equals("cuda") && !mode.equals("cpu")) {
+      throw new AgentSettingsException("sources.gpu.prover must be auto, cuda or cpu, got '" + s.string("sources.gpu.prover") + "'");
+    }
+    int threads = (int) s.integer("sources.gpu.cpu_threads", 0, 4096);
+    dev.popw.agent.gpu.GpuProver prover;
+    String status;
+    if (mode.equals("cpu")) {
+      prover = new dev.popw.agent.gpu.CpuGpuProver(threads);
+      status = "CPU prover (" + prover.describe() + ", sources.gpu.prover = cpu)";
+    } else {
+      dev.popw.agent.gpu.CudaProver.Detection d = dev.popw.agent.gpu.CudaProver.detect(s.string("sources.gpu.cuda_prover"));
+      if (d.prover() != null) {
+        prover = d.prover();
+        status = "CUDA prover (" + prover.describe() + "; not yet measured on a GPU, see docs/gpu-proofs.md)";
+      } else if (mode.equals("cuda")) {
+        throw new AgentSettingsException("sources.gpu.prover = cuda, but there is no CUDA prover: " + d.reason());
+      } else {
+        prover = new dev.popw.agent.gpu.CpuGpuProver(threads);
+        status = "CPU prover (" + prover.describe() + "), no CUDA prover: " + d.reason();
+      }
+    }
+    dev.popw.agent.gpu.ProofResponder r = new dev.popw.agent.gpu.ProofResponder(signer.deviceId(), receiptTrust(s), prover, status,
+        Clock.systemUTC());
+    if (!transport.onChallenges(r::onMessage, s.seconds("sources.gpu.challenge_poll_seconds", 1, 3600))) {
+      LOG.warn("gpu-proofs: the transport {} cannot bring challenges", transport.describe());
+    }
+    return r;
   }
 
   /**

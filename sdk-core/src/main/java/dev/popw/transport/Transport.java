@@ -32,6 +32,20 @@ public interface Transport extends AutoCloseable {
    */
   default void authenticateWith(dev.popw.identity.DeviceSigner signer, String networkId, java.time.Clock clock) {}
 
+  /**
+   * Asks the transport to bring what the coordinator sends this device besides receipts: GPU
+   * challenges (docs/gpu-proofs.md). MQTT subscribes to {@code .../<device>/challenges}; CoAP polls
+   * {@code POST /v1/challenges} every {@code pollInterval}. Call before {@link #start}. The payloads
+   * are not checked here: the handler must verify them ({@link dev.popw.gpuproof.Challenges#check}),
+   * since anyone who can publish on the topic can put a message there. Called on the transport's
+   * thread; keep it short.
+   *
+   * @return false when this transport cannot deliver challenges (the default)
+   */
+  default boolean onChallenges(java.util.function.Consumer<byte[]> handler, java.time.Duration pollInterval) {
+    return false;
+  }
+
   /** True while envelopes can be sent. */
   boolean isConnected();
 

@@ -60,6 +60,32 @@ class CoapDeliveryIT {
     }
   }
 
+  /**
+   * Envelopes larger than one CoAP message (GPU proof openings, about 6 KiB) go block-wise. Sent
+   * concurrently, all but the last went unanswered: Californium keeps one block-wise transfer per
+   * peer and URI. The transport now sends them one at a time.
+   */
+  @Test
+  void envelopes_larger_than_a_coap_message_are_all_delivered_block_wise() throws Exception {
+    try (TestCoapServer server = TestCoapServer.plain();
+        DeviceClient device = DeviceClient.builder().receiptTrust(dev.popw.testing.TestKeys.coordinatorTrust())
+            .signer(SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()))
+            .transport(CoapTransport.builder().uri("coap://127.0.0.1:" + server.port() + "/v1/telemetry").build())
+            .stateDirectory(tmp).networkId("popw-test").build()) {
+      byte[] data = new byte[5_000];
+      new java.util.Random(1).nextBytes(data);
+      for (int i = 0; i < 6; i++) {
+        device.submit(dev.popw.proto.v1.Telemetry.newBuilder().setGpu(dev.popw.proto.v1.GpuReport.newBuilder().setProof(
+            dev.popw.proto.v1.GpuProof.newBuilder().setChallengeId(i + 1).setOpening(dev.popw.proto.v1.GpuOpening.newBuilder().setPart(1)
+                .setParts(1).addTiles(dev.popw.proto.v1.GpuTileOpening.newBuilder().setIndex(i).setData(
+                    com.google.protobuf.ByteString.copyFrom(data)))))));
+      }
+      assertTrue(device.drain(Duration.ofSeconds(40)), device.status().toString());
+      assertEquals(6, server.received().size());
+      assertEquals(6, device.status().acknowledged());
+    }
+  }
+
   @Test
   void delivers_over_dtls_with_a_pre_shared_key() throws Exception {
     try (TestCoapServer server = TestCoapServer.dtls(6, "device-1", PSK, null, null);

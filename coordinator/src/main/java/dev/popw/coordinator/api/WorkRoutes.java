@@ -33,6 +33,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   GET /v1/envelopes/{hash}/verdict      the verdict of an accepted envelope (PENDING while its epoch is open)
  *   GET /v1/devices/{id}/verdicts         a device's verdicts, newest first; ?status=VALID|INVALID&amp;offset=&amp;limit=
  *   GET /v1/devices/{id}/epochs           a device's summaries, newest epoch first
+ *   GET /v1/devices/{id}/challenges       a device's GPU challenges ({@link GpuRoutes})
+ *   GET /v1/challenges/{id}               one GPU challenge
  * </pre>
  */
 final class WorkRoutes {
@@ -44,18 +46,23 @@ final class WorkRoutes {
   private final EnvelopeStore envelopes;
   private final Clock clock;
   private final ReentrantLock auditing = new ReentrantLock();
+  private final GpuRoutes gpu;
 
   WorkRoutes(EpochManager epochs, EnvelopeStore envelopes, Clock clock) {
     this.epochs = epochs;
     this.envelopes = envelopes;
     this.verdicts = epochs.store();
     this.clock = clock;
+    this.gpu = new GpuRoutes(verdicts.gpuChallenges(), clock);
   }
 
   /** Answers a work-layer request; false when the path is not one of its own. */
   boolean handle(com.sun.net.httpserver.HttpExchange ex, String method, String[] p, Map<String, String> q) throws java.io.IOException {
     if (!method.equals("GET") || p.length < 3 || !p[1].equals("v1")) {
       return false;
+    }
+    if (gpu.handle(ex, p, q)) {
+      return true;
     }
     if (p[2].equals("epochs")) {
       if (p.length == 3) {

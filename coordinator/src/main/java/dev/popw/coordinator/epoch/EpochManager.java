@@ -188,8 +188,10 @@ public final class EpochManager implements AutoCloseable {
   public Audit revalidate(long epoch) {
     EpochRecord rec = store.epoch(epoch).orElseThrow(() -> new IllegalArgumentException("epoch " + epoch + " is not closed"));
     EpochResult again = recompute(epoch);
-    EpochResult stored = EpochResult.of(epoch, store.verdicts(epoch), store.summaries(epoch), store.parameters(epoch).orElse(""));
-    boolean rows = Arrays.equals(EpochResult.encodeVerdicts(epoch, stored.verdicts()), EpochResult.encodeVerdicts(epoch, again.verdicts()));
+    EpochResult stored = EpochResult.of(epoch, store.verdicts(epoch), store.summaries(epoch), store.challengeVerdicts(epoch),
+        store.parameters(epoch).orElse(""));
+    boolean rows = Arrays.equals(EpochResult.encodeVerdicts(epoch, stored.verdicts()), EpochResult.encodeVerdicts(epoch, again.verdicts()))
+        && Arrays.equals(EpochResult.encodeChallenges(stored.challenges()), EpochResult.encodeChallenges(again.challenges()));
     boolean hash = Arrays.equals(rec.verdictSetHash(), again.verdictSetHash());
     boolean params = Arrays.equals(rec.parametersHash(), again.parametersHash());
     return new Audit(epoch, hash && rows && params, rec.verdictSetHash(), again.verdictSetHash(), rows, params);

@@ -50,6 +50,8 @@ public final class CoapIngest implements AutoCloseable {
   static final long ACCEPT_AFTER_MS = 500;
 
   private static final java.util.List<String> TELEMETRY = java.util.List.of("v1", "telemetry");
+  /** GPU devices poll their capacity challenges here (docs/gpu-proofs.md). */
+  private static final java.util.List<String> CHALLENGES = java.util.List.of("v1", "challenges");
   /** Bytes of an empty acknowledgement: a CoAP header without token. */
   private static final int EMPTY_MESSAGE_BYTES = 4;
 
@@ -174,14 +176,18 @@ public final class CoapIngest implements AutoCloseable {
     @Override
     protected boolean preDeliverRequest(Exchange exchange) {
       Request request = exchange.getRequest();
-      if (!request.getOptions().getUriPath().equals(TELEMETRY)) {
+      java.util.List<String> path = request.getOptions().getUriPath();
+      boolean telemetry = path.equals(TELEMETRY);
+      if (!telemetry && !path.equals(CHALLENGES)) {
         notFound.increment();
         exchange.sendResponse(new OwnResponse(CoAP.ResponseCode.NOT_FOUND));
       } else if (request.getCode() != CoAP.Code.POST) {
         methodNotAllowed.increment();
         exchange.sendResponse(new OwnResponse(CoAP.ResponseCode.METHOD_NOT_ALLOWED));
-      } else {
+      } else if (telemetry) {
         telemetry(exchange);
+      } else {
+        answerPoll(exchange);
       }
       return true;
     }
@@ -258,6 +264,46 @@ public final class CoapIngest implements AutoCloseable {
     OwnResponse(CoAP.ResponseCode code) {
       super(code);
     }
+  }
+
+  private volatile java.util.function.Function<String, byte[]> challenges = id -> null;
+
+  /**
+   * What {@code POST /v1/challenges} answers: the signed GPU challenge message waiting for the
+   * polling device, if any.
+   */
+  public void challenges(java.util.function.Function<String, byte[]> waitingFor) {
+    this.challenges = java.util.Objects.requireNonNull(waitingFor, "waitingFor");
+  }
+
+  /**
+   * A {@code ChallengePoll} names a device; the answer is its waiting message (2.05, or 2.05 with no
+   * payload when nothing waits). The poll is not authenticated and the message is public (signed),
+   * but the answer is never larger than the poll, so the endpoint amplifies nothing: a message
+   * larger than the poll is refused with 4.13 and the poll size it needs.
+   */
+  private void answerPoll(Exchange exchange) {
+    byte[] req = exchange.getRequest().getPayload();
+    String device;
+    try {
+      device = dev.popw.identity.DeviceId.fromBytes(dev.popw.proto.v1.ChallengePoll.parseFrom(req).getDeviceId().toByteArray()).toString();
+    } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+      exchange.sendResponse(new OwnResponse(CoAP.ResponseCode.BAD_REQUEST));
+      return;
+    }
+    byte[] waiting = challenges.apply(device);
+    OwnResponse r;
+    if (waiting == null) {
+      r = new OwnResponse(CoAP.ResponseCode.CONTENT);
+    } else if (waiting.length > req.length) {
+      // never more bytes than the poll: the device pads its poll (1,024 bytes)
+      r = new OwnResponse(CoAP.ResponseCode.REQUEST_ENTITY_TOO_LARGE);
+    } else {
+      r = new OwnResponse(CoAP.ResponseCode.CONTENT);
+      r.setPayload(waiting);
+      r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+    }
+    exchange.sendResponse(r);
   }
 
   public void start() {

@@ -50,6 +50,18 @@ public final class IngestPipeline implements AutoCloseable {
   private final LongAdder statesEvicted = new LongAdder();
   private final java.util.concurrent.ScheduledExecutorService sweeper;
   private final java.util.concurrent.atomic.AtomicBoolean sweepQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile AcceptedListener accepted = (d, h, r, t) -> {};
+
+  /** Told about every accepted envelope once it is committed, with its telemetry. Must be quick. */
+  @FunctionalInterface
+  public interface AcceptedListener {
+    void accepted(String deviceId, byte[] envelopeHash, long receivedAt, Telemetry telemetry);
+  }
+
+  /** Sets the listener for accepted envelopes (GPU challenges react to commitments and openings). */
+  public void onAccepted(AcceptedListener l) {
+    this.accepted = java.util.Objects.requireNonNull(l, "listener");
+  }
 
   public IngestPipeline(Store store, PipelineConfig config, Clock clock) {
     this(store, config, clock, PipelineListener.NONE);
@@ -244,6 +256,11 @@ public final class IngestPipeline implements AutoCloseable {
       }
       if (err != null) {
         throw new IllegalStateException("database write failed", err);
+      }
+      try {
+        accepted.accepted(deviceId, hash, receivedAt, t);
+      } catch (RuntimeException e) {
+        // a listener's failure is not the envelope's
       }
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
     });

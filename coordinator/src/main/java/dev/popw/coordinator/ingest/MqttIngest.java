@@ -137,9 +137,10 @@ public final class MqttIngest implements AutoCloseable {
   }
 
   /**
-   * Publishes a message for all devices (QoS 1) through the same client and queue as receipts,
-   * e.g. the signed entropy on {@code popw/v1/network/entropy}. Dropped while disconnected: the
-   * next one follows within its interval.
+   * Publishes a coordinator message (the signed entropy on {@code popw/v1/network/entropy}, a signed
+   * GPU challenge on a device's topic), QoS 1, through the same client, queue and in-flight window
+   * as the receipts. Dropped while disconnected: entropy follows within its interval, a challenge
+   * times out as VOID.
    */
   public void publish(String topic, byte[] payload) {
     receipts.add(new Outgoing(topic, payload));

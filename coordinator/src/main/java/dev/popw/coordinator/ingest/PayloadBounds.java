@@ -55,8 +55,8 @@ final class PayloadBounds {
   }
 
   private static Optional<String> gpu(GpuReport r) {
-    if (r.getGpusCount() == 0) {
-      return Optional.of("GPU report without GPUs");
+    if (r.getGpusCount() == 0 && !r.hasProof()) {
+      return Optional.of("GPU report without GPUs or a proof");
     }
     for (Gpu g : r.getGpusList()) {
       if (!Float.isFinite(g.getUtilizationPercent()) || !Float.isFinite(g.getTemperatureC()) || !Float.isFinite(g.getPowerW())) {

@@ -17,6 +17,7 @@ public final class Store {
   private final BatchStore batches;
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
+  private final GpuChallengeStore gpuChallenges;
 
   /** A store with the default rejection caps ({@link RejectionLimits#defaults()}). */
   public Store(Database db) {
@@ -31,12 +32,18 @@ public final class Store {
     this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits);
     this.batches = new BatchStore(ds);
     this.entropy = new EntropyStore(ds);
-    this.verdicts = new VerdictStore(ds, deviceNumbers, entropy);
+    this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
+    this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
   }
 
   /** The beacon entropy the coordinator issued. */
   public EntropyStore entropy() {
     return entropy;
+  }
+
+  /** GPU capacity challenges and pinned GPU fingerprints. */
+  public GpuChallengeStore gpuChallenges() {
+    return gpuChallenges;
   }
 
   /** Registered devices and their on-chain attestation. */

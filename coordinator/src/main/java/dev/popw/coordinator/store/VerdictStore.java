@@ -37,11 +37,18 @@ public final class VerdictStore {
   private final DataSource ds;
   private final DeviceNumbers deviceNumbers;
   private final EntropyStore entropy;
+  private final GpuChallengeStore gpu;
 
-  VerdictStore(DataSource ds, DeviceNumbers deviceNumbers, EntropyStore entropy) {
+  VerdictStore(DataSource ds, DeviceNumbers deviceNumbers, EntropyStore entropy, GpuChallengeStore gpu) {
     this.ds = ds;
     this.deviceNumbers = deviceNumbers;
     this.entropy = entropy;
+    this.gpu = gpu;
+  }
+
+  /** The GPU challenges and fingerprints that GPU validation reads. */
+  public GpuChallengeStore gpuChallenges() {
+    return gpu;
   }
 
   // ---------------------------------------------------------------- evidence
@@ -140,6 +147,11 @@ public final class VerdictStore {
       @Override
       public List<dev.popw.coordinator.validation.IssuedEntropy> entropy(long fromMs, long toMs) {
         return entropy.issued(fromMs, toMs);
+      }
+
+      @Override
+      public dev.popw.coordinator.validation.GpuEvidence gpu() {
+        return gpu;
       }
     };
   }
@@ -278,6 +290,20 @@ public final class VerdictStore {
         ps.executeBatch();
       }
       saveCoverage(c, r);
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO gpu_challenge_verdicts (epoch, challenge_id, device_id, status, reason,"
+          + " explanation, units) VALUES (?,?,?,?,?,?,?)")) {
+        for (dev.popw.coordinator.validation.ChallengeVerdict v : r.challenges()) {
+          ps.setLong(1, r.epoch());
+          ps.setLong(2, v.challengeId());
+          ps.setString(3, v.deviceId());
+          ps.setString(4, v.status().name());
+          ps.setString(5, v.reason());
+          ps.setString(6, v.explanation());
+          ps.setDouble(7, v.units());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
       long valid = r.validCount();
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO epochs (epoch, start_ms, end_ms, closed_at, envelope_count, valid_count,"
           + " invalid_count, verdict_set_hash, summary_hash, parameters, parameters_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
@@ -411,7 +437,7 @@ public final class VerdictStore {
   }
 
   private static void deleteResults(Connection c, long epoch) throws SQLException {
-    for (String table : new String[] {"verdicts", "device_epochs", "coverage_reports", "coverage_devices", "epochs"}) {
+    for (String table : new String[] {"verdicts", "device_epochs", "coverage_reports", "coverage_devices", "gpu_challenge_verdicts", "epochs"}) {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE epoch=?")) {
         ps.setLong(1, epoch);
         ps.executeUpdate();
@@ -557,6 +583,24 @@ public final class VerdictStore {
       return out;
     } catch (SQLException e) {
       throw new StoreException("cannot read verdicts: " + e.getMessage(), e);
+    }
+  }
+
+  /** The GPU challenge verdicts of an epoch, by challenge id. */
+  public List<dev.popw.coordinator.validation.ChallengeVerdict> challengeVerdicts(long epoch) {
+    List<dev.popw.coordinator.validation.ChallengeVerdict> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT challenge_id, device_id, status, reason,"
+        + " explanation, units FROM gpu_challenge_verdicts WHERE epoch=? ORDER BY challenge_id")) {
+      ps.setLong(1, epoch);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new dev.popw.coordinator.validation.ChallengeVerdict(rs.getLong(1), rs.getString(2),
+              dev.popw.coordinator.validation.ChallengeStatus.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5), rs.getDouble(6)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read challenge verdicts: " + e.getMessage(), e);
     }
   }
 

@@ -73,7 +73,8 @@ public final class BoundsValidator implements WorkValidator {
     return bad.isEmpty() ? null : bad.get(0);
   }
 
-  static String gpu(GpuReport r) {
+  /** Null when every GPU of the report is within physical bounds; else the first value outside them. */
+  public static String gpu(GpuReport r) {
     List<String> bad = new ArrayList<>();
     for (Gpu g : r.getGpusList()) {
       range(bad, "GPU " + g.getUuid() + " utilization", g.getUtilizationPercent(), 0, 100, "%");

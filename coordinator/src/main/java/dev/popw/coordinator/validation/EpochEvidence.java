@@ -49,4 +49,9 @@ public interface EpochEvidence {
   default List<IssuedEntropy> entropy(long fromMs, long toMs) {
     return List.of();
   }
+
+  /** GPU challenges and fingerprint pins (docs/gpu-proofs.md); none by default. */
+  default GpuEvidence gpu() {
+    return GpuEvidence.NONE;
+  }
 }

@@ -25,6 +25,9 @@ import java.util.List;
  *                            || for each summary, by (kind, device id):
  *                               u16 len || device id || u8 kind || u64 envelopes || u64 valid
  *                               || f64 completeness || f64 quality || f64 units || u32 len || explanation )
+ *                            [ || "popw.v1.GpuChallenges" 0x00 || u32 count || for each challenge verdict, by id:
+ *                               u64 id || u16 len || device id || u8 status || u16 len || reason
+ *                               || u32 len || explanation || f64 units ]   (only when the epoch decided challenges)
  * parameters_hash  = SHA-256( UTF-8 of the validators' canonical parameters )
  * </pre>
  *
@@ -32,7 +35,8 @@ import java.util.List;
  * kind the codes of {@link VerdictStatus#code()} and {@link WorkKind} ordinal + 1.
  */
 public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, byte[] verdictSetHash,
-    byte[] summaryHash, String parameters, byte[] parametersHash, List<CoverageSummary> coverage, List<ReportUnits> units) {
+    byte[] summaryHash, String parameters, byte[] parametersHash, List<CoverageSummary> coverage, List<ReportUnits> units,
+    List<ChallengeVerdict> challenges) {
 
   private static final Comparator<Verdict> BY_HASH = (a, b) -> Arrays.compareUnsigned(a.envelopeHash(), b.envelopeHash());
   private static final Comparator<DeviceEpochSummary> BY_DEVICE =
@@ -44,7 +48,13 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
     List<DeviceEpochSummary> summaries = new ArrayList<>();
     List<CoverageSummary> coverage = new ArrayList<>();
     List<ReportUnits> units = new ArrayList<>();
+    List<ChallengeVerdict> challenges = new ArrayList<>();
     VerdictSink sink = new VerdictSink() {
+      @Override
+      public void challenge(ChallengeVerdict v) {
+        challenges.add(v);
+      }
+
       @Override
       public void verdict(Verdict v) {
         verdicts.add(v);
@@ -68,26 +78,64 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
     for (WorkValidator v : validators.all()) {
       v.validate(evidence, sink);
     }
-    return of(evidence.epoch(), verdicts, summaries, validators.parameters(), coverage, units);
+    return of(evidence.epoch(), verdicts, summaries, validators.parameters(), coverage, units, challenges);
   }
 
   /** Sorts and hashes given results (also used to hash verdicts read back from the database). */
   public static EpochResult of(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, String parameters) {
-    return of(epoch, verdicts, summaries, parameters, List.of(), List.of());
+    return of(epoch, verdicts, summaries, parameters, List.of(), List.of(), List.of());
+  }
+
+  /** Sorts and hashes given results, GPU challenge verdicts included. */
+  public static EpochResult of(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, List<ChallengeVerdict> challenges,
+      String parameters) {
+    return of(epoch, verdicts, summaries, parameters, List.of(), List.of(), challenges);
+  }
+
+  /** With the coverage validator's numbers (see below), no GPU challenges. */
+  public static EpochResult of(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, String parameters,
+      List<CoverageSummary> coverage, List<ReportUnits> units) {
+    return of(epoch, verdicts, summaries, parameters, coverage, units, List.of());
   }
 
   /**
-   * With the coverage validator's numbers. They are not hashed separately: every number in them
-   * is also in a hashed explanation (the report's verdict, the device's summary).
+   * Everything: the coverage validator's numbers are not hashed separately (every number in them is
+   * also in a hashed explanation: the report's verdict, the device's summary); GPU challenge
+   * verdicts are appended to the summary hash in epochs that have any.
    */
   public static EpochResult of(long epoch, List<Verdict> verdicts, List<DeviceEpochSummary> summaries, String parameters,
-      List<CoverageSummary> coverage, List<ReportUnits> units) {
+      List<CoverageSummary> coverage, List<ReportUnits> units, List<ChallengeVerdict> challenges) {
     List<Verdict> v = new ArrayList<>(verdicts);
     v.sort(BY_HASH);
     List<DeviceEpochSummary> s = new ArrayList<>(summaries);
     s.sort(BY_DEVICE);
-    return new EpochResult(epoch, List.copyOf(v), List.copyOf(s), verdictSetHash(epoch, v), summaryHash(epoch, s), parameters,
-        sha256(parameters.getBytes(StandardCharsets.UTF_8)), List.copyOf(coverage), List.copyOf(units));
+    List<ChallengeVerdict> c = new ArrayList<>(challenges);
+    c.sort(Comparator.comparingLong(ChallengeVerdict::challengeId));
+    return new EpochResult(epoch, List.copyOf(v), List.copyOf(s), verdictSetHash(epoch, v), summaryHash(epoch, s, c), parameters,
+        sha256(parameters.getBytes(StandardCharsets.UTF_8)), List.copyOf(coverage), List.copyOf(units), List.copyOf(c));
+  }
+
+  /** The canonical encoding of the challenge verdicts (sorted by id), as appended to the summary hash. */
+  public static byte[] encodeChallenges(List<ChallengeVerdict> sorted) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.write("popw.v1.GpuChallenges".getBytes(StandardCharsets.US_ASCII));
+      out.writeByte(0);
+      out.writeInt(sorted.size());
+      for (ChallengeVerdict x : sorted) {
+        out.writeLong(x.challengeId());
+        writeShortString(out, x.deviceId());
+        out.writeByte(x.status().code());
+        writeShortString(out, x.reason());
+        writeLongString(out, x.explanation());
+        out.writeLong(Double.doubleToLongBits(x.units()));
+      }
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The canonical encoding of a verdict set, as hashed. */
@@ -114,7 +162,7 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
     return sha256(encodeVerdicts(epoch, sorted));
   }
 
-  private static byte[] summaryHash(long epoch, List<DeviceEpochSummary> sorted) {
+  private static byte[] summaryHash(long epoch, List<DeviceEpochSummary> sorted, List<ChallengeVerdict> challenges) {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
@@ -128,6 +176,9 @@ public record EpochResult(long epoch, List<Verdict> verdicts, List<DeviceEpochSu
         out.writeLong(Double.doubleToLongBits(s.quality()));
         out.writeLong(Double.doubleToLongBits(s.units()));
         writeLongString(out, s.explanation());
+      }
+      if (!challenges.isEmpty()) {
+        out.write(encodeChallenges(challenges));
       }
       out.flush();
       return sha256(bytes.toByteArray());

@@ -11,4 +11,7 @@ public interface VerdictSink {
 
   /** One coverage report's reward units (stored for the rewards work); ignored by default. */
   default void units(ReportUnits u) {}
+
+  /** A GPU capacity challenge's verdict (GPU validators); a sink that does not record them ignores it. */
+  default void challenge(ChallengeVerdict v) {}
 }

@@ -88,6 +88,27 @@ public final class WorkReason {
   public static final String NO_RECIPROCITY = "NO_RECIPROCITY";
   /** VALID, but beyond the rewarded witnesses of its beacon (first by receipt time); earns nothing. */
   public static final String OVER_WITNESS_CAP = "OVER_WITNESS_CAP";
+  // GPU capacity challenges (docs/gpu-proofs.md): challenge verdicts, and GPU report verdicts.
+  /** No commitment, or no opening, before its deadline. */
+  public static final String TIMEOUT = "TIMEOUT";
+  /** The commitment came sooner than the class's peak throughput allows. */
+  public static final String TOO_FAST = "TOO_FAST";
+  /** The commitment is malformed, or an opened tile's Merkle proof does not lead to it. */
+  public static final String BAD_COMMITMENT = "BAD_COMMITMENT";
+  /** An opened tile is not the product of the challenge's matrices. */
+  public static final String WRONG_TILE = "WRONG_TILE";
+  /** The openings that arrived in time lack tiles or probe blocks the coordinator named. */
+  public static final String INCOMPLETE_OPENING = "INCOMPLETE_OPENING";
+  /** A memory probe block read back is not what the seed fills it with. */
+  public static final String MEMORY_MISMATCH = "MEMORY_MISMATCH";
+  /** The device's prover reported that it could not do the work. */
+  public static final String PROVER_FAILED = "PROVER_FAILED";
+  /** VOID: the coordinator did not send its open request in time. */
+  public static final String NOT_OPENED = "NOT_OPENED";
+  /** A GPU report names a challenge that was not issued to this device. */
+  public static final String UNKNOWN_CHALLENGE = "UNKNOWN_CHALLENGE";
+  /** A GPU report's GPUs (count, model or uuid) differ from the fingerprint pinned for the device. */
+  public static final String FINGERPRINT_CHANGED = "FINGERPRINT_CHANGED";
 
   private WorkReason() {}
 }

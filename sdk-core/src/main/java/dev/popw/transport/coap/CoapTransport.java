@@ -66,6 +66,8 @@ public final class CoapTransport implements Transport {
   private volatile TransportListener listener = TransportListener.NONE;
   private volatile ReceiptTrust trust;
   private volatile DeviceId device;
+  private volatile java.util.function.Consumer<byte[]> challengeHandler;
+  private volatile Duration challengePoll;
   private final dev.popw.internal.logging.RateLimitedLog ignoredLog = new dev.popw.internal.logging.RateLimitedLog(LOG, 60_000);
 
   private CoapTransport(Builder b) {
@@ -101,6 +103,7 @@ public final class CoapTransport implements Transport {
       eb.setInetSocketAddress(new InetSocketAddress(b.localPort));
     }
     this.endpoint = eb.build();
+    this.maxMessageSize = cfg.get(CoapConfig.MAX_MESSAGE_SIZE);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "popw-coap");
       t.setDaemon(true);
@@ -123,6 +126,62 @@ public final class CoapTransport implements Transport {
       throw new TransportException("cannot open a UDP socket for CoAP: " + e.getMessage(), e);
     }
     listener.connected();
+    if (challengeHandler != null) {
+      scheduler.scheduleWithFixedDelay(this::pollChallenges, 0, challengePoll.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Polls {@code POST /v1/challenges} beside the telemetry URI every {@code pollInterval}. */
+  @Override
+  public boolean onChallenges(java.util.function.Consumer<byte[]> handler, Duration pollInterval) {
+    if (pollInterval.toMillis() < 100) {
+      throw new IllegalArgumentException("the challenge poll interval must be at least 100 ms");
+    }
+    this.challengeHandler = Objects.requireNonNull(handler, "handler");
+    this.challengePoll = pollInterval;
+    return true;
+  }
+
+  /** Size of a challenge poll: the coordinator answers no more bytes than a poll has (no amplification). */
+  public static final int CHALLENGE_POLL_BYTES = 1024;
+
+  /** The URI of the challenges resource: the telemetry URI's last segment replaced. */
+  URI challengesUri() {
+    return uri.resolve("challenges");
+  }
+
+  /** A {@code ChallengePoll} padded to {@value #CHALLENGE_POLL_BYTES} bytes. */
+  static byte[] challengePoll(DeviceId device) {
+    byte[] id = device.toBytes();
+    int head = dev.popw.proto.v1.ChallengePoll.newBuilder().setDeviceId(com.google.protobuf.ByteString.copyFrom(id)).build()
+        .getSerializedSize();
+    int pad = CHALLENGE_POLL_BYTES - head - 3; // tag byte and a two-byte length
+    return dev.popw.proto.v1.ChallengePoll.newBuilder().setDeviceId(com.google.protobuf.ByteString.copyFrom(id))
+        .setPadding(com.google.protobuf.ByteString.copyFrom(new byte[pad])).build().toByteArray();
+  }
+
+  private void pollChallenges() {
+    if (closed) {
+      return;
+    }
+    Request req = Request.newPost();
+    req.setURI(challengesUri());
+    req.setConfirmable(true);
+    req.setPayload(challengePoll(device));
+    req.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
+    req.addMessageObserver(new MessageObserverAdapter() {
+      @Override
+      public void onResponse(Response response) {
+        if (response.getCode().isSuccess() && response.getPayloadSize() > 0) {
+          try {
+            challengeHandler.accept(response.getPayload());
+          } catch (RuntimeException e) {
+            LOG.warn("the challenge handler failed: {}", e.toString());
+          }
+        }
+      }
+    });
+    endpoint.sendRequest(req);
   }
 
   /** CoAP has no connection: the transport is available unless the last request failed. */
@@ -136,8 +195,37 @@ public final class CoapTransport implements Transport {
     return window;
   }
 
+  /** The tail of the queue of block-wise sends; guarded by {@code this}. */
+  private CompletableFuture<?> blockwiseTail = CompletableFuture.completedFuture(null);
+  private final int maxMessageSize;
+
+  /**
+   * Sends one envelope. One larger than a CoAP message (a GPU proof's opening) goes block-wise
+   * (RFC 7959), and those go one at a time: Californium keeps one block-wise transfer per peer and
+   * URI and drops an earlier one when a second starts, which left concurrent large envelopes
+   * without a response.
+   */
   @Override
   public CompletableFuture<Acknowledgement> send(byte[] envelope, byte[] envelopeHash) {
+    if (envelope.length + 64 <= maxMessageSize) {
+      return sendNow(envelope, envelopeHash);
+    }
+    CompletableFuture<Acknowledgement> result = new CompletableFuture<>();
+    synchronized (this) {
+      CompletableFuture<?> prev = blockwiseTail;
+      blockwiseTail = result.handle((a, e) -> null);
+      prev.whenComplete((x, y) -> sendNow(envelope, envelopeHash).whenComplete((a, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(a);
+        }
+      }));
+    }
+    return result;
+  }
+
+  private CompletableFuture<Acknowledgement> sendNow(byte[] envelope, byte[] envelopeHash) {
     CompletableFuture<Acknowledgement> f = new CompletableFuture<>();
     Request req = Request.newPost();
     req.setURI(uri);

@@ -83,6 +83,8 @@ public final class MqttTransport implements Transport {
   private volatile java.time.Clock tokenClock;
   private String telemetryTopic;
   private String receiptsTopic;
+  private String challengesTopic;
+  private volatile java.util.function.Consumer<byte[]> challengeHandler;
 
   private MqttTransport(Builder b) {
     this.serverUri = b.serverUri;
@@ -142,6 +144,7 @@ public final class MqttTransport implements Transport {
     this.device = device;
     this.telemetryTopic = Topics.telemetry(topicPrefix, device);
     this.receiptsTopic = Topics.receipts(topicPrefix, device);
+    this.challengesTopic = Topics.challenges(topicPrefix, device);
     String id = clientId != null ? clientId : defaultClientId(device);
     try {
       client = new MqttAsyncClient(serverUri, id, new MemoryPersistence());
@@ -210,24 +213,33 @@ public final class MqttTransport implements Transport {
   }
 
   private void afterConnect() {
+    java.util.List<String> topics = new java.util.ArrayList<>();
     if (ackMode == AckMode.RECEIPT) {
-      subscribeReceipts();
-    } else {
-      onConnected();
+      topics.add(receiptsTopic);
     }
+    if (challengeHandler != null) {
+      topics.add(challengesTopic);
+    }
+    subscribe(topics);
   }
 
-  private void subscribeReceipts() {
+  /** Subscribes to the topics one after the other, then counts as connected. */
+  private void subscribe(java.util.List<String> topics) {
+    if (topics.isEmpty()) {
+      onConnected();
+      return;
+    }
+    String topic = topics.get(0);
     try {
-      client.subscribe(receiptsTopic, 1, null, new MqttActionListener() {
+      client.subscribe(topic, 1, null, new MqttActionListener() {
         @Override
         public void onSuccess(IMqttToken token) {
-          onConnected();
+          subscribe(topics.subList(1, topics.size()));
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable e) {
-          LOG.warn("cannot subscribe to {}: {}", receiptsTopic, e.toString());
+          LOG.warn("cannot subscribe to {}: {}", topic, e.toString());
           disconnectQuietly();
           onConnectFailed(e);
         }
@@ -236,6 +248,13 @@ public final class MqttTransport implements Transport {
       disconnectQuietly();
       onConnectFailed(e);
     }
+  }
+
+  /** Subscribes to the device's challenges topic on every connection. */
+  @Override
+  public boolean onChallenges(java.util.function.Consumer<byte[]> handler, Duration pollInterval) {
+    this.challengeHandler = Objects.requireNonNull(handler, "handler");
+    return true;
   }
 
   private void onConnected() {
@@ -419,6 +438,12 @@ public final class MqttTransport implements Transport {
     public void messageArrived(String topic, MqttMessage message) {
       if (topic.equals(receiptsTopic)) {
         onReceipt(message.getPayload());
+      } else if (topic.equals(challengesTopic) && challengeHandler != null) {
+        try {
+          challengeHandler.accept(message.getPayload());
+        } catch (RuntimeException e) {
+          LOG.warn("the challenge handler failed: {}", e.toString());
+        }
       }
     }
 

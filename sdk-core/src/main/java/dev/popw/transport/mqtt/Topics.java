@@ -8,6 +8,7 @@ import dev.popw.identity.DeviceId;
  * <pre>
  *   {prefix}/{deviceId}/telemetry   device -&gt; coordinator, SignedEnvelope, QoS 1
  *   {prefix}/{deviceId}/receipts    coordinator -&gt; device, Receipt, QoS 1
+ *   {prefix}/{deviceId}/challenges  coordinator -&gt; device, SignedChallenge (GPU devices), QoS 1
  * </pre>
  *
  * with prefix {@code popw/v1/devices} and the device id in its printable form ({@code did:key:...}).
@@ -24,6 +25,10 @@ public final class Topics {
 
   public static String receipts(String prefix, DeviceId device) {
     return prefix + "/" + device + "/receipts";
+  }
+
+  public static String challenges(String prefix, DeviceId device) {
+    return prefix + "/" + device + "/challenges";
   }
 
   /** The subscription a coordinator uses for every device's telemetry. */
