@@ -43,10 +43,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Coverage-guided fuzzing of the CoAP ingest: every input is one UDP datagram to a running
  * coordinator's CoAP port (plain UDP, embedded database, one registered device). A datagram that
- * is a POST to /v1/telemetry must get its response (any code but 5.xx); after any other the
- * harness sends a CoAP ping and waits for its reset, so the runs stay in step with the server.
+ * is a confirmable POST to /v1/telemetry must get its response (any code but 5.xx) or a reset;
+ * after any other the harness sends a CoAP ping and waits for its reset, so the runs stay in step
+ * with the server.
  *
- * <p>Findings: a 5.xx response, a telemetry request without an answer within 10 s, a ping without
+ * <p>Findings: a 5.xx response, a confirmable telemetry request without an answer within 10 s, a ping without
  * its reset (the server stopped serving), and a valid envelope that is not accepted (checked every
  * 256 runs and at the end).
  */
@@ -162,8 +163,10 @@ class CoapIngestFuzzer {
     Request telemetry = telemetryRequest(input);
     String outcome;
     if (telemetry != null) {
-      Response r = awaitResponse(telemetry.getToken().getBytes(), "the telemetry request " + FuzzSupport.printable(input));
-      outcome = "telemetry-" + r.getCode();
+      // A confirmable request gets an answer: its response, or a reset (RFC 7252, 4.2). A
+      // non-confirmable one may be dropped without one (e.g. for an unknown critical option, 5.4.1).
+      Message answer = awaitAnswer(telemetry, "the telemetry request " + FuzzSupport.printable(input));
+      outcome = "telemetry-" + (answer instanceof Response r ? r.getCode().toString() : answer.getType().toString());
     } else {
       int mid = nextOwnMessageId();
       byte[] ping = {0x40, 0, (byte) (mid >> 8), (byte) mid};
@@ -177,7 +180,7 @@ class CoapIngestFuzzer {
     }
   }
 
-  /** The input as a request the coordinator answers (CON or NON POST /v1/telemetry), or null. */
+  /** The input as a request the coordinator must answer (CON POST /v1/telemetry), or null. */
   private static Request telemetryRequest(byte[] datagram) {
     Message m;
     try {
@@ -186,11 +189,26 @@ class CoapIngestFuzzer {
       return null; // not a CoAP message the server can parse either
     }
     if (m instanceof Request r && r.getCode() == CoAP.Code.POST
-        && (r.getType() == CoAP.Type.CON || r.getType() == CoAP.Type.NON)
+        && r.getType() == CoAP.Type.CON
         && r.getOptions().getUriPath().equals(List.of("v1", "telemetry"))) {
       return r;
     }
     return null;
+  }
+
+  /** Waits for the response to this request, or a reset of it; fails on any 5.xx seen meanwhile. */
+  private static Message awaitAnswer(Request request, String what) throws IOException {
+    long deadline = System.nanoTime() + FuzzSupport.ANSWER_TIMEOUT_MS * 1_000_000L;
+    byte[] token = request.getToken().getBytes();
+    while (true) {
+      Message m = receive(deadline, what + " got no response and no reset");
+      if (m instanceof Response r && Arrays.equals(r.getToken().getBytes(), token)) {
+        return r;
+      }
+      if (m.getType() == CoAP.Type.RST && m.getMID() == request.getMID()) {
+        return m;
+      }
+    }
   }
 
   /** Waits for the response with this token; fails on any 5.xx seen meanwhile. */

@@ -65,9 +65,14 @@ class RestApiFuzzer {
   private static final String[] METHODS = {"GET", "POST", "PUT", "HEAD"};
   private static final String[] CONTENT_TYPES = {"application/octet-stream", "application/json", "text/plain; charset=utf-8", null};
   private static final Pattern STATUS = Pattern.compile("(?:^|\r\n)HTTP/1\\.[01] (\\d{3})");
-  /** A Java stack frame ("at dev.popw.X.y(X.java:12)", "at java.base/...") or a thread's death notice. */
+  /**
+   * A Java stack frame ("at dev.popw.X.y(X.java:12)", "at java.base/...") or a thread's death
+   * notice ('Exception in thread "main" java.lang.IllegalStateException'). An echo of the request
+   * inside a JSON string cannot fake the latter: its quotes would be escaped.
+   */
   private static final Pattern STACK_TRACE = Pattern.compile(
-      "\\bat [\\w$]+(?:[./][\\w$<>]+)+\\((?:[\\w$]+\\.java:\\d+|Native Method|Unknown Source)\\)|Exception in thread \"");
+      "\\bat [\\w$]+(?:[./][\\w$<>]+)+\\((?:[\\w$]+\\.java:\\d+|Native Method|Unknown Source)\\)"
+          + "|Exception in thread \"[^\"]*\" [\\w$.]+(?:Exception|Error)");
   private static final FuzzStats STATS = new FuzzStats("RestApiFuzzer");
   private static final EvmAddress OWNER = EvmAddress.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 
