@@ -18,6 +18,19 @@ import java.util.Optional;
  */
 public final class DeviceId {
   private static final String PREFIX = "did:key:z";
+  /**
+   * The longest printable form: the prefix and the base58 digits of the longest binary form
+   * (base58 takes at most log(256)/log(58) digits per byte).
+   */
+  private static final int MAX_TEXT_LENGTH;
+
+  static {
+    int longest = 0;
+    for (KeyType t : KeyType.values()) {
+      longest = Math.max(longest, varint(t.multicodec()).length + t.publicKeyLength());
+    }
+    MAX_TEXT_LENGTH = PREFIX.length() + (int) Math.ceil(longest * Math.log(256) / Math.log(58));
+  }
 
   private final KeyType keyType;
   private final byte[] publicKey;
@@ -69,6 +82,12 @@ public final class DeviceId {
    */
   public static DeviceId parse(String text) {
     String s = text == null ? "" : text.trim();
+    if (s.length() > MAX_TEXT_LENGTH) {
+      // Refused before decoding: base58 decoding takes time quadratic in the length (a 32 KiB MQTT
+      // user name took seconds), and the message does not quote what can be that long.
+      throw new IllegalArgumentException("not a device id: " + s.length() + " characters, a did:key device id has at most "
+          + MAX_TEXT_LENGTH);
+    }
     if (!s.startsWith(PREFIX)) {
       throw new IllegalArgumentException("not a device id: expected 'did:key:z...', got '" + s + "'");
     }

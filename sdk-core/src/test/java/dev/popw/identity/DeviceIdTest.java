@@ -50,6 +50,23 @@ class DeviceIdTest {
     assertThrows(IllegalArgumentException.class, () -> DeviceId.parse("did:key:z6MkhaXgBZ"));
   }
 
+  /**
+   * Found while fuzzing the broker's CONNECT: base58 decoding is quadratic in the length, so a
+   * 32 KiB user name (the broker's packet limit) took seconds of an event loop to refuse, and the
+   * refusal quoted all of it. Text longer than any device id is refused before decoding.
+   */
+  @Test
+  void parse_refuses_text_longer_than_any_device_id_without_decoding_or_quoting_it() {
+    for (KeyType type : KeyType.values()) {
+      DeviceId id = TestKeys.signer(type).deviceId();
+      assertEquals(id, DeviceId.parse(id.toString()), "the longest ids still parse");
+    }
+    String huge = "did:key:z" + "z".repeat(32_000);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceId.parse(huge));
+    assertTrue(e.getMessage().contains(huge.length() + " characters"), e.getMessage().substring(0, Math.min(200, e.getMessage().length())));
+    assertTrue(e.getMessage().length() < 200, "the message does not quote the text");
+  }
+
   @Test
   void only_secp256k1_ids_have_an_evm_address() {
     assertTrue(TestKeys.signer(KeyType.ECDSA_SECP256K1).deviceId().evmAddress().isPresent());

@@ -36,7 +36,7 @@ final class GpuRoutes {
 
   boolean handle(com.sun.net.httpserver.HttpExchange ex, String[] p, Map<String, String> q) throws java.io.IOException {
     if (p[2].equals("devices") && p.length == 5 && p[4].equals("challenges")) {
-      String id = RestApi.decode(p[3]);
+      String id = p[3]; // segments arrive decoded
       int offset = RestApi.intParam(q, "offset", 0, 0, Integer.MAX_VALUE);
       int limit = RestApi.intParam(q, "limit", 50, 1, 1000);
       ArrayNode items = JSON.createArrayNode();

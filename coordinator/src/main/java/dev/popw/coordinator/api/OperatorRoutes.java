@@ -51,7 +51,7 @@ final class OperatorRoutes {
   /** Answers an operator request; false when the path is not one of its own. */
   boolean handle(HttpExchange ex, String method, String[] p) throws IOException {
     if (p.length == 6 && p[3].equals("devices") && (p[5].equals("deactivate") || p[5].equals("reactivate")) && method.equals("POST")) {
-      setActive(ex, RestApi.decode(p[4]), p[5].equals("reactivate"));
+      setActive(ex, p[4], p[5].equals("reactivate")); // segments arrive decoded
       return true;
     }
     return false;

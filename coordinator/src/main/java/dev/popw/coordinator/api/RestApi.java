@@ -139,10 +139,10 @@ public final class RestApi implements AutoCloseable {
   /** Routes a request that {@link RequestGuard} let through (on a {@link BufferedExchange}). */
   private void route(HttpExchange ex) throws IOException {
     try {
-      String path = ex.getRequestURI().getPath();
+      String path = java.util.Objects.requireNonNullElse(ex.getRequestURI().getPath(), ""); // null for an opaque URI
       String method = ex.getRequestMethod();
       Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-      String[] p = path.replaceAll("/+$", "").split("/");
+      String[] p = segments(ex.getRequestURI().getRawPath());
       if (path.equals("/health")) {
         json(ex, 200, JSON.valueToTree(health.get()));
       } else if (path.equals("/metrics")) {
@@ -150,11 +150,11 @@ public final class RestApi implements AutoCloseable {
       } else if (path.equals("/v1/devices") && method.equals("POST")) {
         register(ex);
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("devices") && method.equals("GET")) {
-        device(ex, decode(p[3]));
+        device(ex, p[3]);
       } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("devices") && p[4].equals("certificate") && method.equals("GET")) {
-        certificate(ex, decode(p[3]));
+        certificate(ex, p[3]);
       } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("devices") && p[4].equals("envelopes") && method.equals("GET")) {
-        envelopes(ex, decode(p[3]), intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000));
+        envelopes(ex, p[3], intParam(q, "offset", 0, 0, Integer.MAX_VALUE), intParam(q, "limit", 100, 1, 1000));
       } else if (p.length == 4 && p[1].equals("v1") && p[2].equals("envelopes") && method.equals("GET")) {
         envelope(ex, p[3]);
       } else if (p.length == 5 && p[1].equals("v1") && p[2].equals("envelopes") && p[4].equals("receipt") && method.equals("GET")) {
@@ -516,8 +516,32 @@ public final class RestApi implements AutoCloseable {
     return m;
   }
 
+  /**
+   * The path's segments, each percent-decoded once: the raw path is split first, so an encoded
+   * '/' stays in its segment and an id is not decoded twice. Trailing slashes do not count.
+   */
+  static String[] segments(String rawPath) {
+    if (rawPath == null) {
+      return new String[0]; // an opaque URI ("x:y"): no path, no route
+    }
+    int end = rawPath.length();
+    while (end > 0 && rawPath.charAt(end - 1) == '/') {
+      end--; // not the regex "/+$", which backtracks quadratically over a long run of slashes
+    }
+    String[] p = rawPath.substring(0, end).split("/");
+    for (int i = 0; i < p.length; i++) {
+      p[i] = p[i].indexOf('%') < 0 ? p[i] : decode(p[i].replace("+", "%2B")); // '+' is no space in a path
+    }
+    return p;
+  }
+
+  /** Percent-decoding of a query parameter or path segment; a malformed escape is the client's mistake. */
   static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("malformed percent-encoding in '" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'");
+    }
   }
 
   static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {

@@ -104,7 +104,7 @@ final class WorkRoutes {
       return true;
     }
     if (p[2].equals("devices") && p.length == 5 && p[4].equals("verdicts")) {
-      String id = RestApi.decode(p[3]);
+      String id = p[3]; // decoded by RestApi.segments
       VerdictStatus status = null;
       if (q.containsKey("status")) {
         try {
@@ -127,7 +127,7 @@ final class WorkRoutes {
       return true;
     }
     if (p[2].equals("devices") && p.length == 5 && p[4].equals("epochs")) {
-      String id = RestApi.decode(p[3]);
+      String id = p[3]; // decoded by RestApi.segments
       ArrayNode items = JSON.createArrayNode();
       verdicts.summariesOf(id, RestApi.intParam(q, "offset", 0, 0, Integer.MAX_VALUE), RestApi.intParam(q, "limit", 50, 1, 1000))
           .forEach(s -> items.add(summaryJson(s.summary(), s.epoch())));

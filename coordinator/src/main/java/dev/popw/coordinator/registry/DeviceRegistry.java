@@ -46,7 +46,7 @@ public final class DeviceRegistry {
     }
     Registration reg = r.registration().orElseThrow();
     if (!networkId.equals(reg.getNetworkId())) {
-      throw new RegistrationException("registration is for network '" + reg.getNetworkId() + "', this coordinator serves '" + networkId + "'");
+      throw new RegistrationException("registration is for network " + quoted(reg.getNetworkId()) + ", this coordinator serves '" + networkId + "'");
     }
     long now = clock.millis();
     long signedAt = reg.getTimestampMs(); // uint64: 2^63 and above are far in the future
@@ -70,6 +70,26 @@ public final class DeviceRegistry {
       pipeline.deviceChanged(id.toString());
     }
     return id;
+  }
+
+  /**
+   * Text from a registration, quoted for a one-line message: control characters, line separators
+   * and format characters (bidirectional overrides) escaped as {@code \\uXXXX}, so that a network
+   * id with a line break cannot split the refusal or forge a log line; at most 64 characters.
+   */
+  static String quoted(String s) {
+    StringBuilder b = new StringBuilder("'");
+    for (int i = 0; i < s.length() && i < 64; i++) {
+      char c = s.charAt(i);
+      int type = Character.getType(c);
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\'' || c == '\\' || type == Character.FORMAT
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append(s.length() > 64 ? "'..." : "'").toString();
   }
 
   /** The same rule as for telemetry locations (PayloadBounds): finite, and a place on Earth. */
