@@ -215,8 +215,35 @@ public final class EmbeddedBroker implements AutoCloseable {
     if (last == null || now - last > 60_000_000_000L) {
       lastLogged.put(reason, now);
       LOG.info("MQTT {} from {}{}: {} (further {} refusals within a minute are counted, not logged)", reason,
-          ch == null ? "?" : ch.remoteAddress(), client == null ? "" : " client " + client, detail, reason);
+          ch == null ? "?" : ch.remoteAddress(), client == null ? "" : " client " + quoted(client), printable(detail), reason);
     }
+  }
+
+  /**
+   * Text from a client (client ids, topics: unauthenticated) for one log line: control, line
+   * separator and format characters escaped, at most 64 characters, so it cannot split the line or
+   * forge another.
+   */
+  static String quoted(String s) {
+    return "\"" + printable(s.length() > 64 ? s.substring(0, 64) + "…" : s) + "\"";
+  }
+
+  private static String printable(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 512));
+    for (int i = 0; i < s.length() && b.length() < 512; i++) {
+      char c = s.charAt(i);
+      int type = Character.getType(c);
+      if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+          || type == Character.FORMAT) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   @Override

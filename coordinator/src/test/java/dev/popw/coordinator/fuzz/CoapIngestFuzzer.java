@@ -74,7 +74,9 @@ class CoapIngestFuzzer {
   @BeforeAll
   static void start() throws IOException {
     coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", 0, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(-1));
+        .withCoap("127.0.0.1", 0, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(-1)
+        // every input comes from one address: the per-source rate limit would drop most of them
+        .toBuilder().limits(dev.popw.coordinator.LimitSettings.defaults().withCoapRate(0, 1)).build());
     coordinator.registry().register(Registrations.sign(DEVICE, OWNER, DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC()));
     sealer = EnvelopeSealer.builder().signer(DEVICE).sequence(new FixedSequence(1)).networkId("popw-test").build();
     server = new InetSocketAddress("127.0.0.1", coordinator.coapPort());

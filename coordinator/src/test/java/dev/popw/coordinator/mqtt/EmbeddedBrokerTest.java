@@ -121,6 +121,16 @@ class EmbeddedBrokerTest {
     }
   }
 
+  /** A client id or topic a stranger chose cannot split the refusal's log line or forge another (found by fuzzing). */
+  @Test
+  void client_text_in_a_refusal_log_line_is_escaped_and_cut() {
+    String forged = "x\n[main] INFO dev.popw.coordinator.Coordinator - FORGED line\u2028more\u202e";
+    String q = EmbeddedBroker.quoted(forged);
+    assertFalse(q.contains("\n") || q.contains("\u2028") || q.contains("\u202e"), q);
+    assertTrue(q.startsWith("\"x\\u000a[main] INFO"), q);
+    assertTrue(EmbeddedBroker.quoted("a".repeat(1000)).length() < 80, "cut at 64 characters");
+  }
+
   /** A broker without authentication: these tests are about its MQTT mechanics (BrokerSecurityIT covers authentication). */
   private static EmbeddedBroker anonymous() {
     return new EmbeddedBroker("127.0.0.1", 0, BrokerSettings.defaults().withAnonymous(true), null);
