@@ -86,7 +86,9 @@ class RestApiFuzzer {
   @BeforeAll
   static void start() throws IOException {
     coordinator = Coordinator.start(CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
-        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1)));
+        .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(0).withBatch(1000, Duration.ofHours(1))
+        // every input comes from one address: the per-client rate limit would answer most of them 429
+        .toBuilder().api(dev.popw.coordinator.api.ApiSettings.defaults().toBuilder().rateLimit(0, 1).build()).build());
     SoftwareSigner signer = TestKeys.signer(KeyType.ED25519);
     registration = Registrations.sign(signer, OWNER, DeviceKind.SENSOR, null, "popw-test", Clock.systemUTC());
     coordinator.registry().register(registration);
