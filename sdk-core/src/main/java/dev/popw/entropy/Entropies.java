@@ -41,10 +41,7 @@ public final class Entropies {
 
   /** The bytes the signature covers: the domain prefix, a zero byte, the entropy bytes. */
   public static byte[] signedMessage(byte[] entropy) {
-    byte[] m = new byte[DOMAIN.length + entropy.length];
-    System.arraycopy(DOMAIN, 0, m, 0, DOMAIN.length);
-    System.arraycopy(entropy, 0, m, DOMAIN.length, entropy.length);
-    return m;
+    return dev.popw.internal.crypto.Domains.prefixed(DOMAIN, entropy);
   }
 
   /**

@@ -24,10 +24,7 @@ public final class Envelopes {
 
   /** The exact bytes a device signs: the domain prefix followed by the serialized telemetry. */
   public static byte[] signingMessage(byte[] telemetry) {
-    byte[] m = new byte[DOMAIN.length + telemetry.length];
-    System.arraycopy(DOMAIN, 0, m, 0, DOMAIN.length);
-    System.arraycopy(telemetry, 0, m, DOMAIN.length, telemetry.length);
-    return m;
+    return dev.popw.internal.crypto.Domains.prefixed(DOMAIN, telemetry);
   }
 
   static byte[] signingMessage(com.google.protobuf.ByteString telemetry) {

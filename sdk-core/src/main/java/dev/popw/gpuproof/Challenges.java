@@ -31,10 +31,7 @@ public final class Challenges {
   private Challenges() {}
 
   public static byte[] signedMessage(byte[] challenge) {
-    byte[] m = new byte[DOMAIN.length + challenge.length];
-    System.arraycopy(DOMAIN, 0, m, 0, DOMAIN.length);
-    System.arraycopy(challenge, 0, m, DOMAIN.length, challenge.length);
-    return m;
+    return dev.popw.internal.crypto.Domains.prefixed(DOMAIN, challenge);
   }
 
   /** The serialized {@code SignedChallenge}. */

@@ -26,10 +26,7 @@ public final class Receipts {
 
   /** The bytes the signature covers: the domain prefix, a zero byte, the receipt bytes. */
   public static byte[] signedMessage(byte[] receipt) {
-    byte[] m = new byte[DOMAIN.length + receipt.length];
-    System.arraycopy(DOMAIN, 0, m, 0, DOMAIN.length);
-    System.arraycopy(receipt, 0, m, DOMAIN.length, receipt.length);
-    return m;
+    return dev.popw.internal.crypto.Domains.prefixed(DOMAIN, receipt);
   }
 
   /**

@@ -53,10 +53,7 @@ public final class Registrations {
   }
 
   private static byte[] message(byte[] registration) {
-    byte[] m = new byte[DOMAIN.length + registration.length];
-    System.arraycopy(DOMAIN, 0, m, 0, DOMAIN.length);
-    System.arraycopy(registration, 0, m, DOMAIN.length, registration.length);
-    return m;
+    return dev.popw.internal.crypto.Domains.prefixed(DOMAIN, registration);
   }
 
   /** Verifies a signed registration. Never throws on bad input. */

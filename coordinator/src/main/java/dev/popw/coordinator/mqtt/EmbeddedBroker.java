@@ -264,6 +264,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     Channel channel;
     String clientId;
     BrokerAuthenticator.Principal principal;
+    /** A device's own topics ({@code <prefix>/<id>/}, its telemetry topic), fixed at CONNECT: checked on every PUBLISH. */
+    String ownPrefix;
+    String ownTelemetry;
     java.net.InetAddress address;
     int version;
 
@@ -353,6 +356,10 @@ public final class EmbeddedBroker implements AutoCloseable {
       }
       int effectiveKeepAlive = tooLong ? limits.maxKeepAliveSeconds() : keepAlive;
       principal = decision.principal();
+      if (!principal.superuser()) {
+        ownPrefix = DEVICES_PREFIX + principal.deviceId() + "/";
+        ownTelemetry = ownPrefix + "telemetry";
+      }
       clientId = assigned;
       accepted.increment();
       ctx.pipeline().replace("idle", "idle", new IdleStateHandler(effectiveKeepAlive * 3 / 2, 0, 0, TimeUnit.SECONDS));
@@ -394,7 +401,7 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Whether this client may publish to {@code topic}: a device only to its own telemetry topic. */
     private boolean mayPublish(String topic) {
-      return principal.superuser() || topic.equals(DEVICES_PREFIX + principal.deviceId() + "/telemetry");
+      return principal.superuser() || topic.equals(ownTelemetry);
     }
 
     /** Whether this client may subscribe to {@code filter}: a device only to its own receipts and challenges, and the network's topics. */
@@ -402,8 +409,7 @@ public final class EmbeddedBroker implements AutoCloseable {
       if (principal.superuser()) {
         return true;
       }
-      String own = DEVICES_PREFIX + principal.deviceId() + "/";
-      return filter.equals(own + "receipts") || filter.equals(own + "challenges")
+      return filter.equals(ownPrefix + "receipts") || filter.equals(ownPrefix + "challenges")
           || (filter.startsWith(NETWORK_PREFIX) && filter.indexOf('+') < 0 && filter.indexOf('#') < 0);
     }
 
