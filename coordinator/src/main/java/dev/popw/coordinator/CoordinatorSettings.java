@@ -50,7 +50,7 @@ public record CoordinatorSettings(
     dev.popw.coordinator.api.ApiSettings api,
     LimitSettings limits,
     dev.popw.coordinator.validation.coverage.CoverageSettings coverage,
-    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs) {
+    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs, dev.popw.coordinator.rewards.RewardSettings rewards) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -61,7 +61,7 @@ public record CoordinatorSettings(
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
         MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
         LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults(),
-        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults());
+        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults(), dev.popw.coordinator.rewards.RewardSettings.defaults());
   }
 
   /**
@@ -156,10 +156,12 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.validation.coverage.CoverageSettings coverage;
 
     private dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs;
+    private dev.popw.coordinator.rewards.RewardSettings rewards;
 
     private Builder(CoordinatorSettings s) {
       this.coverage = s.coverage;
       this.gpuProofs = s.gpuProofs;
+      this.rewards = s.rewards;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -355,8 +357,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** Rewards ({@code [rewards]}). */
+    public Builder rewards(dev.popw.coordinator.rewards.RewardSettings v) {
+      this.rewards = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs, rewards);
     }
   }
 }

@@ -128,6 +128,11 @@ public final class SettingsLoader {
     GpuProofSettings.keys(KEYS);
   }
 
+  /** Rewards ([rewards], [rewards.pools]). */
+  static {
+    RewardSettingsIo.keys(KEYS);
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -312,6 +317,7 @@ public final class SettingsLoader {
     m.put("coverage.ring.outsider_radius_m", Double.toString(rg.outsiderRadiusM()));
     m.put("coverage.ring.min_outsiders", Integer.toString(rg.minOutsiders()));
     GpuProofSettings.defaults(m, d.gpuProofs());
+    RewardSettingsIo.defaults(m, d.rewards());
     return m;
   }
 
@@ -454,6 +460,7 @@ public final class SettingsLoader {
         .limits(limits(v))
         .coverage(coverage(v))
         .gpuProofs(GpuProofSettings.build(v))
+        .rewards(RewardSettingsIo.build(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"

@@ -199,10 +199,14 @@ public final class ChainSettlement implements Settlement {
     }
     String data = ProofBatchRegistryContract.commitData(b.id(), b.merkleRoot(), b.envelopeCount(), epochOf(b), metadataHash(networkId, b));
     BigInteger gas = chain.estimateGas(batches.address(), data);
-    long nonce = chain.pendingNonce().longValueExact();
-    EvmClient.SignedTransaction tx = chain.sign(batches.address(), data, nonce, gas, chain.fees());
-    store.batches().markSubmitted(b.id(), tx.hash(), nonce, tx.raw(), chain.chainId(), clock.millis());
-    chain.broadcast(tx.raw());
+    long nonce;
+    EvmClient.SignedTransaction tx;
+    synchronized (chain.sendLock()) {
+      nonce = chain.pendingNonce().longValueExact();
+      tx = chain.sign(batches.address(), data, nonce, gas, chain.fees());
+      store.batches().markSubmitted(b.id(), tx.hash(), nonce, tx.raw(), chain.chainId(), clock.millis());
+      chain.broadcast(tx.raw());
+    }
     LOG.info("batch {} submitted: tx {} (nonce {})", b.id(), tx.hash(), nonce);
     return true;
   }

@@ -164,6 +164,17 @@ public final class EvmClient implements AutoCloseable {
     return new BigInteger[] {tip, base.shiftLeft(1).add(tip)};
   }
 
+  private final Object sendLock = new Object();
+
+  /**
+   * Held from reading the pending nonce to broadcasting, by every sender of this account's
+   * transactions in this process (batch settlement, attestations, reward roots), so two never sign
+   * with the same nonce.
+   */
+  public Object sendLock() {
+    return sendLock;
+  }
+
   /** A locally signed transaction: what to store before broadcasting it. */
   public record SignedTransaction(String hash, String raw, long nonce) {}
 
@@ -227,8 +238,12 @@ public final class EvmClient implements AutoCloseable {
    * @throws ChainException if it reverts
    */
   public TransactionReceipt execute(String to, String data) {
-    SignedTransaction tx = sign(to, data, pendingNonce().longValueExact(), estimateGas(to, data), fees());
-    broadcast(tx.raw());
+    BigInteger gas = estimateGas(to, data);
+    SignedTransaction tx;
+    synchronized (sendLock) {
+      tx = sign(to, data, pendingNonce().longValueExact(), gas, fees());
+      broadcast(tx.raw());
+    }
     TransactionReceipt r = awaitReceipt(tx.hash(), Duration.ofMinutes(5));
     if (!r.isStatusOK()) {
       throw new ChainException("transaction " + tx.hash() + " reverted", false);

@@ -15,6 +15,7 @@ public final class Store {
   private final DeviceStore devices;
   private final EnvelopeStore envelopes;
   private final BatchStore batches;
+  private final RewardStore rewards;
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
@@ -34,6 +35,12 @@ public final class Store {
     this.entropy = new EntropyStore(ds);
     this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
+    this.rewards = new RewardStore(ds);
+  }
+
+  /** Rewards: consents, standings, each epoch's split and root. */
+  public RewardStore rewards() {
+    return rewards;
   }
 
   /** The beacon entropy the coordinator issued. */

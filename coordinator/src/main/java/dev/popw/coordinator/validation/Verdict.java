@@ -43,7 +43,7 @@ public record Verdict(byte[] envelopeHash, String deviceId, long sequence, WorkK
   }
 
   /** Explanations are stored in 1,000 characters at most; longer ones are cut here, before they are hashed. */
-  static String bounded(String s) {
+  public static String bounded(String s) {
     return s.length() <= 1000 ? s : s.substring(0, 997) + "...";
   }
 }
