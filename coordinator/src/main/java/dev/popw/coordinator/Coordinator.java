@@ -60,6 +60,9 @@ public final class Coordinator implements AutoCloseable {
   private final dev.popw.coordinator.entropy.EntropyService entropy;
   private final dev.popw.coordinator.validation.coverage.Denylist denylist;
   private dev.popw.coordinator.api.CoverageRoutes coverageRoutes;
+  private EvmClient chainClient;
+  private dev.popw.coordinator.chain.RewardsContracts rewardsContracts;
+  private final dev.popw.coordinator.rewards.RewardsService rewards;
 
   /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file, the GPU proof rules. */
   static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
@@ -100,6 +103,17 @@ public final class Coordinator implements AutoCloseable {
       metrics.epochClosed(e.epoch(), verdicts.countsByKind(e.epoch()));
       tell(l -> l.epochClosed(e));
     });
+
+    if (s.rewards().enabled()) {
+      this.rewards = new dev.popw.coordinator.rewards.RewardsService(store, s.rewards(), s.epochs(), s.networkId(),
+          rewardsContracts == null ? null : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts), clock);
+      long g = s.rewards().genesis().toEpochMilli();
+      if (Math.floorMod(g, s.epochs().length().toMillis()) != 0) {
+        LOG.warn("rewards.genesis {} is not an epoch start: token epochs end between the coordinator's", s.rewards().genesis());
+      }
+    } else {
+      this.rewards = null;
+    }
 
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
@@ -188,6 +202,10 @@ public final class Coordinator implements AutoCloseable {
       coverageRoutes = new dev.popw.coordinator.api.CoverageRoutes(entropy, denylist, epochs, clock, receiptKey.publicKey(),
           dev.popw.coordinator.api.CoverageRoutes::tokenOperator);
       api.mount(coverageRoutes);
+      if (rewards != null) {
+        api.mount(new dev.popw.coordinator.api.RewardRoutes(rewards,
+            id -> store.devices().device(id).map(dev.popw.coordinator.store.DeviceRecord::owner)));
+      }
       api.deviceCertificates(deviceCa).start();
     } else {
       api = null;
@@ -196,6 +214,9 @@ public final class Coordinator implements AutoCloseable {
     if (closeEpochs) {
       epochs.start(Math.max(50, Math.min(1_000, s.epochs().length().toMillis() / 10)));
       challenges.start(Math.max(50, Math.min(1_000, s.gpuProofs().minInterval().toMillis() / 10)));
+      if (rewards != null) {
+        rewards.start(Math.max(50, Math.min(1_000, s.epochs().length().toMillis() / 10)));
+      }
     }
     LOG.info("coordinator for network '{}' running: database {}, mqtt {}, coap {}, settlement {}", s.networkId(),
         database.isPostgres() ? "postgresql" : "embedded",
@@ -271,7 +292,68 @@ public final class Coordinator implements AutoCloseable {
     }
     chainInfo = new RestApi.ChainInfo(client.chainId(), client.url(), deployment.deviceRegistry(), deployment.batchRegistry(),
         client.address());
+    chainClient = client;
+    if (s.rewards().enabled()) {
+      try {
+        rewardsContracts = c.mode().equals("dev")
+            ? dev.popw.coordinator.rewards.RewardsDeployment.loadOrDeploy(client, s.dataDirectory().resolve("devchain").resolve(
+                "rewards-deployment.json"), s.rewards(), s.epochs())
+            : s.rewards().contracts();
+      } catch (ChainException e) {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+          try {
+            closeables.get(i).close();
+          } catch (Exception ignored) {
+            // already failing; the settings error below is what the operator needs
+          }
+        }
+        throw new SettingsException("cannot set up the rewards contracts: " + e.getMessage());
+      }
+    }
     return new ChainSettlement(store, client, deployment, c, s.networkId(), clock).start();
+  }
+
+  /** Exports a closed epoch for an audit ({@link dev.popw.coordinator.audit.EpochExport}). */
+  public dev.popw.coordinator.audit.EpochExport.Summary exportEpoch(long epoch, Path dir, java.util.function.Consumer<String> progress) {
+    return dev.popw.coordinator.audit.EpochExport.export(database, store, settings, epochs.validators().lookback(), receiptKey.publicKey(),
+        chainRef(settings, chainInfo == null ? 0 : chainInfo.chainId(), rewardsContracts), epoch, dir, progress);
+  }
+
+  /**
+   * Exports a closed epoch from the database of these settings, without starting a coordinator (the
+   * embedded database must not be open in a running one).
+   */
+  public static dev.popw.coordinator.audit.EpochExport.Summary exportEpoch(CoordinatorSettings s, long epoch, Path dir,
+      java.util.function.Consumer<String> progress) {
+    try (Database db = s.postgresUrl() != null
+        ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
+        : Database.embedded(s.dataDirectory().resolve("coordinator"))) {
+      byte[] key = CoordinatorKey.loadOrCreate(s.receiptKeyFile()).publicKey();
+      dev.popw.coordinator.chain.RewardsContracts rc = s.rewards().contracts();
+      long chainId = s.chain().chainId();
+      if (s.chain().mode().equals("dev")) {
+        Path dir0 = s.dataDirectory().resolve("devchain");
+        rc = dev.popw.coordinator.rewards.RewardsDeployment.read(dir0.resolve("rewards-deployment.json")).orElse(null);
+        chainId = Deployment.read(dir0.resolve("deployment.json")).map(Deployment::chainId).orElse(0L);
+      }
+      return dev.popw.coordinator.audit.EpochExport.export(db, new Store(db), s, defaultValidators(s).lookback(), key,
+          s.chain().enabled() ? chainRef(s, chainId, rc) : null, epoch, dir, progress);
+    }
+  }
+
+  private static dev.popw.coordinator.audit.EpochExport.ChainRef chainRef(CoordinatorSettings s, long chainId,
+      dev.popw.coordinator.chain.RewardsContracts rc) {
+    return !s.chain().enabled() || rc == null ? null : new dev.popw.coordinator.audit.EpochExport.ChainRef(chainId, rc.distributor());
+  }
+
+  /** The rewards contracts, when rewards settle on a chain. */
+  public java.util.Optional<dev.popw.coordinator.chain.RewardsContracts> rewardsContracts() {
+    return java.util.Optional.ofNullable(rewardsContracts);
+  }
+
+  /** The rewards service; empty when {@code rewards.enabled} is false. */
+  public java.util.Optional<dev.popw.coordinator.rewards.RewardsService> rewards() {
+    return java.util.Optional.ofNullable(rewards);
   }
 
   /** The chain settlement, when one is configured. */
@@ -507,6 +589,9 @@ public final class Coordinator implements AutoCloseable {
     pipeline.close();
     if (epochs != null) {
       epochs.close();
+    }
+    if (rewards != null) {
+      rewards.close();
     }
     batcher.close();
     settlement.close();

@@ -190,7 +190,29 @@ public final class SettingsLoader {
   }
 
   static Map<String, String> defaults() {
-    CoordinatorSettings d = CoordinatorSettings.defaults();
+    return values(CoordinatorSettings.defaults());
+  }
+
+  /**
+   * Settings as a settings file holding the given keys (those starting with one of {@code prefixes}),
+   * which {@link #load} reads back into the same values: what an epoch export records of the
+   * validators' and rewards' settings.
+   */
+  public static String toToml(CoordinatorSettings d, java.util.List<String> prefixes) {
+    StringBuilder b = new StringBuilder();
+    for (Map.Entry<String, String> e : values(d).entrySet()) {
+      if (prefixes.stream().noneMatch(e.getKey()::startsWith)) {
+        continue;
+      }
+      char t = KEYS.getOrDefault(e.getKey(), 's');
+      String v = e.getValue();
+      b.append(e.getKey()).append(" = ").append(t == 's' ? "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : v).append('\n');
+    }
+    return b.toString();
+  }
+
+  /** The raw values of given settings, one per key (the settings file's form). */
+  static Map<String, String> values(CoordinatorSettings d) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("network_id", d.networkId());
     m.put("data_dir", d.dataDirectory().toString());
