@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "popw-coordinator", mixinStandardHelpOptions = true, version = "popw-coordinator 0.1.0",
     description = "Verifies, stores and batches proofs of physical work from PoPW devices.",
     subcommands = {CoordinatorCli.Run.class, CoordinatorCli.Config.class, CoordinatorCli.Register.class,
-        CoordinatorCli.Deploy.class, CoordinatorCli.ChainKey.class, MosquittoConfig.class})
+        CoordinatorCli.Deploy.class, CoordinatorCli.ChainKey.class, MosquittoConfig.class, RewardCommands.Epoch.class,
+        RewardCommands.Audit.class, RewardCommands.Give.class, RewardCommands.Claim.class})
 public final class CoordinatorCli implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -45,7 +46,8 @@ public final class CoordinatorCli implements Callable<Integer> {
     CommandLine cl = new CommandLine(new CoordinatorCli());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof SettingsException || e instanceof StoreException || e instanceof ChainException
-          || e instanceof dev.popw.identity.SignerException || e instanceof dev.popw.coordinator.pki.PkiException) {
+          || e instanceof dev.popw.identity.SignerException || e instanceof dev.popw.coordinator.pki.PkiException
+          || e instanceof dev.popw.coordinator.audit.AuditException) {
         commandLine.getErr().println("popw-coordinator: " + e.getMessage());
         return 1;
       }

@@ -75,4 +75,21 @@ class RestApiDocsTest {
     assertTrue(found > 20, "the scan found " + found + " fields");
     assertEquals(Set.of(), missing, "JSON fields not documented in docs/coverage.md");
   }
+
+  /** The rewards endpoints (RewardRoutes) are documented in docs/rewards.md. */
+  @Test
+  void every_rewards_json_field_is_documented() throws IOException {
+    String doc = Files.readString(Path.of("..", "docs", "rewards.md"));
+    Set<String> missing = new TreeSet<>();
+    Matcher m = FIELD.matcher(Files.readString(Path.of("src/main/java/dev/popw/coordinator/api/RewardRoutes.java")));
+    int found = 0;
+    while (m.find()) {
+      found++;
+      if (!doc.contains("`" + m.group(1) + "`")) {
+        missing.add(m.group(1));
+      }
+    }
+    assertTrue(found > 30, "the scan found " + found + " fields");
+    assertEquals(Set.of(), missing, "JSON fields not documented in docs/rewards.md");
+  }
 }

@@ -58,16 +58,25 @@ import picocli.CommandLine.Option;
  * The whole system on one machine, for real: a coordinator in dev mode (embedded MQTT broker,
  * embedded database, a local anvil chain with the contracts deployed), three simulated devices
  * registered through the coordinator's API and attested on-chain, telemetry over MQTT and CoAP,
- * a few bad envelopes rejected with their reasons, batches sealed and committed on-chain, and one
- * envelope's inclusion checked by the contract itself. Prints a summary; exits non-zero if any
+ * a few bad envelopes rejected with their reasons, verdicts per epoch, rewards per device (owners
+ * consent with EIP-712 signatures), an owner's claim paid by the token, an audit of an epoch from its
+ * export against the chain, batches sealed and committed on-chain, and one envelope's inclusion
+ * checked by the contract itself. Prints a summary; exits non-zero if any
  * step fails.
  */
 @Command(name = "popw demo", mixinStandardHelpOptions = true, version = "popw demo 0.1.0",
     description = "Runs the whole system on this machine: the coordinator in dev mode (local anvil chain), three simulated"
-        + " devices over MQTT and CoAP, batches settled on-chain, one inclusion verified by the contract. Takes under a minute.")
+        + " devices over MQTT and CoAP, verdicts, rewards per device with their reasons, an owner's claim on-chain, an audit of an"
+        + " epoch from its export, batches settled on-chain, one inclusion verified by the contract. Takes under a minute.")
 public final class Demo implements Callable<Integer> {
   static final String NETWORK = "popw-devnet";
   static final EvmAddress OWNER = EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+  /** anvil's accounts #1 and #2 (well-known development keys, never for real funds): the two owners. */
+  static final org.web3j.crypto.Credentials OWNER_KEY =
+      org.web3j.crypto.Credentials.create("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+  static final org.web3j.crypto.Credentials SECOND_OWNER_KEY =
+      org.web3j.crypto.Credentials.create("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+  static final EvmAddress SECOND_OWNER = EvmAddress.parse(SECOND_OWNER_KEY.getAddress());
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "popw-demo-data",
       description = "Where the demo keeps its keys, databases and chain (emptied first). Default: ${DEFAULT-VALUE}")
@@ -83,7 +92,15 @@ public final class Demo implements Callable<Integer> {
   /** What the demo did, for the summary and for tests. */
   public record Summary(Map<String, Long> acceptedByDevice, long duplicates, Map<String, Long> rejections, List<BatchSettlement> batches,
       boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations, InclusionCheck inclusion,
-      Map<String, WorkSummary> work) {}
+      Map<String, WorkSummary> work, RewardsRun rewards) {}
+
+  /**
+   * The rewards part: each device's total and its zero reasons, what the first owner's claim paid and the second
+   * claim paid, the owner's token balance, and the audit of the last epoch.
+   */
+  public record RewardsRun(Map<String, java.math.BigInteger> earnedByDevice, Map<String, java.util.Set<String>> zeroReasons,
+      java.math.BigInteger claimed, java.math.BigInteger secondClaim, java.math.BigInteger balance, long epochs, boolean rootCommitted,
+      boolean auditPassed, List<String> auditChecks) {}
 
   /** A device's work-layer result over the demo's closed epochs. */
   public record WorkSummary(long valid, long invalid, Map<String, Long> invalidByReason, String example) {}
@@ -136,7 +153,7 @@ public final class Demo implements Callable<Integer> {
   /** Runs the scenario; everything it starts is stopped before it returns. */
   public static Summary run(Path data, Duration sendFor, PrintStream out) throws DemoException {
     long t0 = System.nanoTime();
-    Steps steps = new Steps(out, 8);
+    Steps steps = new Steps(out, 12);
     steps.begin("Preparing " + data.toAbsolutePath());
     clean(data);
     Path anvil;
@@ -158,6 +175,10 @@ public final class Demo implements Callable<Integer> {
         .sensorRules(dev.popw.coordinator.validation.sensor.SensorRules.defaults().withTiming(Duration.ofMinutes(5), Duration.ofHours(4),
             Duration.ofSeconds(1))).build()
         .withChain(new ChainSettings("dev", "", 0, null, "", "", 1, Duration.ofMillis(200), Duration.ofMinutes(3), anvil.toString(), 0));
+    // The token's epoch 0 starts with the demo's current epoch, so the demo's epochs emit the full first-epoch amount.
+    long now = System.currentTimeMillis();
+    cs = cs.toBuilder().rewards(dev.popw.coordinator.rewards.RewardSettings.defaults()
+        .withGenesis(java.time.Instant.ofEpochMilli(now - Math.floorMod(now, EPOCH.toMillis())))).build();
     Coordinator coordinator;
     try {
       coordinator = Coordinator.start(cs);
@@ -177,7 +198,7 @@ public final class Demo implements Callable<Integer> {
         Path dir = data.resolve(d.name());
         SoftwareSigner key = KeyFiles.generate(d.keyType(), dir.resolve("device.key"));
         ids.put(d.name(), key.deviceId().toString());
-        register(apiPort, key, d.kind());
+        register(apiPort, key, d.kind(), d.name().equals("coverage-hotspot") ? SECOND_OWNER : OWNER);
         key.close();
         out.printf("      %-17s %-16s %-5s %-9s %s%n", d.name(), d.keyType(), d.transport(), d.kind().name().toLowerCase(), shortId(ids.get(d.name())));
       }
@@ -187,7 +208,15 @@ public final class Demo implements Callable<Integer> {
       for (Map.Entry<String, String> e : ids.entrySet()) {
         attestations.put(e.getKey(), coordinator.store().devices().deviceChain(dev.popw.identity.DeviceId.parse(e.getValue()))[1]);
       }
-      steps.done("all three attested in DeviceRegistry for owner " + OWNER);
+      steps.done("all three attested in DeviceRegistry (coverage-hotspot for " + SECOND_OWNER + ", the others for " + OWNER + ")");
+
+      steps.begin("The owners accept their devices: each signs an EIP-712 consent (a registration alone names an owner without asking)");
+      for (DeviceSpec d : DEVICES) {
+        org.web3j.crypto.Credentials who = d.name().equals("coverage-hotspot") ? SECOND_OWNER_KEY : OWNER_KEY;
+        consent(apiPort, who, ids.get(d.name()));
+        out.printf("      %-17s accepted by %s%n", d.name(), who.getAddress());
+      }
+      steps.done("");
 
       steps.begin("Running the three device agents for " + sendFor.toSeconds() + " s (simulated sources, one reading per second each)");
       for (DeviceSpec d : DEVICES) {
@@ -213,6 +242,31 @@ public final class Demo implements Callable<Integer> {
       steps.begin("Closing the epochs: every envelope gets a verdict, explained with its numbers");
       Map<String, WorkSummary> work = closeEpochs(coordinator, ids, out);
       steps.done("");
+
+      steps.begin("Rewards: each epoch's emission split by the devices' work, the root committed on-chain");
+      long lastEpoch = coordinator.verdicts().lastClosed().orElseThrow();
+      await(() -> coordinator.store().rewards().row(lastEpoch).map(r -> !r.chainStatus().equals("PENDING")).orElse(false),
+          Duration.ofSeconds(60), "epoch " + lastEpoch + "'s rewards are computed and committed", out);
+      RewardsPart part = rewards(coordinator, ids, apiPort, out);
+      steps.done("");
+
+      steps.begin("Claiming " + OWNER + "'s rewards with the owner's key, then claiming again");
+      java.math.BigInteger[] claims = claim(coordinator, apiPort, out);
+      steps.done("");
+
+      // the closed epoch with the most evidence (the last one may have closed with none)
+      long audited = coordinator.verdicts().epochs(0, 100).stream().max(Comparator.comparingLong(
+          dev.popw.coordinator.store.EpochRecord::envelopes)).orElseThrow().epoch();
+      steps.begin("Auditing epoch " + audited + " from its export alone: validation and rewards re-run, root checked on-chain");
+      Path exportDir = data.resolve("epoch-" + audited);
+      coordinator.exportEpoch(audited, exportDir, line -> out.println("      " + line));
+      var audit = dev.popw.coordinator.audit.EpochAudit.audit(exportDir, coordinator.chainInfo().rpcUrl(), line -> out.println("      " + line));
+      if (!audit.passed()) {
+        throw new DemoException("the audit of epoch " + audited + " failed: " + audit.failures());
+      }
+      steps.done("the same by hand: ./popw coordinator audit " + exportDir + " --rpc " + coordinator.chainInfo().rpcUrl());
+      RewardsRun rewardsRun = new RewardsRun(part.earned(), part.zeros(), claims[0], claims[1], claims[2], part.epochs(), part.committed(),
+          audit.passed(), audit.checks());
 
       steps.begin("Sealing the last batch and waiting for every batch to be confirmed on-chain");
       coordinator.batcher().sealAll();
@@ -249,7 +303,7 @@ public final class Demo implements Callable<Integer> {
       // whose key it claims, so per-device counts would miss it.
       Map<String, Long> rejections = new TreeMap<>(coordinator.store().envelopes().rejectionCounts(null));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
-          attestations, verdict, work);
+          attestations, verdict, work, rewardsRun);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
       return summary;
     } catch (RuntimeException | IOException e) {
@@ -401,7 +455,7 @@ public final class Demo implements Callable<Integer> {
   private static void printSummary(Summary s, Map<String, String> ids, PrintStream out, long seconds) {
     out.println();
     out.println("Summary");
-    out.println("  devices (owner " + OWNER + ")");
+    out.println("  devices (owner " + OWNER + "; coverage-hotspot " + SECOND_OWNER + ")");
     for (DeviceSpec d : DEVICES) {
       out.printf("    %-17s %-16s over %-4s accepted %4d   on-chain attestation tx %s%n", d.name(), d.keyType(), d.transport(),
           s.acceptedByDevice().get(d.name()), abbrev(s.attestations().get(d.name())));
@@ -415,6 +469,13 @@ public final class Demo implements Callable<Integer> {
     out.printf("  inclusion: verified by the contract = %s; forged proof refused = %s%n", s.inclusionVerified(), s.forgedProofRefused());
     out.printf("  work: %s%n", String.join("; ", s.work().entrySet().stream()
         .map(e -> e.getKey() + " " + e.getValue().valid() + " valid, " + e.getValue().invalid() + " invalid").toList()));
+    RewardsRun r = s.rewards();
+    out.printf("  rewards over %d epochs: %s%n", r.epochs(), String.join("; ", r.earnedByDevice().entrySet().stream()
+        .map(e -> e.getKey() + " " + dev.popw.coordinator.rewards.RewardSettings.weiToTokens(e.getValue()) + " POPW").toList()));
+    out.printf("  claim: %s POPW paid to %s, a second claim paid %s; balance %s POPW; audit %s%n",
+        dev.popw.coordinator.rewards.RewardSettings.weiToTokens(r.claimed()), OWNER,
+        dev.popw.coordinator.rewards.RewardSettings.weiToTokens(r.secondClaim()),
+        dev.popw.coordinator.rewards.RewardSettings.weiToTokens(r.balance()), r.auditPassed() ? "passed" : "FAILED");
     out.printf("  done in %d s; everything stopped.%n", seconds);
   }
 
@@ -426,8 +487,94 @@ public final class Demo implements Callable<Integer> {
     return String.join(", ", parts);
   }
 
-  private static void register(int apiPort, SoftwareSigner key, DeviceKind kind) throws IOException, InterruptedException {
-    byte[] signed = Registrations.sign(key, OWNER, kind, null, NETWORK, Clock.systemUTC());
+  private record RewardsPart(Map<String, java.math.BigInteger> earned, Map<String, java.util.Set<String>> zeros, long epochs,
+      boolean committed) {}
+
+  /** Prints each device's reward per epoch with its explanation, and the epochs' roots. */
+  private static RewardsPart rewards(Coordinator c, Map<String, String> ids, int apiPort, PrintStream out) throws IOException,
+      InterruptedException {
+    var store = c.store().rewards();
+    List<dev.popw.coordinator.store.RewardStore.Row> rows = new ArrayList<>(store.rows(0, 100));
+    rows.sort(Comparator.comparingLong(dev.popw.coordinator.store.RewardStore.Row::epoch));
+    boolean committed = false;
+    for (var r : rows) {
+      out.printf("      epoch %d: %s POPW emitted, root %s %s%s%n", r.epoch(), dev.popw.coordinator.rewards.RewardSettings.weiToTokens(
+          r.distributable()), abbrev("0x" + HexFormat.of().formatHex(r.root())), r.chainStatus(), r.chainTx() == null ? "" : " tx " + abbrev(r.chainTx()));
+      committed |= r.chainStatus().equals("COMMITTED");
+    }
+    Map<String, java.math.BigInteger> earned = new LinkedHashMap<>();
+    Map<String, java.util.Set<String>> zeros = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : ids.entrySet()) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort
+          + "/v1/devices/" + java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8) + "/rewards")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      java.math.BigInteger total = java.math.BigInteger.ZERO;
+      java.util.Set<String> why = new java.util.TreeSet<>();
+      String example = null;
+      for (com.fasterxml.jackson.databind.JsonNode row : j.path("epochs")) {
+        total = total.add(new java.math.BigInteger(row.get("amount").asText()));
+        if (!row.get("zero_reason").isNull()) {
+          why.add(row.get("zero_reason").asText());
+        }
+        if (example == null) {
+          example = "epoch " + row.get("epoch").asLong() + " " + row.get("pool").asText() + ": "
+              + (row.get("zero_reason").isNull() ? "" : row.get("zero_reason").asText() + ", ") + row.get("explanation").asText();
+        }
+      }
+      earned.put(e.getKey(), total);
+      zeros.put(e.getKey(), why);
+      out.printf("      %-17s earned %s POPW%s%n", e.getKey(), dev.popw.coordinator.rewards.RewardSettings.weiToTokens(total),
+          why.isEmpty() ? "" : "; zero in some pools: " + why);
+      if (example != null) {
+        out.printf("      %-17s e.g. %s%n", "", example.length() > 220 ? example.substring(0, 217) + "..." : example);
+      }
+    }
+    return new RewardsPart(earned, zeros, rows.size(), committed);
+  }
+
+  /** Claims the first owner's rewards with its key, then claims again: returns {paid, paid again, balance}. */
+  private static java.math.BigInteger[] claim(Coordinator c, int apiPort, PrintStream out) throws IOException, InterruptedException,
+      DemoException {
+    var token = c.rewardsContracts().orElseThrow();
+    java.math.BigInteger[] result = new java.math.BigInteger[3];
+    try (var chain = dev.popw.coordinator.chain.EvmClient.connect(c.chainInfo().rpcUrl(), OWNER_KEY, 0)) {
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort
+            + "/v1/owners/" + OWNER + "/rewards")).build(), HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        if (r.statusCode() != 200 || !j.path("claim").isObject()) {
+          throw new DemoException("no claim for " + OWNER + ": " + r.body());
+        }
+        java.math.BigInteger before = token.balanceOf(chain, OWNER.toString());
+        var tx = chain.execute(j.get("claim").get("to").asText(), j.get("claim").get("calldata").asText());
+        java.math.BigInteger after = token.balanceOf(chain, OWNER.toString());
+        result[i] = after.subtract(before);
+        result[2] = after;
+        out.printf("      claim %d: owed %s POPW up to epoch %d, claimable %s; paid %s POPW (tx %s, gas %s); balance %s POPW%n", i + 1,
+            dev.popw.coordinator.rewards.RewardSettings.weiToTokens(new java.math.BigInteger(j.get("proof_cumulative").asText())),
+            j.get("root_epoch").asLong(), dev.popw.coordinator.rewards.RewardSettings.weiToTokens(new java.math.BigInteger(
+                j.get("claimable").asText())), dev.popw.coordinator.rewards.RewardSettings.weiToTokens(result[i]),
+            abbrev(tx.getTransactionHash()), tx.getGasUsed(), dev.popw.coordinator.rewards.RewardSettings.weiToTokens(after));
+      }
+    }
+    return result;
+  }
+
+  private static void consent(int apiPort, org.web3j.crypto.Credentials owner, String deviceId) throws IOException, InterruptedException {
+    String body = "{\"owner\":\"" + owner.getAddress() + "\",\"signature\":\""
+        + dev.popw.coordinator.rewards.Consent.hex(dev.popw.coordinator.rewards.Consent.sign(owner, NETWORK, deviceId)) + "\"}";
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort
+        + "/v1/devices/" + java.net.URLEncoder.encode(deviceId, java.nio.charset.StandardCharsets.UTF_8) + "/consent"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 201) {
+      throw new IOException("consent refused: " + r.body());
+    }
+  }
+
+  private static void register(int apiPort, SoftwareSigner key, DeviceKind kind, EvmAddress owner) throws IOException, InterruptedException {
+    byte[] signed = Registrations.sign(key, owner, kind, null, NETWORK, Clock.systemUTC());
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/devices"))
         .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(signed)).build(),
         HttpResponse.BodyHandlers.ofString());

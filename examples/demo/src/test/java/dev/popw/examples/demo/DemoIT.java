@@ -65,7 +65,20 @@ class DemoIT {
     assertEquals(0, hotspot.valid(), hotspot.toString());
     assertEquals(java.util.Set.of("NO_BEACON"), hotspot.invalidByReason().keySet(), hotspot.toString());
     assertTrue(text.contains("verdict-set hash 0x"), text);
-    assertTrue(text.contains("[8/8]") && text.contains("Summary"), text);
+    assertTrue(text.contains("[12/12]") && text.contains("Summary"), text);
+    // rewards: the weather station's valid readings earn; the lone hotspot's invalid reports earn nothing, with the reason
+    Demo.RewardsRun r = s.rewards();
+    assertTrue(r.epochs() >= 1, r.toString());
+    assertTrue(r.rootCommitted(), "a rewards root went on-chain: " + r);
+    assertTrue(r.earnedByDevice().get("weather-station").signum() > 0, r.toString());
+    assertEquals(java.math.BigInteger.ZERO, r.earnedByDevice().get("coverage-hotspot"), r.toString());
+    assertTrue(r.zeroReasons().get("coverage-hotspot").contains("NO_VALID_WORK"), r.toString());
+    // the owner's one claim pays what its two devices earned in every epoch; the second pays nothing
+    assertEquals(r.earnedByDevice().get("weather-station").add(r.earnedByDevice().get("gpu-node")), r.claimed(), r.toString());
+    assertEquals(java.math.BigInteger.ZERO, r.secondClaim());
+    assertEquals(r.claimed(), r.balance());
+    assertTrue(r.auditPassed(), r.auditChecks().toString());
+    assertTrue(r.auditChecks().stream().anyMatch(c -> c.startsWith("the distributor's root")), r.auditChecks().toString());
   }
 
   /** Installs contracts/node_modules (anvil) when a fresh clone lacks it; without npm, CI fails and a developer's run skips. */
