@@ -63,3 +63,24 @@ CREATE TABLE reward_owners (
   PRIMARY KEY (epoch, owner_address)
 );
 CREATE INDEX reward_owners_owner ON reward_owners (owner_address, epoch);
+
+-- The data API's spending (docs/rewards.md, "Data credits"): credits each consumer account spent
+-- per epoch, and each epoch's settlement on the DataCredits contract.
+CREATE TABLE credit_spending (
+  epoch             BIGINT        NOT NULL,
+  account           VARCHAR(42)   NOT NULL,
+  credits           BIGINT        NOT NULL,
+  messages          BIGINT        NOT NULL,
+  PRIMARY KEY (epoch, account)
+);
+
+CREATE TABLE credit_settlements (
+  epoch             BIGINT        PRIMARY KEY,
+  token_epoch       BIGINT        NOT NULL,
+  spent_root        BYTEA         NOT NULL,
+  total             BIGINT        NOT NULL,
+  accounts          INTEGER       NOT NULL,
+  status            VARCHAR(12)   NOT NULL,       -- NONE | PENDING | COMMITTED | FAILED
+  tx                VARCHAR(80),
+  note              VARCHAR(500)
+);

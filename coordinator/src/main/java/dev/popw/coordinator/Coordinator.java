@@ -63,6 +63,7 @@ public final class Coordinator implements AutoCloseable {
   private EvmClient chainClient;
   private dev.popw.coordinator.chain.RewardsContracts rewardsContracts;
   private final dev.popw.coordinator.rewards.RewardsService rewards;
+  private final dev.popw.coordinator.data.DataService data;
 
   /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file, the GPU proof rules. */
   static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
@@ -113,6 +114,11 @@ public final class Coordinator implements AutoCloseable {
       }
     } else {
       this.rewards = null;
+    }
+    this.data = new dev.popw.coordinator.data.DataService(store.credits(), s.data(), s.networkId(), clock, s.epochs(), s.rewards(),
+        rewardsContracts == null ? null : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts));
+    if (rewards != null) {
+      rewards.afterTick(data::settle);
     }
 
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
@@ -202,6 +208,7 @@ public final class Coordinator implements AutoCloseable {
       coverageRoutes = new dev.popw.coordinator.api.CoverageRoutes(entropy, denylist, epochs, clock, receiptKey.publicKey(),
           dev.popw.coordinator.api.CoverageRoutes::tokenOperator);
       api.mount(coverageRoutes);
+      api.mount(new dev.popw.coordinator.api.DataRoutes(data, store));
       if (rewards != null) {
         api.mount(new dev.popw.coordinator.api.RewardRoutes(rewards,
             id -> store.devices().device(id).map(dev.popw.coordinator.store.DeviceRecord::owner)));

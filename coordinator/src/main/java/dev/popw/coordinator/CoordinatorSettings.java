@@ -50,7 +50,8 @@ public record CoordinatorSettings(
     dev.popw.coordinator.api.ApiSettings api,
     LimitSettings limits,
     dev.popw.coordinator.validation.coverage.CoverageSettings coverage,
-    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs, dev.popw.coordinator.rewards.RewardSettings rewards) {
+    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs, dev.popw.coordinator.rewards.RewardSettings rewards,
+    dev.popw.coordinator.data.DataSettings data) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -61,7 +62,8 @@ public record CoordinatorSettings(
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
         MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
         LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults(),
-        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults(), dev.popw.coordinator.rewards.RewardSettings.defaults());
+        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults(), dev.popw.coordinator.rewards.RewardSettings.defaults(),
+        dev.popw.coordinator.data.DataSettings.defaults());
   }
 
   /**
@@ -157,11 +159,13 @@ public record CoordinatorSettings(
 
     private dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs;
     private dev.popw.coordinator.rewards.RewardSettings rewards;
+    private dev.popw.coordinator.data.DataSettings data;
 
     private Builder(CoordinatorSettings s) {
       this.coverage = s.coverage;
       this.gpuProofs = s.gpuProofs;
       this.rewards = s.rewards;
+      this.data = s.data;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -363,8 +367,14 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** The paid data API ({@code [data]}). */
+    public Builder data(dev.popw.coordinator.data.DataSettings v) {
+      this.data = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs, rewards);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs, rewards, data);
     }
   }
 }

@@ -29,6 +29,34 @@ final class RewardSettingsIo {
     for (String a : ADDRESSES) {
       keys.put(P + a, 's');
     }
+    keys.put("data.credits_per_message", 'i');
+    keys.put("data.max_page", 'i');
+    keys.put("data.token_window_seconds", 'i');
+    keys.put("data.max_wait_seconds", 'i');
+  }
+
+  static void dataDefaults(Map<String, String> m, dev.popw.coordinator.data.DataSettings d) {
+    m.put("data.credits_per_message", Long.toString(d.creditsPerMessage()));
+    m.put("data.max_page", Integer.toString(d.maxPage()));
+    m.put("data.token_window_seconds", Long.toString(d.tokenWindow().toSeconds()));
+    m.put("data.max_wait_seconds", Long.toString(d.maxWait().toSeconds()));
+  }
+
+  static dev.popw.coordinator.data.DataSettings data(Map<String, String> v) {
+    try {
+      long wait = integer(v, "data.max_wait_seconds");
+      long window = integer(v, "data.token_window_seconds");
+      if (wait < 0 || wait > 60) {
+        throw new SettingsException("data.max_wait_seconds must be between 0 and 60 (a long poll holds an API worker)");
+      }
+      if (window < 1 || window > 86_400) {
+        throw new SettingsException("data.token_window_seconds must be between 1 and 86400");
+      }
+      return new dev.popw.coordinator.data.DataSettings(integer(v, "data.credits_per_message"), (int) Math.min(Integer.MAX_VALUE,
+          integer(v, "data.max_page")), java.time.Duration.ofSeconds(window), java.time.Duration.ofSeconds(wait));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
   }
 
   static void defaults(Map<String, String> m, RewardSettings r) {

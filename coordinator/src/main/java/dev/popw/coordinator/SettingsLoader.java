@@ -340,6 +340,7 @@ public final class SettingsLoader {
     m.put("coverage.ring.min_outsiders", Integer.toString(rg.minOutsiders()));
     GpuProofSettings.defaults(m, d.gpuProofs());
     RewardSettingsIo.defaults(m, d.rewards());
+    RewardSettingsIo.dataDefaults(m, d.data());
     return m;
   }
 
@@ -483,6 +484,7 @@ public final class SettingsLoader {
         .coverage(coverage(v))
         .gpuProofs(GpuProofSettings.build(v))
         .rewards(RewardSettingsIo.build(v))
+        .data(RewardSettingsIo.data(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"

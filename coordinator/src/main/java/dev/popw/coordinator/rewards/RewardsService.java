@@ -35,6 +35,7 @@ public final class RewardsService implements AutoCloseable {
   private final Object lock = new Object();
   private Thread thread;
   private volatile boolean running;
+  private final List<java.util.function.LongConsumer> afterTick = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public RewardsService(Store store, RewardSettings settings, EpochSchedule schedule, String networkId, RewardsChain chain, Clock clock) {
     this.store = store;
@@ -60,6 +61,11 @@ public final class RewardsService implements AutoCloseable {
 
   public RewardStore store() {
     return rewards;
+  }
+
+  /** Called at the end of each {@link #tick()} with the newest closed epoch (the data credits' settlement). */
+  public void afterTick(java.util.function.LongConsumer c) {
+    afterTick.add(c);
   }
 
   /** Runs {@link #tick()} every {@code pollMs} in a daemon thread. */
@@ -97,6 +103,9 @@ public final class RewardsService implements AutoCloseable {
         done.add(computeAndStore(e));
       }
       commitPending();
+      for (java.util.function.LongConsumer c : afterTick) {
+        c.accept(last.get());
+      }
     }
     return done;
   }

@@ -16,6 +16,7 @@ public final class Store {
   private final EnvelopeStore envelopes;
   private final BatchStore batches;
   private final RewardStore rewards;
+  private final CreditStore credits;
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
@@ -36,6 +37,12 @@ public final class Store {
     this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
     this.rewards = new RewardStore(ds);
+    this.credits = new CreditStore(ds);
+  }
+
+  /** The data API's credit spending and its settlements. */
+  public CreditStore credits() {
+    return credits;
   }
 
   /** Rewards: consents, standings, each epoch's split and root. */
