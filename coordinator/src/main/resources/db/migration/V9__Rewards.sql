@@ -84,3 +84,14 @@ CREATE TABLE credit_settlements (
   tx                VARCHAR(80),
   note              VARCHAR(500)
 );
+
+-- Slashing (docs/rewards.md, "Slashing"): what the coordinator did with each equivocation it stored.
+CREATE TABLE slashes (
+  device_id         VARCHAR(80)   NOT NULL,
+  sequence          BIGINT        NOT NULL,
+  status            VARCHAR(12)   NOT NULL,       -- SLASHED | NO_STAKE | FAILED
+  tx                VARCHAR(80),
+  note              VARCHAR(500),
+  decided_at        BIGINT        NOT NULL,
+  PRIMARY KEY (device_id, sequence)
+);

@@ -32,6 +32,7 @@ public final class RewardsService implements AutoCloseable {
   private final String networkId;
   private final RewardsChain chain; // null: rewards are computed and served, not committed
   private final Clock clock;
+  private final Slasher slasher;
   private final Object lock = new Object();
   private Thread thread;
   private volatile boolean running;
@@ -45,6 +46,7 @@ public final class RewardsService implements AutoCloseable {
     this.networkId = networkId;
     this.chain = chain;
     this.clock = clock;
+    this.slasher = chain == null ? null : new Slasher(store, chain, clock);
   }
 
   public RewardsEngine engine() {
@@ -103,6 +105,9 @@ public final class RewardsService implements AutoCloseable {
         done.add(computeAndStore(e));
       }
       commitPending();
+      if (slasher != null) {
+        slasher.run();
+      }
       for (java.util.function.LongConsumer c : afterTick) {
         c.accept(last.get());
       }

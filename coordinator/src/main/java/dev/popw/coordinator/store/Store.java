@@ -17,6 +17,7 @@ public final class Store {
   private final BatchStore batches;
   private final RewardStore rewards;
   private final CreditStore credits;
+  private final SlashStore slashes;
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
@@ -38,6 +39,12 @@ public final class Store {
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
     this.rewards = new RewardStore(ds);
     this.credits = new CreditStore(ds);
+    this.slashes = new SlashStore(ds);
+  }
+
+  /** Equivocation evidence and what slashing did with it. */
+  public SlashStore slashes() {
+    return slashes;
   }
 
   /** The data API's credit spending and its settlements. */

@@ -41,19 +41,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 
 /**
- * Burn and mint on a real chain, through a running coordinator in dev mode: an owner earns and
- * claims tokens, burns some for data credits, reads data paid per message with its own key, the
+ * Rewards on a real chain, through a running coordinator in dev mode: an owner earns and claims
+ * tokens; stakes on a second device, which equivocates and is slashed with the evidence verified
+ * on-chain; burns tokens for data credits, reads data paid per message with its own key; the
  * spending is settled on-chain when the epoch closes, and the burn flows into the next epoch's
  * rewards.
  */
-class DataCreditsIT {
+class RewardsChainIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration EPOCH = Duration.ofSeconds(4);
   @TempDir Path dir;
   final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void creditsBoughtByBurningPayForDataSettleOnChainAndFeedTheNextEmission() throws Exception {
+  void earnClaimStakeGetSlashedBuyCreditsAndReadPaidData() throws Exception {
     Credentials owner = Credentials.create(Anvil.KEY1);
     long now = System.currentTimeMillis();
     CoordinatorSettings s = CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir)
@@ -97,6 +98,27 @@ class DataCreditsIT {
           chain.execute(mine.get("claim").get("to").asText(), mine.get("claim").get("calldata").asText());
           BigInteger balance = rc.balanceOf(chain, owner.getAddress());
           assertTrue(balance.signum() > 0);
+
+          // stake on a second device (secp256k1); it signs two different envelopes with one sequence number: slashed
+          SoftwareSigner cheat = SoftwareSigner.generate(KeyType.ECDSA_SECP256K1, new SecureRandom());
+          c.registry().register(Registrations.sign(cheat, EvmAddress.parse(owner.getAddress()), DeviceKind.SENSOR, null, "popw-test",
+              Clock.systemUTC()));
+          byte[] chainId = dev.popw.coordinator.chain.DeviceRegistryContract.deviceIdOf(cheat.deviceId());
+          BigInteger stake = RewardSettings.TOKEN.multiply(BigInteger.valueOf(4));
+          chain.execute(rc.token(), RewardsContracts.approveData(rc.staking(), stake));
+          chain.execute(rc.staking(), RewardsContracts.stakeData(chainId, stake));
+          assertEquals(stake, rc.stakeOf(chain, chainId).amount());
+          EnvelopeSealer twice = EnvelopeSealer.builder().signer(cheat).sequence(() -> 1L).networkId("popw-test").build();
+          for (double t : new double[] {20.0, 25.0}) {
+            c.pipeline().submit(twice.seal(SensorReading.newBuilder().addMeasurements(Measurement.newBuilder()
+                .setQuantity(Quantity.TEMPERATURE).setValue(t).setUnit(Unit.CELSIUS)).build()).bytes(), null).join();
+          }
+          await(() -> c.store().slashes().decision(cheat.deviceId().toString(), 1).isPresent(), "the equivocation decided");
+          String[] slash = c.store().slashes().decision(cheat.deviceId().toString(), 1).orElseThrow();
+          assertEquals("SLASHED", slash[0], String.join(" ", slash));
+          assertTrue(slash[2].contains("verified on-chain"), slash[2]);
+          assertEquals(stake.divide(BigInteger.TWO), rc.stakeOf(chain, chainId).amount(), "half the stake slashed");
+          balance = rc.balanceOf(chain, owner.getAddress());
 
           // no token, a stale one, a forged one: refused with the reason
           assertEquals(401, get(base + "/v1/data/readings", null).statusCode());
