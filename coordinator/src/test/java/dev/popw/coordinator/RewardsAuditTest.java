@@ -168,6 +168,29 @@ class RewardsAuditTest {
       root = second.root();
 
       c.exportEpoch(epoch1 + 1, export, s -> {});
+      // the consent command: a key that is not the device's owner is refused with the reason
+      Path cKey = dev.popw.coordinator.testing.Anvil.keyFile(dir, "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
+      assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("consent", "--owner-key", cKey.toString(), "--device",
+          signers.get(0).deviceId().toString(), "--network", NET, "--api", base));
+      assertEquals(0, dev.popw.coordinator.cli.CoordinatorCli.execute("consent", "--owner-key", cKey.toString(), "--device",
+          signers.get(2).deviceId().toString(), "--network", NET, "--api", base));
+      assertTrue(json(get(base + "/v1/devices/" + enc(signers.get(2)) + "/rewards"), 200).get("consented").asBoolean(),
+          "C's consent counts from now on (epochs already computed keep their standings)");
+    }
+    if (db.equals("h2")) {
+      // the export command reads the database of a settings file (the coordinator stopped), and the audit command checks it
+      Path cfg = dir.resolve("coordinator.toml");
+      Files.writeString(cfg, "network_id = \"" + NET + "\"\ndata_dir = \"" + dir.resolve("a").toString().replace("\\", "/") + "\"\n"
+          + "[epoch]\nlength_seconds = 600\nclose_delay_seconds = 30\n[rewards]\ngenesis = \"2026-11-24T00:00:00Z\"\n");
+      Path viaCli = dir.resolve("export-cli");
+      assertEquals(0, dev.popw.coordinator.cli.CoordinatorCli.execute("epoch", "export", Long.toString(epoch1 + 1), "--out",
+          viaCli.toString(), "-c", cfg.toString()));
+      assertEquals(0, dev.popw.coordinator.cli.CoordinatorCli.execute("audit", viaCli.toString()));
+      assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("epoch", "export", Long.toString(epoch1 + 1), "--out",
+          viaCli.toString(), "-c", cfg.toString()), "a non-empty folder is refused");
+      assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("epoch", "export", "12", "--out",
+          dir.resolve("nothing").toString(), "-c", cfg.toString()), "an epoch that is not closed is refused");
+      assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("audit", dir.toString()), "not an export");
     }
     EpochAudit.Report report = EpochAudit.audit(export, null, s -> {});
     assertTrue(report.passed(), report.failures().toString());
