@@ -66,7 +66,7 @@ public final class Coordinator implements AutoCloseable {
   private final dev.popw.coordinator.data.DataService data;
 
   /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file, the GPU proof rules. */
-  static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
+  public static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
     return dev.popw.coordinator.epoch.DefaultValidators.of(s.sensorRules(), s.coverage().rules(),
         new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory())), s.gpuProofs());
   }
@@ -320,37 +320,9 @@ public final class Coordinator implements AutoCloseable {
     return new ChainSettlement(store, client, deployment, c, s.networkId(), clock).start();
   }
 
-  /** Exports a closed epoch for an audit ({@link dev.popw.coordinator.audit.EpochExport}). */
-  public dev.popw.coordinator.audit.EpochExport.Summary exportEpoch(long epoch, Path dir, java.util.function.Consumer<String> progress) {
-    return dev.popw.coordinator.audit.EpochExport.export(database, store, settings, epochs.validators().lookback(), receiptKey.publicKey(),
-        chainRef(settings, chainInfo == null ? 0 : chainInfo.chainId(), rewardsContracts), epoch, dir, progress);
-  }
-
-  /**
-   * Exports a closed epoch from the database of these settings, without starting a coordinator (the
-   * embedded database must not be open in a running one).
-   */
-  public static dev.popw.coordinator.audit.EpochExport.Summary exportEpoch(CoordinatorSettings s, long epoch, Path dir,
-      java.util.function.Consumer<String> progress) {
-    try (Database db = s.postgresUrl() != null
-        ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
-        : Database.embedded(s.dataDirectory().resolve("coordinator"))) {
-      byte[] key = CoordinatorKey.loadOrCreate(s.receiptKeyFile()).publicKey();
-      dev.popw.coordinator.chain.RewardsContracts rc = s.rewards().contracts();
-      long chainId = s.chain().chainId();
-      if (s.chain().mode().equals("dev")) {
-        Path dir0 = s.dataDirectory().resolve("devchain");
-        rc = dev.popw.coordinator.rewards.RewardsDeployment.read(dir0.resolve("rewards-deployment.json")).orElse(null);
-        chainId = Deployment.read(dir0.resolve("deployment.json")).map(Deployment::chainId).orElse(0L);
-      }
-      return dev.popw.coordinator.audit.EpochExport.export(db, new Store(db), s, defaultValidators(s).lookback(), key,
-          s.chain().enabled() ? chainRef(s, chainId, rc) : null, epoch, dir, progress);
-    }
-  }
-
-  private static dev.popw.coordinator.audit.EpochExport.ChainRef chainRef(CoordinatorSettings s, long chainId,
-      dev.popw.coordinator.chain.RewardsContracts rc) {
-    return !s.chain().enabled() || rc == null ? null : new dev.popw.coordinator.audit.EpochExport.ChainRef(chainId, rc.distributor());
+  /** The database (for exports and stores of other packages). */
+  public Database database() {
+    return database;
   }
 
   /** The rewards contracts, when rewards settle on a chain. */

@@ -167,7 +167,7 @@ class RewardsAuditTest {
       rewardsHash = second.hash();
       root = second.root();
 
-      c.exportEpoch(epoch1 + 1, export, s -> {});
+      dev.popw.coordinator.audit.EpochExport.export(c, epoch1 + 1, export, s -> {});
       // the consent command: a key that is not the device's owner is refused with the reason
       Path cKey = dev.popw.coordinator.testing.Anvil.keyFile(dir, "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
       assertEquals(1, dev.popw.coordinator.cli.CoordinatorCli.execute("consent", "--owner-key", cKey.toString(), "--device",

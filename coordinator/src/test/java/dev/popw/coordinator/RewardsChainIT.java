@@ -91,7 +91,7 @@ class RewardsChainIT {
       sender.start();
       try {
         // the owner earns: a root is committed, and the owner claims with its own key
-        await(() -> c.store().rewards().rows(0, 10).stream().anyMatch(r -> r.chainStatus().equals("COMMITTED")), "a committed root");
+        await(() -> c.rewards().orElseThrow().store().rows(0, 10).stream().anyMatch(r -> r.chainStatus().equals("COMMITTED")), "a committed root");
         JsonNode mine = json(get(base + "/v1/owners/" + owner.getAddress() + "/rewards", null), 200);
         RewardsContracts rc = c.rewardsContracts().orElseThrow();
         try (EvmClient chain = EvmClient.connect(c.chainInfo().rpcUrl(), owner, 0)) {
@@ -172,8 +172,8 @@ class RewardsChainIT {
           assertEquals(0, c.store().credits().unsettled(owner.getAddress().toLowerCase()));
 
           // the burn is re-emitted: the epoch after the burn's distributes emission + burn
-          await(() -> c.store().rewards().row(burnEpoch + 1).isPresent(), "rewards of the epoch after the burn");
-          var row = c.store().rewards().row(burnEpoch + 1).orElseThrow();
+          await(() -> c.rewards().orElseThrow().store().row(burnEpoch + 1).isPresent(), "rewards of the epoch after the burn");
+          var row = c.rewards().orElseThrow().store().row(burnEpoch + 1).orElseThrow();
           assertEquals(burn, row.burnedPrevious());
           assertEquals(row.emission().add(burn), row.distributable());
         }

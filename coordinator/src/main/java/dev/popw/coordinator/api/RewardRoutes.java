@@ -9,10 +9,9 @@ import dev.popw.coordinator.batch.MerkleTree;
 import dev.popw.coordinator.chain.ChainException;
 import dev.popw.coordinator.chain.RewardsContracts;
 import dev.popw.coordinator.rewards.DeviceReward;
-import dev.popw.coordinator.rewards.EpochRewards;
 import dev.popw.coordinator.rewards.OwnerReward;
 import dev.popw.coordinator.rewards.RewardsService;
-import dev.popw.coordinator.store.RewardStore;
+import dev.popw.coordinator.rewards.RewardStore;
 import dev.popw.identity.EvmAddress;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -269,9 +268,10 @@ public final class RewardRoutes implements RestApi.Routes {
   private Leaf leaf(long epoch, String owner) {
     synchronized (treeLock) {
       if (treeEpoch != epoch) {
-        EpochRewards r = store.rewards(epoch).orElseThrow();
-        tree = r.tree();
-        treeOwners = r.owners();
+        treeOwners = new ArrayList<>();
+        store.cumulativeUpTo(epoch, true).forEach((o, c) -> treeOwners.add(new OwnerReward(o, BigInteger.ZERO, c)));
+        tree = treeOwners.isEmpty() ? null : MerkleTree.ofLeaves(treeOwners.stream()
+            .map(o -> MerkleTree.leaf(EvmAddress.parse(o.owner()), o.cumulative())).toList());
         leafIndex = new HashMap<>();
         for (int i = 0; i < treeOwners.size(); i++) {
           leafIndex.put(treeOwners.get(i).owner(), i);

@@ -129,7 +129,7 @@ public final class EpochExport {
       m.put("verdict_set_hash", hex.formatHex(rec.verdictSetHash()));
       m.put("summary_hash", hex.formatHex(rec.summaryHash()));
       m.put("parameters_hash", hex.formatHex(rec.parametersHash()));
-      var rr = store.rewards().row(epoch);
+      var rr = new dev.popw.coordinator.rewards.RewardStore(db.dataSource()).row(epoch);
       if (rr.isPresent()) {
         ObjectNode r = m.putObject("rewards");
         r.put("token_epoch", rr.get().tokenEpoch());
@@ -160,6 +160,39 @@ public final class EpochExport {
 
   /** The chain the rewards root goes to. */
   public record ChainRef(long chainId, String distributor) {}
+
+  /** Exports a closed epoch of a running coordinator. */
+  public static Summary export(dev.popw.coordinator.Coordinator c, long epoch, Path dir, Consumer<String> progress) {
+    CoordinatorSettings s = c.settings();
+    return export(c.database(), c.store(), s, c.epochs().validators().lookback(), c.receiptKey(),
+        chainRef(s, c.chainInfo() == null ? 0 : c.chainInfo().chainId(), c.rewardsContracts().orElse(null)), epoch, dir, progress);
+  }
+
+  /**
+   * Exports a closed epoch from the database of these settings, without starting a coordinator (the
+   * embedded database must not be open in a running one).
+   */
+  public static Summary export(CoordinatorSettings s, long epoch, Path dir, Consumer<String> progress) {
+    try (Database db = s.postgresUrl() != null
+        ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
+        : Database.embedded(s.dataDirectory().resolve("coordinator"))) {
+      byte[] key = dev.popw.coordinator.CoordinatorKey.loadOrCreate(s.receiptKeyFile()).publicKey();
+      dev.popw.coordinator.chain.RewardsContracts rc = s.rewards().contracts();
+      long chainId = s.chain().chainId();
+      if (s.chain().mode().equals("dev")) {
+        Path devchain = s.dataDirectory().resolve("devchain");
+        rc = dev.popw.coordinator.rewards.RewardsDeployment.read(devchain.resolve("rewards-deployment.json")).orElse(null);
+        chainId = dev.popw.coordinator.chain.Deployment.read(devchain.resolve("deployment.json"))
+            .map(dev.popw.coordinator.chain.Deployment::chainId).orElse(0L);
+      }
+      return export(db, new Store(db), s, dev.popw.coordinator.Coordinator.defaultValidators(s).lookback(), key, chainRef(s, chainId, rc),
+          epoch, dir, progress);
+    }
+  }
+
+  private static ChainRef chainRef(CoordinatorSettings s, long chainId, dev.popw.coordinator.chain.RewardsContracts rc) {
+    return !s.chain().enabled() || rc == null ? null : new ChainRef(chainId, rc.distributor());
+  }
 
   private static long table(Connection c, Path dir, ObjectNode files, String name, String sql, List<Object> args,
       Consumer<String> progress) throws SQLException, IOException {

@@ -2,7 +2,6 @@ package dev.popw.coordinator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.popw.coordinator.Coordinator;
 import dev.popw.coordinator.SettingsException;
 import dev.popw.coordinator.audit.EpochAudit;
 import dev.popw.coordinator.chain.ChainKeys;
@@ -61,7 +60,7 @@ final class RewardCommands {
 
     @Override
     public Integer call() {
-      Coordinator.exportEpoch(settings.load(), epoch, out, System.out::println);
+      dev.popw.coordinator.audit.EpochExport.export(settings.load(), epoch, out, System.out::println);
       return 0;
     }
   }

@@ -4,7 +4,6 @@ import dev.popw.coordinator.chain.ChainException;
 import dev.popw.coordinator.epoch.EpochSchedule;
 import dev.popw.coordinator.store.DeviceRecord;
 import dev.popw.coordinator.store.Store;
-import dev.popw.coordinator.store.RewardStore;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ public final class RewardsService implements AutoCloseable {
 
   public RewardsService(Store store, RewardSettings settings, EpochSchedule schedule, String networkId, RewardsChain chain, Clock clock) {
     this.store = store;
-    this.rewards = store.rewards();
+    this.rewards = new RewardStore(store.dataSource());
     this.engine = new RewardsEngine(settings);
     this.schedule = schedule;
     this.networkId = networkId;
@@ -185,8 +184,10 @@ public final class RewardsService implements AutoCloseable {
       String owner = d.map(DeviceRecord::owner).orElse(null);
       boolean active = d.map(DeviceRecord::active).orElse(false);
       boolean consented = owner != null && rewards.consentOwner(w.deviceId()).map(owner::equalsIgnoreCase).orElse(false);
-      out.put(w.deviceId(), chain == null ? new Standing(w.deviceId(), owner, active, consented, null, BigInteger.ZERO)
-          : chain.standing(w.deviceId(), owner, active, consented));
+      // the stake is read only where it decides: a minimum stake is set, or it stands in for a missing consent
+      boolean needStake = chain != null && owner != null && (engine.settings().minimumStake().signum() > 0 || !consented);
+      out.put(w.deviceId(), needStake ? chain.standing(w.deviceId(), owner, active, consented)
+          : new Standing(w.deviceId(), owner, active, consented, null, BigInteger.ZERO));
     }
     return out;
   }

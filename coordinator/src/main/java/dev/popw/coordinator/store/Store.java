@@ -15,9 +15,9 @@ public final class Store {
   private final DeviceStore devices;
   private final EnvelopeStore envelopes;
   private final BatchStore batches;
-  private final RewardStore rewards;
   private final CreditStore credits;
   private final SlashStore slashes;
+  private final DataSource ds;
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
@@ -30,6 +30,7 @@ public final class Store {
   /** @param rejectionLimits the bytes of rejections kept as evidence */
   public Store(Database db, RejectionLimits rejectionLimits) {
     DataSource ds = db.dataSource();
+    this.ds = ds;
     DeviceNumbers deviceNumbers = new DeviceNumbers(ds);
     this.devices = new DeviceStore(ds);
     this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits);
@@ -37,7 +38,6 @@ public final class Store {
     this.entropy = new EntropyStore(ds);
     this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
-    this.rewards = new RewardStore(ds);
     this.credits = new CreditStore(ds);
     this.slashes = new SlashStore(ds);
   }
@@ -52,9 +52,9 @@ public final class Store {
     return credits;
   }
 
-  /** Rewards: consents, standings, each epoch's split and root. */
-  public RewardStore rewards() {
-    return rewards;
+  /** The database's connections, for stores of other packages (rewards). */
+  public javax.sql.DataSource dataSource() {
+    return ds;
   }
 
   /** The beacon entropy the coordinator issued. */

@@ -245,7 +245,7 @@ public final class Demo implements Callable<Integer> {
 
       steps.begin("Rewards: each epoch's emission split by the devices' work, the root committed on-chain");
       long lastEpoch = coordinator.verdicts().lastClosed().orElseThrow();
-      await(() -> coordinator.store().rewards().row(lastEpoch).map(r -> !r.chainStatus().equals("PENDING")).orElse(false),
+      await(() -> coordinator.rewards().orElseThrow().store().row(lastEpoch).map(r -> !r.chainStatus().equals("PENDING")).orElse(false),
           Duration.ofSeconds(60), "epoch " + lastEpoch + "'s rewards are computed and committed", out);
       RewardsPart part = rewards(coordinator, ids, apiPort, out);
       steps.done("");
@@ -259,7 +259,7 @@ public final class Demo implements Callable<Integer> {
           dev.popw.coordinator.store.EpochRecord::envelopes)).orElseThrow().epoch();
       steps.begin("Auditing epoch " + audited + " from its export alone: validation and rewards re-run, root checked on-chain");
       Path exportDir = data.resolve("epoch-" + audited);
-      coordinator.exportEpoch(audited, exportDir, line -> out.println("      " + line));
+      dev.popw.coordinator.audit.EpochExport.export(coordinator, audited, exportDir, line -> out.println("      " + line));
       var audit = dev.popw.coordinator.audit.EpochAudit.audit(exportDir, coordinator.chainInfo().rpcUrl(), line -> out.println("      " + line));
       if (!audit.passed()) {
         throw new DemoException("the audit of epoch " + audited + " failed: " + audit.failures());
@@ -493,9 +493,9 @@ public final class Demo implements Callable<Integer> {
   /** Prints each device's reward per epoch with its explanation, and the epochs' roots. */
   private static RewardsPart rewards(Coordinator c, Map<String, String> ids, int apiPort, PrintStream out) throws IOException,
       InterruptedException {
-    var store = c.store().rewards();
-    List<dev.popw.coordinator.store.RewardStore.Row> rows = new ArrayList<>(store.rows(0, 100));
-    rows.sort(Comparator.comparingLong(dev.popw.coordinator.store.RewardStore.Row::epoch));
+    var store = c.rewards().orElseThrow().store();
+    List<dev.popw.coordinator.rewards.RewardStore.Row> rows = new ArrayList<>(store.rows(0, 100));
+    rows.sort(Comparator.comparingLong(dev.popw.coordinator.rewards.RewardStore.Row::epoch));
     boolean committed = false;
     for (var r : rows) {
       out.printf("      epoch %d: %s POPW emitted, root %s %s%s%n", r.epoch(), dev.popw.coordinator.rewards.RewardSettings.weiToTokens(

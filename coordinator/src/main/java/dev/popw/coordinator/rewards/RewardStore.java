@@ -1,11 +1,6 @@
-package dev.popw.coordinator.store;
+package dev.popw.coordinator.rewards;
 
-import dev.popw.coordinator.rewards.DeviceReward;
-import dev.popw.coordinator.rewards.EpochRewards;
-import dev.popw.coordinator.rewards.OwnerReward;
-import dev.popw.coordinator.rewards.Pool;
-import dev.popw.coordinator.rewards.Standing;
-import dev.popw.coordinator.rewards.ZeroReason;
+import dev.popw.coordinator.store.StoreException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Connection;
@@ -25,7 +20,7 @@ import javax.sql.DataSource;
 public final class RewardStore {
   private final DataSource ds;
 
-  RewardStore(DataSource ds) {
+  public RewardStore(DataSource ds) {
     this.ds = ds;
   }
 
@@ -101,7 +96,7 @@ public final class RewardStore {
 
   /** Whether an epoch's standings were taken. */
   public boolean hasStandings(long epoch) {
-    return Jdbc.scalar(ds, "SELECT COUNT(*) FROM reward_standings WHERE epoch=" + epoch) > 0;
+    return scalar("SELECT COUNT(*) FROM reward_standings WHERE epoch=" + epoch) > 0;
   }
 
   /** The standings recorded for an epoch, by device id. */
@@ -240,9 +235,9 @@ public final class RewardStore {
 
   /** Records what happened to an epoch's root on the chain; older PENDING roots become SUPERSEDED once a newer one is committed. */
   public void markChain(long epoch, String status, String tx, String note) {
-    Jdbc.update(ds, "UPDATE reward_epochs SET chain_status=?, chain_tx=?, chain_note=? WHERE epoch=?", status, tx, Jdbc.truncate(note), epoch);
+    update("UPDATE reward_epochs SET chain_status=?, chain_tx=?, chain_note=? WHERE epoch=?", status, tx, truncate(note), epoch);
     if (status.equals("COMMITTED")) {
-      Jdbc.update(ds, "UPDATE reward_epochs SET chain_status='SUPERSEDED', chain_note=? WHERE chain_status='PENDING' AND epoch < ?",
+      update("UPDATE reward_epochs SET chain_status='SUPERSEDED', chain_note=? WHERE chain_status='PENDING' AND epoch < ?",
           "epoch " + epoch + "'s root, committed, includes these totals", epoch);
     }
   }
@@ -361,9 +356,9 @@ public final class RewardStore {
 
   /** Deletes an epoch's rewards and standings (the epoch is being recomputed). */
   public void delete(long epoch) {
-    Jdbc.update(ds, "DELETE FROM reward_devices WHERE epoch=?", epoch);
-    Jdbc.update(ds, "DELETE FROM reward_owners WHERE epoch=?", epoch);
-    Jdbc.update(ds, "DELETE FROM reward_epochs WHERE epoch=?", epoch);
+    update("DELETE FROM reward_devices WHERE epoch=?", epoch);
+    update("DELETE FROM reward_owners WHERE epoch=?", epoch);
+    update("DELETE FROM reward_epochs WHERE epoch=?", epoch);
   }
 
   private List<DeviceReward> devices(String where, Object... args) {
@@ -400,5 +395,29 @@ public final class RewardStore {
     } else {
       ps.setString(i, v);
     }
+  }
+
+  private void update(String sql, Object... args) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException("database update failed: " + e.getMessage(), e);
+    }
+  }
+
+  private long scalar(String sql) {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new StoreException("database query failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String truncate(String s) {
+    return s == null || s.length() <= 500 ? s : s.substring(0, 497) + "...";
   }
 }
