@@ -306,7 +306,10 @@ public final class Coordinator implements AutoCloseable {
             ? dev.popw.coordinator.rewards.RewardsDeployment.loadOrDeploy(client, s.dataDirectory().resolve("devchain").resolve(
                 "rewards-deployment.json"), s.rewards(), s.epochs())
             : s.rewards().contracts();
-      } catch (ChainException e) {
+        if (rewardsContracts != null && !c.mode().equals("dev")) {
+          checkSchedule(client, rewardsContracts, s);
+        }
+      } catch (ChainException | SettingsException e) {
         for (int i = closeables.size() - 1; i >= 0; i--) {
           try {
             closeables.get(i).close();
@@ -314,10 +317,25 @@ public final class Coordinator implements AutoCloseable {
             // already failing; the settings error below is what the operator needs
           }
         }
-        throw new SettingsException("cannot set up the rewards contracts: " + e.getMessage());
+        throw e instanceof SettingsException se ? se : new SettingsException("cannot set up the rewards contracts: " + e.getMessage());
       }
     }
     return new ChainSettlement(store, client, deployment, c, s.networkId(), clock).start();
+  }
+
+  /** Refuses to start when [rewards] does not describe the token's emission schedule (the rewards would not match the mint ceiling). */
+  private static void checkSchedule(EvmClient client, dev.popw.coordinator.chain.RewardsContracts rc, CoordinatorSettings s) {
+    var r = s.rewards();
+    long len = s.epochs().length().toSeconds();
+    java.math.BigInteger e0 = rc.emissionOf(client, 0);
+    java.math.BigInteger eh = rc.emissionOf(client, r.halvingEpochs());
+    long at = rc.epochAt(client, r.genesis().getEpochSecond() + 2 * len).longValueExact();
+    if (!e0.equals(r.emission(0)) || !eh.equals(r.emission(r.halvingEpochs())) || at != 2) {
+      throw new SettingsException("[rewards] does not match the token at " + rc.token() + ": the token emits " + e0 + " wei in epoch 0 and "
+          + eh + " in epoch " + r.halvingEpochs() + " and counts epoch " + at + " at genesis + 2 epochs; the settings give " + r.emission(0)
+          + ", " + r.emission(r.halvingEpochs()) + " and 2 (check rewards.genesis, initial_epoch_emission, halving_epochs and"
+          + " epoch.length_seconds)");
+    }
   }
 
   /** The database (for exports and stores of other packages). */

@@ -180,6 +180,16 @@ class RewardsChainIT {
       } finally {
         sender.interrupt();
       }
+      // another coordinator on this chain whose [rewards] schedule is not the token's refuses to start
+      RewardsContracts rc = c.rewardsContracts().orElseThrow();
+      CoordinatorSettings other = CoordinatorSettings.defaults().withNetwork("popw-test").withDataDirectory(dir.resolve("other"))
+          .withCoap("127.0.0.1", -1, -1, Map.of()).withEmbeddedMqtt(-1).withApiPort(-1).withEpochs(EPOCH, Duration.ofSeconds(1))
+          .withChain(ChainSettings.rpc(c.chainInfo().rpcUrl(), Anvil.keyFile(dir, Anvil.KEY0), c.chainInfo().deviceRegistry(),
+              c.chainInfo().batchRegistry(), 1)).toBuilder()
+          .rewards(new RewardSettings(true, s.rewards().genesis(), s.rewards().initialEpochEmission(), 365, 5, BigInteger.ZERO,
+              s.rewards().poolBps(), rc)).build();
+      SettingsException e = org.junit.jupiter.api.Assertions.assertThrows(SettingsException.class, () -> Coordinator.start(other).close());
+      assertTrue(e.getMessage().contains("[rewards] does not match the token"), e.getMessage());
     }
   }
 
