@@ -50,7 +50,8 @@ public record CoordinatorSettings(
     dev.popw.coordinator.api.ApiSettings api,
     LimitSettings limits,
     dev.popw.coordinator.validation.coverage.CoverageSettings coverage,
-    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs) {
+    dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs,
+    ClusterSettings cluster) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -61,7 +62,8 @@ public record CoordinatorSettings(
         dev.popw.coordinator.validation.sensor.SensorRules.defaults(), null, dev.popw.coordinator.mqtt.BrokerSettings.defaults(),
         MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
         LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults(),
-        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults());
+        dev.popw.coordinator.validation.gpu.GpuProofRules.defaults(),
+        ClusterSettings.defaults());
   }
 
   /**
@@ -156,10 +158,12 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.validation.coverage.CoverageSettings coverage;
 
     private dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs;
+    private ClusterSettings cluster;
 
     private Builder(CoordinatorSettings s) {
       this.coverage = s.coverage;
       this.gpuProofs = s.gpuProofs;
+      this.cluster = s.cluster;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -355,8 +359,15 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** Several coordinators on one PostgreSQL schema ({@code [cluster]}, docs/scale-out.md). */
+    public Builder cluster(ClusterSettings v) {
+      this.cluster = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs,
+          cluster == null ? ClusterSettings.defaults() : cluster);
     }
   }
 }
