@@ -98,13 +98,18 @@ public final class ClusterRoles implements AutoCloseable {
    * name): null for a role nobody holds now.
    */
   public Map<String, String> holders() {
-    Map<String, String> out = new LinkedHashMap<>();
     try (Connection c = database.dataSource().getConnection()) {
-      for (Role r : Role.values()) {
-        out.put(r.key(), holderOf(c, r));
-      }
+      return holders(c);
     } catch (SQLException e) {
       throw new dev.popw.coordinator.store.StoreException("cannot read the cluster's role locks: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@link #holders()} over any connection to the cluster's schema (operators' tools, tests). */
+  public static Map<String, String> holders(Connection c) throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Role r : Role.values()) {
+      out.put(r.key(), holderOf(c, r));
     }
     return out;
   }
