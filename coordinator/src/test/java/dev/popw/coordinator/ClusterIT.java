@@ -257,6 +257,14 @@ class ClusterIT {
       }
       broker.close();
     }
+    try (var logs = Files.list(tmp)) {
+      for (Path log : logs.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+        String text = Files.readString(log);
+        for (String bad : List.of("deadlock detected", "sealing a batch failed", "database write of")) {
+          assertTrue(!text.contains(bad), log.getFileName() + " has no '" + bad + "'");
+        }
+      }
+    }
 
     try (Database db = TestDatabases.postgres(schema, true)) {
       Store store = new Store(db);
