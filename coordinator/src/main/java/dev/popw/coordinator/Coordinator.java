@@ -64,6 +64,8 @@ public final class Coordinator implements AutoCloseable {
   private dev.popw.coordinator.chain.RewardsContracts rewardsContracts;
   private final dev.popw.coordinator.rewards.RewardsService rewards;
   private final dev.popw.coordinator.data.DataService data;
+  private final dev.popw.coordinator.cluster.ClusterRoles roles;
+  private final dev.popw.coordinator.cluster.ClusterEvents events;
 
   /** The default validators of these settings: the sensor rules, the coverage rules with the denylist file, the GPU proof rules. */
   public static dev.popw.coordinator.validation.Validators defaultValidators(CoordinatorSettings s) {
@@ -83,13 +85,22 @@ public final class Coordinator implements AutoCloseable {
     this.deviceCa = loadDeviceCa(s, clock);
     javax.net.ssl.SSLContext mqttTls = mqttTls(s);
     this.database = s.postgresUrl() != null
-        ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema())
+        ? Database.postgres(s.postgresUrl(), s.postgresUser(), s.postgresPassword(), s.postgresSchema(), s.cluster().enabled())
         : Database.embedded(s.dataDirectory().resolve("coordinator"));
     closeables.add(database);
+    if (database.isCluster()) {
+      this.roles = new dev.popw.coordinator.cluster.ClusterRoles(database, s.cluster().effectiveNodeId(), s.cluster().roleRetry());
+      closeables.add(0, roles); // closed first of these: the roles go to another node at once
+      roles.start();
+      LOG.info("cluster node {}: roles held at start {}", roles.node(), roles.held());
+    } else {
+      this.roles = null;
+    }
     this.store = new Store(database, new dev.popw.coordinator.store.RejectionLimits(s.limits().rejectedBytesPerDevice(),
         s.limits().rejectedBytesUnattributed(), s.limits().rejectedBytesTotal()));
     this.settlement = settlement(s, clock);
-    this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge());
+    this.batcher = new Batcher(store, settlement, clock, s.batchMaxEnvelopes(), s.batchMaxAge(),
+        roles == null ? null : roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.SEALER));
     this.metrics = new Metrics();
     metrics.rejectionStorage(() -> store.envelopes().rejectionsDroppedSinceStart()[0], () -> store.envelopes().rejectionsDroppedSinceStart()[1],
         store.envelopes()::storedRejectionBytes);
@@ -100,6 +111,9 @@ public final class Coordinator implements AutoCloseable {
     settlement.onConfirmed(id -> tell(l -> l.batchConfirmed(id)));
     this.verdicts = store.verdicts();
     this.epochs = new dev.popw.coordinator.epoch.EpochManager(verdicts, validators, s.epochs(), clock);
+    if (roles != null) {
+      epochs.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
+    }
     epochs.onClosed(e -> {
       metrics.epochClosed(e.epoch(), verdicts.countsByKind(e.epoch()));
       tell(l -> l.epochClosed(e));
@@ -119,6 +133,9 @@ public final class Coordinator implements AutoCloseable {
         rewardsContracts == null ? null : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts));
     if (rewards != null) {
       rewards.afterTick(data::settle);
+      if (roles != null) {
+        rewards.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
+      }
     }
 
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
@@ -134,6 +151,21 @@ public final class Coordinator implements AutoCloseable {
     this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptKey, s.networkId(),
         s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
     this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptKey, clock);
+    if (roles != null) {
+      challenges.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
+      IngestPipeline p = pipeline;
+      var ev = new dev.popw.coordinator.cluster.ClusterEvents(database, roles.node(), s.cluster().eventPoll(), e -> {
+        if (e.kind().equals("device") && e.subject() != null) {
+          p.deviceChanged(e.subject());
+        }
+      });
+      this.events = ev;
+      closeables.add(1, ev);
+      registry.onChanged(id -> ev.publish("device", id.toString()));
+      ev.start();
+    } else {
+      this.events = null;
+    }
     pipeline.onAccepted(challenges::accepted);
     registerGpuMetrics();
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
@@ -320,7 +352,11 @@ public final class Coordinator implements AutoCloseable {
         throw e instanceof SettingsException se ? se : new SettingsException("cannot set up the rewards contracts: " + e.getMessage());
       }
     }
-    return new ChainSettlement(store, client, deployment, c, s.networkId(), clock).start();
+    ChainSettlement cs = new ChainSettlement(store, client, deployment, c, s.networkId(), clock);
+    if (roles != null) {
+      cs.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.SETTLEMENT));
+    }
+    return cs.start();
   }
 
   /** Refuses to start when [rewards] does not describe the token's emission schedule (the rewards would not match the mint ceiling). */
@@ -534,7 +570,18 @@ public final class Coordinator implements AutoCloseable {
       }
     });
     h.put("batches", store.batches().settlementCounts());
+    if (roles != null) {
+      java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+      c.put("node", roles.node());
+      c.put("roles", roles.held());
+      h.put("cluster", c);
+    }
     return h;
+  }
+
+  /** This node's single roles, on a cluster's schema; null otherwise. */
+  public dev.popw.coordinator.cluster.ClusterRoles clusterRoles() {
+    return roles;
   }
 
   /** The bound coap:// port, or -1. */

@@ -51,7 +51,8 @@ public record CoordinatorSettings(
     LimitSettings limits,
     dev.popw.coordinator.validation.coverage.CoverageSettings coverage,
     dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs, dev.popw.coordinator.rewards.RewardSettings rewards,
-    dev.popw.coordinator.data.DataSettings data) {
+    dev.popw.coordinator.data.DataSettings data,
+    ClusterSettings cluster) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -63,7 +64,8 @@ public record CoordinatorSettings(
         MqttTlsSettings.defaults(), dev.popw.coordinator.api.ApiSettings.defaults(),
         LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults(),
         dev.popw.coordinator.validation.gpu.GpuProofRules.defaults(), dev.popw.coordinator.rewards.RewardSettings.defaults(),
-        dev.popw.coordinator.data.DataSettings.defaults());
+        dev.popw.coordinator.data.DataSettings.defaults(),
+        ClusterSettings.defaults());
   }
 
   /**
@@ -160,12 +162,14 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs;
     private dev.popw.coordinator.rewards.RewardSettings rewards;
     private dev.popw.coordinator.data.DataSettings data;
+    private ClusterSettings cluster;
 
     private Builder(CoordinatorSettings s) {
       this.coverage = s.coverage;
       this.gpuProofs = s.gpuProofs;
       this.rewards = s.rewards;
       this.data = s.data;
+      this.cluster = s.cluster;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -373,8 +377,15 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** Several coordinators on one PostgreSQL schema ({@code [cluster]}, docs/scale-out.md). */
+    public Builder cluster(ClusterSettings v) {
+      this.cluster = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
-      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs, rewards, data);
+      return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs, rewards, data,
+          cluster == null ? ClusterSettings.defaults() : cluster);
     }
   }
 }

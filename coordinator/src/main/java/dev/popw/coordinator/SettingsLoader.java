@@ -126,6 +126,7 @@ public final class SettingsLoader {
   /** GPU capacity proofs ([gpu_proofs], [gpu_proofs.classes.*]). */
   static {
     GpuProofSettings.keys(KEYS);
+    ClusterSettings.keys(KEYS);
   }
 
   /** Rewards ([rewards], [rewards.pools]). */
@@ -341,6 +342,7 @@ public final class SettingsLoader {
     GpuProofSettings.defaults(m, d.gpuProofs());
     RewardSettingsIo.defaults(m, d.rewards());
     RewardSettingsIo.dataDefaults(m, d.data());
+    ClusterSettings.defaults(m, d.cluster());
     return m;
   }
 
@@ -485,12 +487,17 @@ public final class SettingsLoader {
         .gpuProofs(GpuProofSettings.build(v))
         .rewards(RewardSettingsIo.build(v))
         .data(RewardSettingsIo.data(v))
+        .cluster(ClusterSettings.build(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {
       throw new SettingsException("mqtt.shared_group is set but the database is the embedded one: a shared subscription splits"
           + " devices' envelopes among coordinators, and a coordinator with its own database answers NOT_REGISTERED for devices"
           + " registered elsewhere (the device drops them) and settles a resend twice. Leave mqtt.shared_group empty; several"
-          + " coordinators on one database are not supported yet");
+          + " coordinators share one PostgreSQL database with [cluster] enabled = true (docs/scale-out.md)");
+    }
+    if (s.cluster().enabled() && s.postgresUrl() == null) {
+      throw new SettingsException("cluster.enabled = true needs PostgreSQL (database.postgres_url): the embedded database belongs to"
+          + " one process. Set database.postgres_url, or leave cluster.enabled = false");
     }
     String mqttUrl = s.mqttUrl();
     if (mqttUrl != null && !(mqttUrl.startsWith("tcp://") || mqttUrl.startsWith("ssl://"))) {

@@ -41,12 +41,25 @@ public final class Batcher implements AutoCloseable {
   };
   private final Thread thread;
   private final BatchAssigner assigner;
+  private final java.util.function.BooleanSupplier sealerRole;
+  private boolean heldRole; // the clustered thread's, and sealAll's under this
   private volatile java.util.function.Consumer<SealedBatch> onSealed = b -> {};
   private volatile boolean running = true;
   private boolean batchFull;
   private long lastSealed;
 
   public Batcher(Store store, Settlement settlement, Clock clock, int maxEnvelopes, Duration maxAge) {
+    this(store, settlement, clock, maxEnvelopes, maxAge, null);
+  }
+
+  /**
+   * A batcher for one node of a cluster when {@code sealerRole} is given (docs/scale-out.md):
+   * envelopes are written with no batch id ({@link #assigner()} is null) and this node seals them
+   * only while {@code sealerRole} says it holds the sealing role, each batch in one transaction
+   * ({@link dev.popw.coordinator.store.BatchStore#sealUnbatched}).
+   */
+  public Batcher(Store store, Settlement settlement, Clock clock, int maxEnvelopes, Duration maxAge,
+      java.util.function.BooleanSupplier sealerRole) {
     if (maxEnvelopes < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + maxEnvelopes);
     }
@@ -55,6 +68,14 @@ public final class Batcher implements AutoCloseable {
     this.clock = clock;
     this.maxEnvelopes = maxEnvelopes;
     this.maxAge = maxAge;
+    this.sealerRole = sealerRole;
+    if (sealerRole != null) {
+      this.assigner = null;
+      this.thread = new Thread(this::runClustered, "popw-batcher");
+      thread.setDaemon(true);
+      thread.start();
+      return;
+    }
     this.lastSealed = store.batches().maxSealedBatchId();
     long open = Math.max(lastSealed + 1, store.batches().maxAssignedBatchId());
     int adopted = store.batches().adoptUnassigned(open);
@@ -67,7 +88,68 @@ public final class Batcher implements AutoCloseable {
     thread.start();
   }
 
-  /** What the ingest pipeline's database writer uses to give envelopes their batch ids. */
+  /** The sealing loop of a cluster node: seals while it holds the role, a full batch at once, the rest by age. */
+  private void runClustered() {
+    long nextTimed = clock.millis() + maxAge.toMillis();
+    while (running) {
+      try {
+        lock.lock();
+        try {
+          wake.awaitNanos(Math.min(CLOCK_POLL_NANOS * 2, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+              Math.max(1, nextTimed - clock.millis()))));
+        } finally {
+          lock.unlock();
+        }
+        if (!running) {
+          return;
+        }
+        if (!sealerRole.getAsBoolean()) {
+          synchronized (this) {
+            heldRole = false;
+          }
+          continue;
+        }
+        if (store.batches().countUnbatched(maxEnvelopes) >= maxEnvelopes) {
+          sealClustered(true);
+        } else if (clock.millis() >= nextTimed) {
+          sealClustered(false);
+          nextTimed = clock.millis() + maxAge.toMillis();
+        }
+      } catch (InterruptedException e) {
+        if (running) {
+          Thread.currentThread().interrupt();
+        }
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("sealing a batch failed; retrying: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Seals full batches (all unbatched envelopes unless {@code fullOnly}) on a cluster's schema. */
+  private synchronized List<SealedBatch> sealClustered(boolean fullOnly) {
+    if (!heldRole) {
+      store.batches().syncBatchIds(); // the role is new here: ids are this node's to hand out now
+      heldRole = true;
+    }
+    List<SealedBatch> sealed = new java.util.ArrayList<>();
+    while (!fullOnly || store.batches().countUnbatched(maxEnvelopes) >= maxEnvelopes) {
+      Optional<SealedBatch> b = store.batches().sealUnbatched(maxEnvelopes, clock.millis(), hashes -> MerkleTree.of(hashes).root());
+      if (b.isEmpty()) {
+        break;
+      }
+      SealedBatch batch = b.get();
+      settlement.submit(batch);
+      onSealed.accept(batch);
+      sealed.add(batch);
+      if (batch.envelopeCount() < maxEnvelopes) {
+        break; // that was all
+      }
+    }
+    return sealed;
+  }
+
+  /** What the ingest pipeline's database writer uses to give envelopes their batch ids; null on a cluster's schema. */
   public BatchAssigner assigner() {
     return assigner;
   }
@@ -128,6 +210,9 @@ public final class Batcher implements AutoCloseable {
 
   /** Seals everything waiting, in batches of at most the configured size. Returns what it sealed. */
   public List<SealedBatch> sealAll() {
+    if (sealerRole != null) {
+      return sealClustered(false);
+    }
     return seal(false);
   }
 

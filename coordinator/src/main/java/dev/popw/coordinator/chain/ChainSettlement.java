@@ -85,6 +85,18 @@ public final class ChainSettlement implements Settlement {
     return this;
   }
 
+  private volatile java.util.function.BooleanSupplier role = () -> true;
+
+  /**
+   * On a cluster node: settles (and attests devices) only while {@code role} says this node holds
+   * the settlement role (docs/scale-out.md). The work is read from the database, so the node that
+   * takes the role over continues where the last one stopped.
+   */
+  public ChainSettlement role(java.util.function.BooleanSupplier role) {
+    this.role = java.util.Objects.requireNonNull(role, "role");
+    return this;
+  }
+
   @Override
   public void submit(SealedBatch batch) {
     poke();
@@ -145,6 +157,10 @@ public final class ChainSettlement implements Settlement {
     long backoffMs = 1000;
     while (running) {
       boolean busy;
+      if (!role.getAsBoolean()) {
+        sleep(settings.pollInterval().toMillis());
+        continue;
+      }
       try {
         busy = attestDevices() | settleOne();
         reachable = true;

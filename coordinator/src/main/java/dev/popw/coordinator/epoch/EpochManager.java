@@ -63,13 +63,31 @@ public final class EpochManager implements AutoCloseable {
     return schedule.epochOf(clock.millis());
   }
 
+  private volatile java.util.function.BooleanSupplier role = () -> true;
+
+  /**
+   * On a cluster node: the background thread closes epochs (and what hangs off closing them) only
+   * while {@code role} says this node holds the epoch role (docs/scale-out.md). Where the last
+   * holder stopped is read from the database when the role comes back.
+   */
+  public EpochManager role(java.util.function.BooleanSupplier role) {
+    this.role = java.util.Objects.requireNonNull(role, "role");
+    return this;
+  }
+
   /** Checks the clock every {@code pollMs} in a daemon thread. */
   public EpochManager start(long pollMs) {
     running = true;
     thread = new Thread(() -> {
       while (running) {
         try {
-          tick();
+          if (role.getAsBoolean()) {
+            tick();
+          } else {
+            synchronized (lock) {
+              next = null; // another node closes epochs meanwhile: read where it got to when the role comes back
+            }
+          }
         } catch (RuntimeException e) {
           LOG.error("closing an epoch failed; retrying: {}", e.getMessage());
         }

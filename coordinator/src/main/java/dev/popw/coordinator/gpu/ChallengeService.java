@@ -131,10 +131,24 @@ public final class ChallengeService implements AutoCloseable {
     this.publisher = p;
   }
 
+  private volatile java.util.function.BooleanSupplier role = () -> true;
+
+  /**
+   * On a cluster node: issues challenges only while {@code role} says this node holds the epoch
+   * role, so that devices are challenged by one node (docs/scale-out.md, what is left out).
+   */
+  public ChallengeService role(java.util.function.BooleanSupplier role) {
+    this.role = java.util.Objects.requireNonNull(role, "role");
+    return this;
+  }
+
   /** Ticks every {@code pollMs} on the service thread. */
   public ChallengeService start(long pollMs) {
     thread.scheduleWithFixedDelay(() -> {
       try {
+        if (!role.getAsBoolean()) {
+          return;
+        }
         tick();
       } catch (RuntimeException e) {
         LOG.warn("GPU challenges: {}", e.toString());

@@ -40,13 +40,18 @@ final class BatchWriter implements AutoCloseable {
     thread.start();
   }
 
-  CompletableFuture<Void> write(AcceptedEnvelope accepted) {
+  /**
+   * Queues an accepted envelope. The future completes after the commit with null when this write
+   * stored it, or, on a cluster's schema, with the hash of the envelope another node had stored
+   * with the same device and sequence (then this one was not written).
+   */
+  CompletableFuture<byte[]> write(AcceptedEnvelope accepted) {
     Pending p = new Pending(accepted, null);
     queue.add(p);
     return p.done;
   }
 
-  CompletableFuture<Void> write(RejectionRecord rejected) {
+  CompletableFuture<byte[]> write(RejectionRecord rejected) {
     Pending p = new Pending(null, rejected);
     queue.add(p);
     return p.done;
@@ -98,12 +103,13 @@ final class BatchWriter implements AutoCloseable {
     }
     long[] ids = batches == null ? null : batches.begin(accepted.size());
     try {
-      store.envelopes().persist(accepted, ids, rejected);
+      byte[][] conflicts = store.envelopes().persist(accepted, ids, rejected);
       if (batches != null) {
         batches.end();
       }
+      int i = 0;
       for (Pending p : batch) {
-        p.done.complete(null);
+        p.done.complete(p.accepted != null ? conflicts[i++] : null);
       }
     } catch (RuntimeException e) {
       if (batches != null) {
@@ -133,7 +139,7 @@ final class BatchWriter implements AutoCloseable {
   private static final class Pending {
     final AcceptedEnvelope accepted;
     final RejectionRecord rejected;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
+    final CompletableFuture<byte[]> done = new CompletableFuture<>();
 
     Pending(AcceptedEnvelope accepted, RejectionRecord rejected) {
       this.accepted = accepted;

@@ -207,7 +207,7 @@ public final class IngestPipeline implements AutoCloseable {
    */
   private CompletableFuture<IngestResult> sequenced(DeviceState state, Telemetry t, byte[] envelope, String deviceId, long seq,
       byte[] hash, int flags, long receivedAt) {
-    CompletableFuture<Void> written;
+    CompletableFuture<byte[]> written;
     int finalFlags;
     synchronized (state) {
       if (state.retired) {
@@ -217,18 +217,19 @@ public final class IngestPipeline implements AutoCloseable {
       if (existing != null) {
         if (Arrays.equals(existing, hash)) {
           IngestResult duplicate = new IngestResult(IngestStatus.DUPLICATE, "DUPLICATE", "already accepted", deviceId, seq, hash, 0);
-          CompletableFuture<Void> pending = state.pendingWrite(seq);
+          CompletableFuture<byte[]> pending = state.pendingWrite(seq);
           if (pending == null) {
             return CompletableFuture.completedFuture(duplicate);
           }
           // The first copy is not committed yet: answering now would acknowledge an envelope that a
           // failed write could still lose. The copy is answered after the commit, or fails with it.
-          return pending.handle((ok, err) -> {
-            if (err != null) {
-              throw new IllegalStateException("database write of the first copy failed", err);
-            }
-            return duplicate;
-          });
+          return pending.thenCompose(taken -> taken == null || Arrays.equals(taken, hash) ? CompletableFuture.completedFuture(duplicate)
+              // on a cluster the first copy lost to another node's envelope: this one equivocates with that
+              : reject(CoordinatorReason.EQUIVOCATION, "sequence " + seq + " was accepted with other content", deviceId, seq, hash,
+                  receivedAt, envelope, taken))
+              .exceptionally(err -> {
+                throw new IllegalStateException("database write of the first copy failed", err);
+              });
         }
         return reject(CoordinatorReason.EQUIVOCATION, "sequence " + seq + " was accepted with other content",
             deviceId, seq, hash, receivedAt, envelope, existing);
@@ -246,10 +247,12 @@ public final class IngestPipeline implements AutoCloseable {
           t.getPayloadCase().getNumber(), flags, envelope));
       state.reserve(seq, hash, written);
     }
-    return written.handle((ok, err) -> {
+    return written.handle((taken, err) -> {
       synchronized (state) {
         if (err != null) {
           state.release(seq); // not stored: the resend must not look like a duplicate
+        } else if (taken != null) {
+          state.takenElsewhere(seq, taken); // a cluster's other node stored this number first
         } else {
           state.committed(seq);
         }
@@ -257,13 +260,34 @@ public final class IngestPipeline implements AutoCloseable {
       if (err != null) {
         throw new IllegalStateException("database write failed", err);
       }
+      if (taken != null) {
+        return null; // decided below, by what the database holds
+      }
       try {
         accepted.accepted(deviceId, hash, receivedAt, t);
       } catch (RuntimeException e) {
         // a listener's failure is not the envelope's
       }
       return new IngestResult(IngestStatus.ACCEPTED, "", null, deviceId, seq, hash, finalFlags);
-    });
+    }).thenCompose(r -> r != null ? CompletableFuture.completedFuture(r) : decidedByDatabase(state, deviceId, seq, hash, receivedAt, envelope));
+  }
+
+  /**
+   * On a cluster's schema: the database refused this envelope's number because another node stored
+   * one with it first (at the same moment, or before this node's window knew). The same hash is a
+   * duplicate; another is equivocation, stored with the envelope it conflicts with as evidence.
+   */
+  private CompletableFuture<IngestResult> decidedByDatabase(DeviceState state, String deviceId, long seq, byte[] hash, long receivedAt,
+      byte[] envelope) {
+    byte[] taken;
+    synchronized (state) {
+      taken = state.hashOf(seq, store);
+    }
+    if (taken == null || Arrays.equals(taken, hash)) {
+      return CompletableFuture.completedFuture(new IngestResult(IngestStatus.DUPLICATE, "DUPLICATE", "already accepted", deviceId, seq, hash, 0));
+    }
+    return reject(CoordinatorReason.EQUIVOCATION, "sequence " + seq + " was accepted with other content", deviceId, seq, hash,
+        receivedAt, envelope, taken);
   }
 
   /** The payload a device of this registered kind sends (DeviceRecord.kind(): 1 sensor, 2 coverage, 3 gpu). */
@@ -435,10 +459,12 @@ public final class IngestPipeline implements AutoCloseable {
     final SequenceWindow window;
     long lastSeq = -1;
     byte[] lastHash;
+    /** Numbers another node of a cluster stored first, with its hash (this node's write was skipped); usually null. */
+    Map<Long, byte[]> overrides;
     /** Accepted sequence numbers whose write has not committed yet; null when there are none. */
     Map<Long, Pending> pending;
 
-    record Pending(byte[] hash, CompletableFuture<Void> written) {}
+    record Pending(byte[] hash, CompletableFuture<byte[]> written) {}
 
     DeviceState(DeviceRecord record, int window, dev.popw.coordinator.store.EnvelopeStore.SequenceTop top) {
       this.id = record.id().toString();
@@ -468,6 +494,12 @@ public final class IngestPipeline implements AutoCloseable {
           return p.hash;
         }
       }
+      if (overrides != null) {
+        byte[] o = overrides.get(seq);
+        if (o != null) {
+          return o;
+        }
+      }
       if (window.covers(seq)) {
         if (!window.contains(seq)) {
           return null; // the common case, a new number: no database read
@@ -479,12 +511,12 @@ public final class IngestPipeline implements AutoCloseable {
       return store.envelopes().acceptedHash(id, seq).orElse(null); // committed, so the database has it
     }
 
-    CompletableFuture<Void> pendingWrite(long seq) {
+    CompletableFuture<byte[]> pendingWrite(long seq) {
       Pending p = pending == null ? null : pending.get(seq);
       return p == null ? null : p.written;
     }
 
-    void reserve(long seq, byte[] hash, CompletableFuture<Void> written) {
+    void reserve(long seq, byte[] hash, CompletableFuture<byte[]> written) {
       window.add(seq);
       if (pending == null) {
         pending = new java.util.HashMap<>(4);
@@ -503,6 +535,23 @@ public final class IngestPipeline implements AutoCloseable {
         if (pending.isEmpty()) {
           pending = null;
         }
+      }
+    }
+
+    /**
+     * After a write the database skipped (a cluster's other node holds the number with {@code
+     * taken}): the number stays accepted, with the other envelope's hash.
+     */
+    void takenElsewhere(long seq, byte[] taken) {
+      committed(seq);
+      if (seq == lastSeq) {
+        lastHash = taken;
+      } else {
+        overrides = overrides == null ? new java.util.HashMap<>(2) : overrides;
+        if (overrides.size() >= 64) {
+          overrides.clear(); // the database has them all; this only saves a read
+        }
+        overrides.put(seq, taken);
       }
     }
 

@@ -68,6 +68,7 @@ public final class DeviceRegistry {
     }
     if (done == DeviceStore.Upsert.STORED) {
       pipeline.deviceChanged(id.toString());
+      onChanged.accept(id);
     }
     return id;
   }
@@ -111,12 +112,19 @@ public final class DeviceRegistry {
   public void setActive(DeviceId id, boolean active) {
     store.devices().setActive(id, active);
     pipeline.deviceChanged(id.toString());
+    onChanged.accept(id);
     if (!active) {
       onDeactivate.accept(id);
     }
   }
 
   private volatile java.util.function.Consumer<DeviceId> onDeactivate = id -> { };
+  private volatile java.util.function.Consumer<DeviceId> onChanged = id -> { };
+
+  /** Called with each device registered, re-registered, deactivated or reactivated here (a cluster tells its other nodes). */
+  public void onChanged(java.util.function.Consumer<DeviceId> action) {
+    this.onChanged = action;
+  }
 
   /** Called with each device deactivated (the embedded broker closes its connection). */
   public void onDeactivate(java.util.function.Consumer<DeviceId> action) {

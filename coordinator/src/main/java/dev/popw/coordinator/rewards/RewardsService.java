@@ -69,13 +69,26 @@ public final class RewardsService implements AutoCloseable {
     afterTick.add(c);
   }
 
+  private volatile java.util.function.BooleanSupplier role = () -> true;
+
+  /**
+   * On a cluster node: the background thread computes rewards, commits roots, slashes and settles
+   * data credits only while {@code role} says this node holds the epoch role (docs/scale-out.md).
+   */
+  public RewardsService role(java.util.function.BooleanSupplier role) {
+    this.role = java.util.Objects.requireNonNull(role, "role");
+    return this;
+  }
+
   /** Runs {@link #tick()} every {@code pollMs} in a daemon thread. */
   public RewardsService start(long pollMs) {
     running = true;
     thread = new Thread(() -> {
       while (running) {
         try {
-          tick();
+          if (role.getAsBoolean()) {
+            tick();
+          }
         } catch (RuntimeException e) {
           LOG.warn("rewards: {}; retrying", e.getMessage());
         }

@@ -104,6 +104,99 @@ public final class BatchStore {
     }
   }
 
+  // ---------------------------------------------------------------- a cluster's sealer
+
+  /**
+   * Envelopes without a batch, counted up to {@code limit}: what a cluster's sealer looks at (on a
+   * cluster's schema ingest nodes write envelopes with no batch id; the node holding the sealing
+   * role gives them one as it seals).
+   */
+  public long countUnbatched(int limit) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM (SELECT 1 FROM envelopes WHERE batch_id IS NULL LIMIT ?) u")) {
+      ps.setInt(1, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot count unbatched envelopes: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Moves the {@code batch_ids} sequence past every batch id in use: the sealer of a cluster calls
+   * it when it takes the role (a coordinator that ran alone on the schema counted in memory).
+   * PostgreSQL only; safe because only the role's holder takes batch ids.
+   */
+  public void syncBatchIds() {
+    Jdbc.scalar(ds, "SELECT setval('batch_ids', GREATEST((SELECT last_value FROM batch_ids),"
+        + " (SELECT COALESCE(MAX(batch_id), 0) FROM batches), (SELECT COALESCE(MAX(batch_id), 0) FROM envelopes), 1))");
+  }
+
+  /**
+   * Seals the oldest envelopes without a batch (at most {@code max}, in write order) as one new
+   * batch, in one transaction: a batch id from the {@code batch_ids} sequence, the envelopes
+   * marked with it, and the batch row with the root {@code root} computes over their hashes. Rows
+   * another transaction has locked are skipped ({@code FOR UPDATE SKIP LOCKED}), and a row is only
+   * taken while its batch id is NULL, so no envelope can land in two batches even if two nodes
+   * briefly both believe they are the sealer. PostgreSQL only.
+   *
+   * @return the sealed batch, or empty when there was nothing to seal
+   */
+  public Optional<SealedBatch> sealUnbatched(int max, long now, java.util.function.Function<List<byte[]>, byte[]> root) {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        List<Long> ordinals = new ArrayList<>();
+        List<byte[]> hashes = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ordinal, envelope_hash FROM envelopes WHERE batch_id IS NULL ORDER BY ordinal"
+            + " LIMIT ? FOR UPDATE SKIP LOCKED")) {
+          ps.setInt(1, max);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              ordinals.add(rs.getLong(1));
+              hashes.add(rs.getBytes(2));
+            }
+          }
+        }
+        if (ordinals.isEmpty()) {
+          c.rollback();
+          return Optional.empty();
+        }
+        long id = Jdbc.scalar(c, "SELECT nextval('batch_ids')");
+        try (PreparedStatement up = c.prepareStatement("UPDATE envelopes SET batch_id=? WHERE ordinal=? AND batch_id IS NULL")) {
+          for (long o : ordinals) {
+            up.setLong(1, id);
+            up.setLong(2, o);
+            up.addBatch();
+          }
+          for (int n : up.executeBatch()) {
+            if (n != 1) {
+              throw new StoreException("an envelope chosen for batch " + id + " was batched by another transaction");
+            }
+          }
+        }
+        byte[] r = root.apply(hashes);
+        try (PreparedStatement ins = c.prepareStatement(
+            "INSERT INTO batches (batch_id, merkle_root, envelope_count, sealed_at, status) VALUES (?,?,?,?,'SEALED')")) {
+          ins.setLong(1, id);
+          ins.setBytes(2, r);
+          ins.setInt(3, hashes.size());
+          ins.setLong(4, now);
+          ins.executeUpdate();
+        }
+        c.commit();
+        return Optional.of(new SealedBatch(id, r, hashes.size(), now));
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot seal a batch: " + e.getMessage(), e);
+    }
+  }
+
   // ---------------------------------------------------------------- settlement
 
   private static final String SETTLEMENT_COLUMNS = "batch_id, merkle_root, envelope_count, sealed_at, status, tx_hash, tx_nonce, tx_raw,"

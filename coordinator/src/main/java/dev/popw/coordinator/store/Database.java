@@ -14,6 +14,11 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final boolean postgres;
   private java.sql.Connection ownerLock;
+  private String url;
+  private String user;
+  private String password;
+  private String schema;
+  private boolean cluster;
 
   private Database(HikariDataSource ds, boolean postgres) {
     this.dataSource = ds;
@@ -32,32 +37,64 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * PostgreSQL, optionally in a schema of its own (created if missing). The coordinator holds a
-   * session advisory lock on the schema for as long as it runs: one coordinator per database
-   * schema, because the batch ids it hands out and its duplicate checks assume it is the only
-   * writer (several coordinators on one database is the later scale-out work). The lock goes with
-   * the connection, so a killed coordinator does not keep it.
+   * PostgreSQL, optionally in a schema of its own (created if missing), as the schema's only
+   * coordinator: see {@link #postgres(String, String, String, String, boolean)}.
    *
    * @throws StoreException if another coordinator already uses the schema
    */
   public static Database postgres(String jdbcUrl, String user, String password, String schema) {
+    return postgres(jdbcUrl, user, password, schema, false);
+  }
+
+  /**
+   * PostgreSQL, optionally in a schema of its own (created if missing). The coordinator holds a
+   * session advisory lock on the schema for as long as it runs: exclusive when it is the schema's
+   * only coordinator ({@code cluster} false: it counts batch ids in memory and trusts its own
+   * duplicate windows), shared when it is one node of a cluster ({@code cluster} true: the database
+   * decides duplicates and hands out ids, docs/scale-out.md). So a lone coordinator and cluster
+   * nodes never write one schema together, in either order. The lock goes with the connection, so a
+   * killed coordinator does not keep it.
+   *
+   * @throws StoreException if the schema is in use in the other mode
+   */
+  public static Database postgres(String jdbcUrl, String user, String password, String schema, boolean cluster) {
     Database db = open(jdbcUrl, user, password, schema, true);
+    db.url = jdbcUrl;
+    db.user = user;
+    db.password = password;
+    db.schema = schema;
+    db.cluster = cluster;
     try {
-      java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
-      if (schema != null) {
-        c.setSchema(schema);
-      }
-      boolean locked;
-      try (var st = c.createStatement();
-          var rs = st.executeQuery("SELECT pg_try_advisory_lock(hashtext(current_schema() || ':popw-coordinator'))")) {
-        rs.next();
-        locked = rs.getBoolean(1);
-      }
+      java.sql.Connection c = db.connect("owner");
+      boolean locked = false;
+      // A cluster node waits a little for a lone coordinator's exclusive lock to go (a restart in
+      // the other mode), and for a starting node of its own cluster; a lone one does not wait.
+      long deadline = System.currentTimeMillis() + (cluster ? 3_000 : 0);
+      do {
+        try (var st = c.createStatement();
+            var rs = st.executeQuery("SELECT " + (cluster ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock")
+                + "(hashtext(current_schema() || ':popw-coordinator'))")) {
+          rs.next();
+          locked = rs.getBoolean(1);
+        }
+        if (!locked && System.currentTimeMillis() < deadline) {
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+      } while (!locked && System.currentTimeMillis() < deadline);
       if (!locked) {
         c.close();
         db.close();
-        throw new StoreException("another coordinator already uses this database" + (schema == null ? "" : " schema '" + schema + "'")
-            + "; several coordinators on one database are not supported yet: give each its own database or schema");
+        String where = schema == null ? "" : " schema '" + schema + "'";
+        throw new StoreException(cluster
+            ? "a coordinator that is not a cluster node already uses this database" + where
+                + "; stop it, or set cluster.enabled = true on every coordinator of the schema"
+            : "another coordinator already uses this database" + where
+                + "; give each its own database or schema, or run them all as one cluster (cluster.enabled = true, docs/scale-out.md)");
       }
       db.ownerLock = c;
     } catch (java.sql.SQLException e) {
@@ -65,6 +102,37 @@ public final class Database implements AutoCloseable {
       throw new StoreException("cannot lock the database for this coordinator: " + e.getMessage(), e);
     }
     return db;
+  }
+
+  /**
+   * A new connection of its own (not from the pool) to this PostgreSQL database, in its schema,
+   * named {@code popw:<purpose>} in {@code pg_stat_activity}: the owner lock, the role locks and
+   * the LISTEN connection live on such connections, so that they go exactly when it goes.
+   */
+  public java.sql.Connection connect(String purpose) throws java.sql.SQLException {
+    if (url == null) {
+      throw new IllegalStateException("a dedicated connection needs PostgreSQL");
+    }
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", user);
+    p.setProperty("password", password == null ? "" : password);
+    p.setProperty("ApplicationName", ("popw:" + purpose).length() > 63 ? ("popw:" + purpose).substring(0, 63) : "popw:" + purpose);
+    p.setProperty("tcpKeepAlive", "true");
+    java.sql.Connection c = java.sql.DriverManager.getConnection(url, p);
+    if (schema != null) {
+      c.setSchema(schema);
+    }
+    return c;
+  }
+
+  /** Whether this coordinator is one node of a cluster sharing the schema. */
+  public boolean isCluster() {
+    return cluster;
+  }
+
+  /** The PostgreSQL schema, or null for the user's default one (or the embedded database). */
+  public String schema() {
+    return schema;
   }
 
   private static Database open(String url, String user, String password, String schema, boolean postgres) {

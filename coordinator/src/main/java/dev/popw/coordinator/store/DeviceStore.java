@@ -17,9 +17,11 @@ import javax.sql.DataSource;
  */
 public final class DeviceStore {
   private final DataSource ds;
+  private final boolean postgres;
 
-  DeviceStore(DataSource ds) {
+  DeviceStore(DataSource ds, boolean postgres) {
     this.ds = ds;
+    this.postgres = postgres;
   }
 
   /** What {@link #upsertDevice} did. */
@@ -61,7 +63,7 @@ public final class DeviceStore {
     }
   }
 
-  private static Upsert upsert(Connection c, DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now,
+  private Upsert upsert(Connection c, DeviceId id, String owner, int kind, Double lat, Double lon, Long h3, long now,
       long registrationTime, byte[] signedRegistration) throws SQLException {
     try (PreparedStatement sel = c.prepareStatement("SELECT registration_time, registration FROM devices WHERE device_id=? FOR UPDATE")) {
       sel.setString(1, id.toString());
@@ -93,7 +95,9 @@ public final class DeviceStore {
     }
     try (PreparedStatement ins = c.prepareStatement(
         "INSERT INTO devices (device_id, key_type, public_key, owner_address, kind, status, latitude, longitude, h3_cell, registered_at, registration,"
-            + " registration_time, device_no) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?,?,(SELECT COALESCE(MAX(device_no), 0) + 1 FROM devices))")) {
+            + " registration_time, device_no) VALUES (?,?,?,?,?,'ACTIVE',?,?,?,?,?,?,"
+            // PostgreSQL: from a sequence, so that coordinators of one cluster never hand out one number twice (V10)
+            + (postgres ? "nextval('device_numbers'))" : "(SELECT COALESCE(MAX(device_no), 0) + 1 FROM devices))"))) {
       ins.setString(1, id.toString());
       ins.setInt(2, id.keyType().wireValue());
       ins.setBytes(3, id.publicKey());

@@ -38,8 +38,13 @@ public final class EnvelopeStore {
   private final java.util.concurrent.atomic.LongAdder rejectionsDropped = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder rejectionBytesDropped = new java.util.concurrent.atomic.LongAdder();
 
-  EnvelopeStore(DataSource ds, DeviceNumbers deviceNumbers, RejectionLimits rejectionLimits) {
+  private final boolean postgres;
+  private final boolean cluster;
+
+  EnvelopeStore(DataSource ds, DeviceNumbers deviceNumbers, RejectionLimits rejectionLimits, boolean postgres, boolean cluster) {
     this.ds = ds;
+    this.postgres = postgres;
+    this.cluster = cluster;
     this.deviceNumbers = deviceNumbers;
     this.rejectionLimits = rejectionLimits;
   }
@@ -138,44 +143,88 @@ public final class EnvelopeStore {
   /**
    * Writes accepted envelopes (each with its batch id, or none when {@code batchIds} is null) and
    * rejections in one transaction.
+   *
+   * <p>On a cluster's schema an envelope whose (device, sequence) another transaction holds is not
+   * written: the insert waits for that transaction and skips the row if it committed (PostgreSQL's
+   * {@code ON CONFLICT DO NOTHING}), and the hash of the row that holds the number is returned in
+   * its place, so the caller answers DUPLICATE (same hash) or EQUIVOCATION (another). Rows are
+   * inserted in (device, sequence) order so that two nodes' transactions cannot deadlock.
+   *
+   * @return for each accepted envelope, in order: null when this transaction stored it, else the
+   *     hash of the envelope already stored with its device and sequence number (cluster only)
    */
-  public synchronized void persist(List<AcceptedEnvelope> accepted, long[] batchIds, List<RejectionRecord> rejected) {
+  public synchronized byte[][] persist(List<AcceptedEnvelope> accepted, long[] batchIds, List<RejectionRecord> rejected) {
+    byte[][] conflicts = new byte[accepted.size()][];
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       if (!accepted.isEmpty()) {
-        if (nextOrdinal < 0) {
+        if (nextOrdinal < 0 && !postgres) {
           nextOrdinal = Jdbc.scalar(ds, "SELECT COALESCE(MAX(ordinal), 0) FROM envelopes") + 1;
+        }
+        Integer[] order = new Integer[accepted.size()];
+        int[] nos = new int[accepted.size()];
+        for (int i = 0; i < order.length; i++) {
+          Integer no = deviceNumbers.of(accepted.get(i).deviceId());
+          if (no == null) {
+            throw new StoreException("cannot persist an envelope of " + accepted.get(i).deviceId() + ": the device is not registered");
+          }
+          nos[i] = no;
+          order[i] = i;
+        }
+        if (cluster) {
+          java.util.Arrays.sort(order, (x, y) -> nos[x] != nos[y] ? Integer.compare(nos[x], nos[y])
+              : Long.compare(accepted.get(x).sequence(), accepted.get(y).sequence()));
         }
         try (PreparedStatement ps = c.prepareStatement(
             "INSERT INTO envelopes (ordinal, device_no, sequence, hash_key, envelope_hash, device_time, received_at, payload_kind, flags,"
-                + " envelope, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
-          int i = 0;
-          for (AcceptedEnvelope a : accepted) {
-            Integer no = deviceNumbers.of(a.deviceId());
-            if (no == null) {
-              throw new StoreException("cannot persist an envelope of " + a.deviceId() + ": the device is not registered");
+                + " envelope, batch_id) VALUES (" + (postgres ? "nextval('envelope_ordinals')" : "?") + ",?,?,?,?,?,?,?,?,?,?)"
+                + (cluster ? " ON CONFLICT (device_no, sequence) DO NOTHING" : ""))) {
+          int o = postgres ? 0 : 1;
+          for (int k = 0; k < order.length; k++) {
+            int i = order[k];
+            AcceptedEnvelope a = accepted.get(i);
+            if (!postgres) {
+              ps.setLong(1, nextOrdinal + k);
             }
-            ps.setLong(1, nextOrdinal + i);
-            ps.setInt(2, no);
-            ps.setLong(3, a.sequence());
-            ps.setLong(4, hashKey(a.hash()));
-            ps.setBytes(5, a.hash());
-            ps.setLong(6, a.deviceTime());
-            ps.setLong(7, a.receivedAt());
-            ps.setInt(8, a.payloadKind());
-            ps.setInt(9, a.flags());
-            ps.setBytes(10, a.envelope());
+            ps.setInt(1 + o, nos[i]);
+            ps.setLong(2 + o, a.sequence());
+            ps.setLong(3 + o, hashKey(a.hash()));
+            ps.setBytes(4 + o, a.hash());
+            ps.setLong(5 + o, a.deviceTime());
+            ps.setLong(6 + o, a.receivedAt());
+            ps.setInt(7 + o, a.payloadKind());
+            ps.setInt(8 + o, a.flags());
+            ps.setBytes(9 + o, a.envelope());
             if (batchIds == null) {
-              ps.setNull(11, Types.BIGINT);
+              ps.setNull(10 + o, Types.BIGINT);
             } else {
-              ps.setLong(11, batchIds[i]);
+              ps.setLong(10 + o, batchIds[i]);
             }
-            i++;
             ps.addBatch();
           }
-          ps.executeBatch();
+          int[] counts = ps.executeBatch();
+          if (cluster) {
+            try (PreparedStatement q = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE device_no=? AND sequence=?")) {
+              for (int k = 0; k < order.length; k++) {
+                if (counts[k] == 0) { // skipped: the number was taken by a committed row; which one?
+                  int i = order[k];
+                  q.setInt(1, nos[i]);
+                  q.setLong(2, accepted.get(i).sequence());
+                  try (ResultSet rs = q.executeQuery()) {
+                    conflicts[i] = rs.next() ? rs.getBytes(1) : null;
+                  }
+                  if (conflicts[i] == null) {
+                    throw new StoreException("envelope " + accepted.get(i).deviceId() + "#" + accepted.get(i).sequence()
+                        + " was neither inserted nor found");
+                  }
+                }
+              }
+            }
+          }
         }
-        nextOrdinal += accepted.size(); // a failed transaction leaves a gap: ordinals order rows, they need not be dense
+        if (!postgres) {
+          nextOrdinal += accepted.size(); // a failed transaction leaves a gap: ordinals order rows, they need not be dense
+        }
       }
       RejectionCharges charges = null;
       if (!rejected.isEmpty()) {
@@ -206,6 +255,11 @@ public final class EnvelopeStore {
           }
           ps.executeBatch();
         }
+        if (cluster) { // the quota rows and the total are shared: one node's transaction at a time charges them
+          try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':popw-rejections'))")) {
+            lock.execute();
+          }
+        }
         enforceRejectionCaps(c, charges);
       }
       c.commit();
@@ -217,6 +271,7 @@ public final class EnvelopeStore {
     } catch (SQLException e) {
       throw new StoreException("cannot persist envelopes: " + e.getMessage(), e);
     }
+    return conflicts;
   }
 
   /** What one transaction adds to and deletes from the rejection buckets (device_no, 0: unattributed). */
@@ -240,8 +295,8 @@ public final class EnvelopeStore {
    * least two of the largest rows ({@code LimitSettings.MIN_REJECTED_BYTES}), so the newest stay.
    */
   private void enforceRejectionCaps(Connection c, RejectionCharges charges) throws SQLException {
-    long total = storedRejectionBytes >= 0 ? storedRejectionBytes
-        : Jdbc.scalar(ds, "SELECT COALESCE(SUM(stored_bytes), 0) FROM rejection_quota");
+    long total = storedRejectionBytes >= 0 && !cluster ? storedRejectionBytes // other nodes charge it too: read it under the lock
+        : Jdbc.scalar(c, "SELECT COALESCE(SUM(stored_bytes), 0) FROM rejection_quota");
     for (Map.Entry<Integer, Long> e : charges.added.entrySet()) {
       int bucket = e.getKey();
       long stored;

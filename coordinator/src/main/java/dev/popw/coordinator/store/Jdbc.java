@@ -31,6 +31,13 @@ final class Jdbc {
     }
   }
 
+  static long scalar(Connection c, String sql) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   static String truncate(String s) {
     return s == null || s.length() <= 500 ? s : s.substring(0, 497) + "...";
   }

@@ -8,8 +8,11 @@ import javax.sql.DataSource;
  * and their settlement ({@link #batches()}), and the work layer's verdicts, device summaries and
  * closed epochs ({@link #verdicts()}). Thread-safe, as each part is.
  *
- * <p>One coordinator writes to a database (H2 is embedded; PostgreSQL is locked per schema, see
- * {@link Database#postgres}): the parts keep in memory what never changes or only they write.
+ * <p>Alone on its database (H2 is embedded; PostgreSQL is locked per schema, see {@link
+ * Database#postgres}) a coordinator's parts keep in memory what never changes or only they write.
+ * As one node of a cluster ({@link #cluster()}) the database decides: duplicates and equivocation
+ * by the unique (device, sequence) key, ordinals, device numbers and batch ids from its sequences
+ * (docs/scale-out.md).
  */
 public final class Store {
   private final DeviceStore devices;
@@ -21,6 +24,7 @@ public final class Store {
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
+  private final boolean cluster;
 
   /** A store with the default rejection caps ({@link RejectionLimits#defaults()}). */
   public Store(Database db) {
@@ -32,8 +36,9 @@ public final class Store {
     DataSource ds = db.dataSource();
     this.ds = ds;
     DeviceNumbers deviceNumbers = new DeviceNumbers(ds);
-    this.devices = new DeviceStore(ds);
-    this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits);
+    this.devices = new DeviceStore(ds, db.isPostgres());
+    this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits, db.isPostgres(), db.isCluster());
+    this.cluster = db.isCluster();
     this.batches = new BatchStore(ds);
     this.entropy = new EntropyStore(ds);
     this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
@@ -55,6 +60,11 @@ public final class Store {
   /** The database's connections, for stores of other packages (rewards). */
   public javax.sql.DataSource dataSource() {
     return ds;
+  }
+
+  /** Whether other coordinators write this schema too (the database decides duplicates and ids). */
+  public boolean cluster() {
+    return cluster;
   }
 
   /** The beacon entropy the coordinator issued. */

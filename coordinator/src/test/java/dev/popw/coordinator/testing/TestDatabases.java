@@ -36,6 +36,11 @@ public final class TestDatabases {
   }
 
   public static Database postgres(String schema) {
+    return postgres(schema, false);
+  }
+
+  /** A PostgreSQL database in {@code schema}, as one node of a cluster when {@code cluster} (docs/scale-out.md). */
+  public static Database postgres(String schema, boolean cluster) {
     String url = postgresUrl();
     String user = postgresUser();
     try (Connection c = DriverManager.getConnection(url, user, "")) {
@@ -47,7 +52,7 @@ public final class TestDatabases {
       }
       Assumptions.abort(msg);
     }
-    return Database.postgres(url, user, "", schema);
+    return Database.postgres(url, user, "", schema, cluster);
   }
 
   public static String newSchema() {
