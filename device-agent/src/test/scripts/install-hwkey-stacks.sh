@@ -17,6 +17,8 @@ ls /usr/lib/*/libtss2-tcti-swtpm.so* >/dev/null 2>&1 || need="$need libtss2-tcti
 command -v tpm2-abrmd >/dev/null 2>&1 || need="$need tpm2-abrmd"
 ls /usr/lib/*/libtss2-tcti-tabrmd.so* >/dev/null 2>&1 || need="$need libtss2-tcti-tabrmd0"
 command -v dbus-daemon >/dev/null 2>&1 || need="$need dbus"
+# pkcs11-tool: an independent look at the key objects (sensitive, never extractable).
+command -v pkcs11-tool >/dev/null 2>&1 || need="$need opensc"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "hardware-key tests need these Debian packages:$need (run: sudo apt-get install -y$need)" >&2

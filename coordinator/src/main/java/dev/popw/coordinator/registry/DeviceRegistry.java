@@ -107,8 +107,13 @@ public final class DeviceRegistry {
       throw new RegistrationException("registration key_storage_detail is " + d.length() + " characters, at most "
           + dev.popw.registration.Registrations.MAX_STORAGE_DETAIL);
     }
-    if (!quoted(d).equals("'" + d + "'")) {
-      throw new RegistrationException("registration key_storage_detail " + quoted(d) + " has control, format or quote characters");
+    for (int i = 0; i < d.length(); i++) {
+      char c = d.charAt(i);
+      int type = Character.getType(c);
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR) {
+        throw new RegistrationException("registration key_storage_detail " + quoted(d) + " has control or format characters");
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.popw.agent.Agent;
 import dev.popw.agent.AgentSettings;
 import dev.popw.agent.AgentSettingsException;
+import dev.popw.agent.hwkey.HardwareKeys;
 import dev.popw.identity.DeviceSigner;
 import dev.popw.identity.DeviceSigners;
 import dev.popw.identity.EvmAddress;
