@@ -47,10 +47,9 @@ case "$cmd" in
     tpm2_ptool addtoken --pid=1 --label="$label" --userpin="$pin" --sopin="so-$pin" --path "$dir/store" >>"$dir/ptool.log" 2>&1 \
       || fail "tpm2_ptool addtoken failed: $(tail -n 1 "$dir/ptool.log")"
     lib=$(ls /usr/lib/*/libtpm2_pkcs11.so.1 | head -n 1)
-    # TSS2_LOG, TPM2_PKCS11_LOG_LEVEL: tpm2-tss and tpm2-pkcs11 write their own error lines to stderr
-    # (a wrong PIN is an HMAC failure there); the signer's one line says what happened. bin/popw-agent
-    # sets the same defaults.
-    printf 'DBUS_SESSION_BUS_ADDRESS=%s\nTPM2_PKCS11_TCTI=%s\nTPM2TOOLS_TCTI=%s\nTPM2_PKCS11_STORE=%s/store\nTSS2_LOG=all+NONE\nTPM2_PKCS11_LOG_LEVEL=0\nMODULE=%s\n' \
+    # TSS2_LOG: tpm2-tss's own warnings off, as bin/popw-agent sets it. (tpm2-pkcs11 still prints its
+    # own 'ERROR:' lines, which no setting silences: a wrong PIN gets two of them before our line.)
+    printf 'DBUS_SESSION_BUS_ADDRESS=%s\nTPM2_PKCS11_TCTI=%s\nTPM2TOOLS_TCTI=%s\nTPM2_PKCS11_STORE=%s/store\nTSS2_LOG=all+NONE\nMODULE=%s\n' \
       "$DBUS_SESSION_BUS_ADDRESS" "$tcti" "$tcti" "$dir" "$lib" > "$dir/env"
     ;;
   stop)
