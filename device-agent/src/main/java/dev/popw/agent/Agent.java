@@ -85,7 +85,7 @@ public final class Agent implements AutoCloseable {
    * @throws AgentSettingsException for a bad setting; {@link dev.popw.identity.SignerException} for a key problem
    */
   public static Agent start(AgentSettings s) {
-    DeviceSigner signer = DeviceSigners.open(s.path("key_file").toString());
+    DeviceSigner signer = DeviceSigners.open(s.string("key_file"));
     List<Source> sources = sources(s, signer.deviceId().toBytes());
     if (sources.isEmpty()) {
       signer.close();

@@ -16,11 +16,18 @@ public interface DeviceSigner extends AutoCloseable {
 
   /**
    * Signs {@code message} with the scheme of {@link #keyType()}: pure Ed25519, or ECDSA over
-   * SHA-256(message), deterministic and low-S. Always 64 bytes.
+   * SHA-256(message), low-S, r||s. Always 64 bytes. Software keys sign deterministically (RFC 6979);
+   * hardware keys (PKCS#11, TPM, ECC608) use the token's random nonce, and verifiers do not require
+   * determinism.
    *
    * @throws SignerException if the key store fails (for example a disconnected secure element)
    */
   byte[] sign(byte[] message);
+
+  /** Where the key is held (reported by {@code popw-agent info} and in the registration). */
+  default KeyStorage storage() {
+    return KeyStorage.SOFTWARE;
+  }
 
   /** Releases the key; the signer cannot sign afterwards. */
   @Override

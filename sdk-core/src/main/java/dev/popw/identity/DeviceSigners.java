@@ -13,8 +13,11 @@ import java.util.ServiceLoader;
  *
  * <ul>
  *   <li>{@code file:/path/device.key} or a plain path: a PKCS#8 PEM key file ({@link KeyFiles});
- *   <li>any other scheme: a {@link SignerProvider} found with {@link ServiceLoader}, for example a
- *       future {@code pkcs11:} or {@code ecc608://i2c-1:0x60?slot=0} provider.
+ *   <li>{@code pkcs11:token=...;object=...?module-path=...&pin-source=file:...}: a key in a PKCS#11
+ *       token or a TPM 2.0 ({@link dev.popw.identity.pkcs11.Pkcs11Signer}, registered in sdk-core);
+ *   <li>any other scheme: a {@link SignerProvider} found with {@link ServiceLoader}, for example the
+ *       device agent's {@code ecc608://i2c-1:0x60?slot=0} (an ATECC608 over Pi4J). See
+ *       docs/hardware-keys.md.
  * </ul>
  */
 public final class DeviceSigners {

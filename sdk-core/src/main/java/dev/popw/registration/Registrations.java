@@ -34,6 +34,19 @@ public final class Registrations {
    * @param location optional, may be {@code null}
    */
   public static byte[] sign(DeviceSigner signer, EvmAddress owner, DeviceKind kind, Location location, String networkId, Clock clock) {
+    return sign(signer, owner, kind, location, networkId, clock, null);
+  }
+
+  /** Longest {@code key_storage_detail} a registration carries (longer details are cut). */
+  public static final int MAX_STORAGE_DETAIL = 128;
+
+  /**
+   * Builds and signs a registration that also says where the key is held ({@code key_storage},
+   * {@code key_storage_detail}; {@code null}: not said, as {@link #sign(DeviceSigner, EvmAddress,
+   * DeviceKind, Location, String, Clock)}).
+   */
+  public static byte[] sign(DeviceSigner signer, EvmAddress owner, DeviceKind kind, Location location, String networkId, Clock clock,
+      dev.popw.identity.KeyStorage storage) {
     Registration.Builder b = Registration.newBuilder()
         .setKeyTypeValue(signer.keyType().wireValue())
         .setPublicKey(ByteString.copyFrom(signer.publicKey()))
@@ -43,6 +56,11 @@ public final class Registrations {
         .setNetworkId(networkId);
     if (location != null) {
       b.setLocation(location);
+    }
+    if (storage != null) {
+      b.setKeyStorageValue(storage.kind().wireValue());
+      String d = storage.detail();
+      b.setKeyStorageDetail(d.length() > MAX_STORAGE_DETAIL ? d.substring(0, MAX_STORAGE_DETAIL) : d);
     }
     byte[] reg = b.build().toByteArray();
     return SignedRegistration.newBuilder()

@@ -425,6 +425,10 @@ public final class RestApi implements AutoCloseable {
       n.put("h3_cell", Long.toHexString(r.h3Cell()));
     }
     n.put("registered_at", r.registeredAt());
+    store.devices().keyStorage(r.id()).ifPresent(k -> {
+      n.put("key_storage", k[0]);
+      n.put("key_storage_detail", k[1]);
+    });
     String[] onChain = store.devices().deviceChain(r.id());
     if (chain != null && onChain != null) {
       n.put("chain_status", onChain[0] == null ? "PENDING" : onChain[0]);

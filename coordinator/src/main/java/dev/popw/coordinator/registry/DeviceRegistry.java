@@ -58,6 +58,7 @@ public final class DeviceRegistry {
     if (loc != null) {
       checkLocation(loc);
     }
+    checkKeyStorage(reg);
     DeviceId id = r.deviceId().orElseThrow();
     DeviceStore.Upsert done = store.devices().upsertDevice(id, r.owner().orElseThrow().toString(), reg.getKindValue(),
         loc == null ? null : loc.getLatitude(), loc == null ? null : loc.getLongitude(),
@@ -91,6 +92,30 @@ public final class DeviceRegistry {
       }
     }
     return b.append(s.length() > 64 ? "'..." : "'").toString();
+  }
+
+  /**
+   * Where the key is held (fields 8 and 9, docs/hardware-keys.md): a known kind, and a detail of at
+   * most 128 characters without control or format characters, since the API and the logs show it.
+   */
+  private static void checkKeyStorage(Registration reg) {
+    int k = reg.getKeyStorageValue();
+    if (k != 0 && dev.popw.identity.KeyStorage.Kind.fromWireValue(k) == null) {
+      throw new RegistrationException("registration key_storage " + k + " is not a known kind (1 software, 2 pkcs11, 3 tpm, 4 ecc608)");
+    }
+    String d = reg.getKeyStorageDetail();
+    if (d.length() > dev.popw.registration.Registrations.MAX_STORAGE_DETAIL) {
+      throw new RegistrationException("registration key_storage_detail is " + d.length() + " characters, at most "
+          + dev.popw.registration.Registrations.MAX_STORAGE_DETAIL);
+    }
+    for (int i = 0; i < d.length(); i++) {
+      char c = d.charAt(i);
+      int type = Character.getType(c);
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR) {
+        throw new RegistrationException("registration key_storage_detail " + quoted(d) + " has control or format characters");
+      }
+    }
   }
 
   /** The same rule as for telemetry locations (PayloadBounds): finite, and a place on Earth. */

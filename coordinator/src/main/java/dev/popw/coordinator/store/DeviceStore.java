@@ -124,6 +124,34 @@ public final class DeviceStore {
     }
   }
 
+  /**
+   * Where the device says its key is held, from its current signed registration (fields 8 and 9):
+   * {@code [kind, detail]}, kind {@code SOFTWARE}, {@code PKCS11}, {@code TPM}, {@code ECC608} or
+   * {@code UNSPECIFIED} (an older agent, or a registration that did not say); empty if no such device.
+   */
+  public Optional<String[]> keyStorage(DeviceId id) {
+    byte[] signed;
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT registration FROM devices WHERE device_id=?")) {
+      ps.setString(1, id.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        signed = rs.getBytes(1);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the registration of " + id + ": " + e.getMessage(), e);
+    }
+    try {
+      dev.popw.proto.v1.Registration r = dev.popw.proto.v1.Registration.parseFrom(
+          dev.popw.proto.v1.SignedRegistration.parseFrom(signed).getRegistration());
+      dev.popw.identity.KeyStorage.Kind k = dev.popw.identity.KeyStorage.Kind.fromWireValue(r.getKeyStorageValue());
+      return Optional.of(new String[] {k == null ? "UNSPECIFIED" : k.name(), r.getKeyStorageDetail()});
+    } catch (com.google.protobuf.InvalidProtocolBufferException | RuntimeException e) {
+      return Optional.of(new String[] {"UNSPECIFIED", ""});
+    }
+  }
+
   public void setActive(DeviceId id, boolean active) {
     Jdbc.update(ds, "UPDATE devices SET status=? WHERE device_id=?", active ? "ACTIVE" : "INACTIVE", id.toString());
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.popw.agent.Agent;
 import dev.popw.agent.AgentSettings;
 import dev.popw.agent.AgentSettingsException;
+import dev.popw.agent.hwkey.HardwareKeys;
 import dev.popw.identity.DeviceSigner;
 import dev.popw.identity.DeviceSigners;
 import dev.popw.identity.EvmAddress;
@@ -86,21 +87,44 @@ public final class AgentCli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "keygen", mixinStandardHelpOptions = true, description = "Create this device's key (mode 0600) and print its device id.")
+  @Command(name = "keygen", mixinStandardHelpOptions = true,
+      description = "Create this device's key and print its device id: in a key file (mode 0600), or inside a hardware token"
+          + " (--signer pkcs11:... for an HSM, SoftHSM or a TPM 2.0 through tpm2-pkcs11; --signer ecc608://i2c-1:0x60?slot=0"
+          + " for an ATECC608), where the private key is made and stays. Never replaces an existing key.")
   static final class Keygen implements Callable<Integer> {
     @CommandLine.Mixin SettingsOptions settings = new SettingsOptions();
 
-    @Option(names = {"-t", "--type"}, defaultValue = "ed25519", paramLabel = "TYPE",
-        description = "ed25519, p256 or secp256k1 (secp256k1 has an EVM address and can register itself on-chain). Default: ${DEFAULT-VALUE}")
+    @Option(names = {"-t", "--type"}, paramLabel = "TYPE",
+        description = "ed25519, p256 or secp256k1 (secp256k1 has an EVM address and can register itself on-chain). Default: ed25519"
+            + " for a key file, p256 in a hardware token (the only type tokens and the ECC608 share).")
     String type;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Where to write the key. Default: key_file from the settings.")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Where to write the key file. Default: key_file from the settings.")
     Path out;
+
+    @Option(names = "--signer", paramLabel = "URI",
+        description = "Make the key in a token instead: pkcs11:token=LABEL;object=KEYLABEL?module-path=LIB&pin-source=file:PINFILE"
+            + " (RFC 7512; pin-source=env:VAR, or POPW_PKCS11_PIN; never the PIN itself), or ecc608://i2c-1:0x60?slot=0."
+            + " Put the same URI in key_file. Default: key_file from the settings when it is such a URI.")
+    String signer;
 
     @Override
     public Integer call() {
-      KeyType t = KeyType.parse(type);
-      Path file = out != null ? out : settings.load().path("key_file");
+      String target = signer != null ? signer.strip() : out != null ? null : settings.load().string("key_file").strip();
+      if (target != null && HardwareKeys.isHardware(target)) {
+        KeyType t = type == null ? KeyType.ECDSA_P256 : KeyType.parse(type);
+        if (t != KeyType.ECDSA_P256) {
+          throw new AgentSettingsException("hardware tokens hold P-256 keys here: --type p256 (or leave --type out), not " + t.label());
+        }
+        try (DeviceSigner s = HardwareKeys.generate(target)) {
+          System.out.println("generated a P-256 key in " + s.storage() + "; the private key stays there");
+          System.out.println("signer: " + target);
+          System.out.println("device id: " + s.deviceId());
+        }
+        return 0;
+      }
+      KeyType t = KeyType.parse(type == null ? "ed25519" : type);
+      Path file = out != null ? out : Path.of(target);
       SoftwareSigner s = KeyFiles.generate(t, file);
       System.out.println("wrote " + file + " (" + t + ")");
       System.out.println("device id: " + s.deviceId());
@@ -112,7 +136,7 @@ public final class AgentCli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show the device id, key type, EVM address, outbox state and transport.")
+  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show the device id, key type, where the key is held (software, PKCS#11 token, TPM, ECC608 serial), EVM address, outbox state and transport.")
   static final class Info implements Callable<Integer> {
     @CommandLine.Mixin SettingsOptions settings = new SettingsOptions();
 
@@ -123,10 +147,11 @@ public final class AgentCli implements Callable<Integer> {
     public Integer call() throws IOException {
       AgentSettings s = settings.load();
       ObjectNode n = JSON.createObjectNode();
-      try (DeviceSigner signer = DeviceSigners.open(s.path("key_file").toString())) {
+      try (DeviceSigner signer = DeviceSigners.open(s.string("key_file"))) {
         n.put("device_id", signer.deviceId().toString());
         n.put("key_type", signer.keyType().toString());
         n.put("key_file", s.string("key_file"));
+        n.put("key_storage", signer.storage().toString());
         if (signer.keyType() == KeyType.ECDSA_SECP256K1) {
           n.put("evm_address", EvmAddress.fromPublicKey(signer.publicKey()).toString());
         }
@@ -187,8 +212,8 @@ public final class AgentCli implements Callable<Integer> {
       String base = (api != null ? api : s.string("coordinator.api_url")).replaceAll("/+$", "");
       byte[] signed;
       dev.popw.identity.DeviceId device;
-      try (DeviceSigner signer = DeviceSigners.open(s.path("key_file").toString())) {
-        signed = Registrations.sign(signer, ownerAddress, dk, null, s.string("network_id"), Clock.systemUTC());
+      try (DeviceSigner signer = DeviceSigners.open(s.string("key_file"))) {
+        signed = Registrations.sign(signer, ownerAddress, dk, null, s.string("network_id"), Clock.systemUTC(), signer.storage());
         device = signer.deviceId();
       }
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
