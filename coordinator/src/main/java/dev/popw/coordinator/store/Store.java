@@ -18,6 +18,7 @@ public final class Store {
   private final VerdictStore verdicts;
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
+  private final ExplorerQueries explorer;
 
   /** A store with the default rejection caps ({@link RejectionLimits#defaults()}). */
   public Store(Database db) {
@@ -34,6 +35,7 @@ public final class Store {
     this.entropy = new EntropyStore(ds);
     this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
+    this.explorer = new ExplorerQueries(ds);
   }
 
   /** The beacon entropy the coordinator issued. */
@@ -64,5 +66,10 @@ public final class Store {
   /** Verdicts, device summaries per epoch, registry snapshots and closed epochs; an epoch's evidence. */
   public VerdictStore verdicts() {
     return verdicts;
+  }
+
+  /** The explorer's read-only list and summary queries. */
+  public ExplorerQueries explorer() {
+    return explorer;
   }
 }
