@@ -6,8 +6,7 @@ const KINDS = ['SENSOR', 'COVERAGE', 'GPU'];
 
 export async function network(page, _arg, ctx) {
   const filters = { kind: '', status: '', offset: 0 };
-  let data = await get('/v1/network');
-  let list = await devices(filters);
+  let [data, list] = await Promise.all([get('/v1/network'), devices(filters)]);
   const skew = Date.now() - data.now; // the coordinator's clock, for the countdown
   page.dataset.page = 'network';
   const draw = () => fill(page, 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
@@ -47,33 +48,58 @@ public final class ExplorerQueries {
     }
   }
 
+  /**
+   * Hours that are over (and {@link #SETTLE_MS} past, so that envelopes still in the write queue
+   * are in): counted once and kept, as receipt times never change. Rejections deleted later by the
+   * rejection caps stay counted in their hour.
+   */
+  private final Map<Long, Hour> finished = new ConcurrentHashMap<>();
+  /** How long after an hour ends its counts are taken as final. */
+  static final long SETTLE_MS = 60_000;
+
   /** The {@code hours} hours up to and including the one of {@code now}, oldest first, every hour present. */
   public List<Hour> hours(long now, int hours) {
     long hour = 3_600_000L;
     long first = (Math.floorDiv(now, hour) - (hours - 1)) * hour;
-    long[] accepted = new long[hours];
+    long from = first;
+    while (from <= now && finished.containsKey(from)) {
+      from += hour;
+    }
+    int n = (int) ((Math.floorDiv(now, hour) * hour - from) / hour) + 1; // hours still to count
+    long[] accepted = new long[Math.max(0, n)];
     List<Map<String, Long>> rejected = new ArrayList<>();
-    for (int i = 0; i < hours; i++) {
+    for (int i = 0; i < n; i++) {
       rejected.add(new TreeMap<>());
     }
-    query("SELECT received_at / 3600000, COUNT(*) FROM envelopes WHERE received_at >= ? GROUP BY received_at / 3600000",
-        List.of(first), rs -> {
-          int i = (int) (rs.getLong(1) - first / hour);
-          if (i >= 0 && i < hours) {
-            accepted[i] += rs.getLong(2);
-          }
-        });
-    query("SELECT received_at / 3600000, reason, COUNT(*) FROM rejections WHERE received_at >= ?"
-        + " GROUP BY received_at / 3600000, reason", List.of(first), rs -> {
-          int i = (int) (rs.getLong(1) - first / hour);
-          if (i >= 0 && i < hours) {
-            rejected.get(i).merge(rs.getString(2), rs.getLong(3), Long::sum);
-          }
-        });
-    List<Hour> out = new ArrayList<>();
-    for (int i = 0; i < hours; i++) {
-      out.add(new Hour(first + i * hour, accepted[i], rejected.get(i)));
+    if (n > 0) {
+      long start = from;
+      query("SELECT received_at / 3600000, COUNT(*) FROM envelopes WHERE received_at >= ? GROUP BY received_at / 3600000",
+          List.of(start), rs -> {
+            int i = (int) (rs.getLong(1) - start / hour);
+            if (i >= 0 && i < n) {
+              accepted[i] += rs.getLong(2);
+            }
+          });
+      query("SELECT received_at / 3600000, reason, COUNT(*) FROM rejections WHERE received_at >= ?"
+          + " GROUP BY received_at / 3600000, reason", List.of(start), rs -> {
+            int i = (int) (rs.getLong(1) - start / hour);
+            if (i >= 0 && i < n) {
+              rejected.get(i).merge(rs.getString(2), rs.getLong(3), Long::sum);
+            }
+          });
     }
+    List<Hour> out = new ArrayList<>();
+    for (long h = first; h < from; h += hour) {
+      out.add(finished.get(h));
+    }
+    for (int i = 0; i < n; i++) {
+      Hour h = new Hour(from + i * hour, accepted[i], java.util.Collections.unmodifiableMap(rejected.get(i)));
+      out.add(h);
+      if (h.start() + hour + SETTLE_MS <= now) {
+        finished.put(h.start(), h);
+      }
+    }
+    finished.keySet().removeIf(h -> h < first - 24 * hour); // bounded: at most two days of hours
     return out;
   }
 

@@ -60,6 +60,9 @@ abstract class ExplorerQueriesContract {
       assertEquals(0, hours.get(20).accepted(), "NOW - 2 h - 1 ms is in the same hour as NOW - 2 h (NOW is at :30)");
       assertEquals(5, hours.stream().mapToLong(ExplorerQueries.Hour::accepted).sum(), "the envelope 30 hours old is outside");
       assertEquals(3, hours.stream().mapToLong(ExplorerQueries.Hour::rejected).sum());
+      assertEquals(hours, q.hours(NOW, 24), "finished hours come from memory the second time, with the same counts");
+      store.envelopes().persist(List.of(new AcceptedEnvelope(hash("late"), a.toString(), 99, NOW, NOW, 8, 0, new byte[] {1})), List.of());
+      assertEquals(4, q.hours(NOW, 24).get(23).accepted(), "the current hour is counted afresh");
 
       assertEquals(3, q.countDevices(null, null, null));
       assertEquals(2, q.countDevices(null, null, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"));

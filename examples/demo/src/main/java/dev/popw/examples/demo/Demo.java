@@ -80,6 +80,10 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show the coordinator's and agents' logs.")
   boolean verbose;
 
+  @Option(names = "--keep-running", description = "After the summary, keep the coordinator, its chain and the explorer"
+      + " (http://127.0.0.1:<api port>/explorer/) running until Ctrl-C.")
+  boolean keepRunning;
+
   /** What the demo did, for the summary and for tests. */
   public record Summary(Map<String, Long> acceptedByDevice, long duplicates, Map<String, Long> rejections, List<BatchSettlement> batches,
       boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations, InclusionCheck inclusion,
@@ -113,7 +117,7 @@ public final class Demo implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
-      run(data, Duration.ofSeconds(Math.max(3, seconds)), System.out);
+      run(data, Duration.ofSeconds(Math.max(3, seconds)), System.out, keepRunning);
       return 0;
     } catch (DemoException e) {
       System.out.println();
@@ -135,6 +139,14 @@ public final class Demo implements Callable<Integer> {
 
   /** Runs the scenario; everything it starts is stopped before it returns. */
   public static Summary run(Path data, Duration sendFor, PrintStream out) throws DemoException {
+    return run(data, sendFor, out, false);
+  }
+
+  /**
+   * Runs the scenario; with {@code keepRunning}, the coordinator (and its chain and explorer) then
+   * runs on until the process is stopped (Ctrl-C), else everything it starts is stopped before it returns.
+   */
+  public static Summary run(Path data, Duration sendFor, PrintStream out, boolean keepRunning) throws DemoException {
     long t0 = System.nanoTime();
     Steps steps = new Steps(out, 8);
     steps.begin("Preparing " + data.toAbsolutePath());
@@ -170,6 +182,7 @@ public final class Demo implements Callable<Integer> {
       steps.done(String.format("MQTT tcp/%d, CoAP udp/%d, API http://127.0.0.1:%d, chain %d at %s%n"
           + "      DeviceRegistry %s, ProofBatchRegistry %s", mqttPort, coapPort, apiPort, chain.chainId(), chain.rpcUrl(),
           chain.deviceRegistry(), chain.batchRegistry()));
+      out.println("      Explorer: " + explorerUrl(apiPort) + "  (open it in a browser; --keep-running keeps it up after the demo)");
 
       steps.begin("Registering three devices with the coordinator (each signs its own registration)");
       Map<String, String> ids = new LinkedHashMap<>();
@@ -251,6 +264,13 @@ public final class Demo implements Callable<Integer> {
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict, work);
       printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
+      if (keepRunning) {
+        out.println();
+        out.println("The coordinator keeps running: explorer at " + explorerUrl(apiPort) + " (Ctrl-C to stop)");
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "demo-stop"));
+        new java.util.concurrent.CountDownLatch(1).await(); // until the process is stopped; the hook closes the coordinator
+      }
       return summary;
     } catch (RuntimeException | IOException e) {
       throw new DemoException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
@@ -263,6 +283,11 @@ public final class Demo implements Callable<Integer> {
       }
       coordinator.close();
     }
+  }
+
+  /** The explorer the coordinator serves on its API port. */
+  static String explorerUrl(int apiPort) {
+    return "http://127.0.0.1:" + apiPort + "/explorer/";
   }
 
   /** Waits until every epoch with the demo's envelopes is closed, then prints each device's verdicts and quality. */
