@@ -263,10 +263,10 @@ public final class Demo implements Callable<Integer> {
       Map<String, Long> rejections = new TreeMap<>(coordinator.store().envelopes().rejectionCounts(null));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict, work);
-      printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
+      printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000, keepRunning);
       if (keepRunning) {
         out.println();
-        out.println("The coordinator keeps running: explorer at " + explorerUrl(apiPort) + " (Ctrl-C to stop)");
+        out.println("The coordinator and its chain keep running: explorer at " + explorerUrl(apiPort) + " (Ctrl-C to stop)");
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "demo-stop"));
         new java.util.concurrent.CountDownLatch(1).await(); // until the process is stopped; the hook closes the coordinator
@@ -423,7 +423,7 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
-  private static void printSummary(Summary s, Map<String, String> ids, PrintStream out, long seconds) {
+  private static void printSummary(Summary s, Map<String, String> ids, PrintStream out, long seconds, boolean keepRunning) {
     out.println();
     out.println("Summary");
     out.println("  devices (owner " + OWNER + ")");
@@ -440,7 +440,7 @@ public final class Demo implements Callable<Integer> {
     out.printf("  inclusion: verified by the contract = %s; forged proof refused = %s%n", s.inclusionVerified(), s.forgedProofRefused());
     out.printf("  work: %s%n", String.join("; ", s.work().entrySet().stream()
         .map(e -> e.getKey() + " " + e.getValue().valid() + " valid, " + e.getValue().invalid() + " invalid").toList()));
-    out.printf("  done in %d s; everything stopped.%n", seconds);
+    out.printf(keepRunning ? "  done in %d s; the agents are stopped.%n" : "  done in %d s; everything stopped.%n", seconds);
   }
 
   private static String accepted(Coordinator c, Map<String, String> ids) {
