@@ -74,6 +74,7 @@ public final class RestApi implements AutoCloseable {
   private final ChainInfo chain;
   private final WorkRoutes work;
   private final OperatorRoutes operator;
+  private final ExplorerRoutes explorer;
   private final ApiThreads threads;
   private final java.util.List<Routes> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -110,6 +111,7 @@ public final class RestApi implements AutoCloseable {
     this.metrics = metrics;
     this.health = health;
     this.operator = new OperatorRoutes(registry, store.devices(), this::deviceJson, metrics);
+    this.explorer = new ExplorerRoutes(store, epochs, clock, this::deviceJson, this::batchJson, chain != null);
     JdkServerSettings.apply(api);
     threads = new ApiThreads(api.threads(), api.readTimeout(), api.writeTimeout(), reason -> metrics.apiRefusals(reason).run());
     try {
@@ -192,7 +194,7 @@ public final class RestApi implements AutoCloseable {
         if (!operator.handle(ex, method, p)) {
           error(ex, 404, "no such endpoint: " + method + " " + path);
         }
-      } else if (mounted(ex, method, p, q) || (work != null && work.handle(ex, method, p, q))) {
+      } else if (explorer.handle(ex, method, p, q) || mounted(ex, method, p, q) || (work != null && work.handle(ex, method, p, q))) {
         return;
       } else {
         error(ex, 404, "no such endpoint: " + method + " " + path);
@@ -379,6 +381,13 @@ public final class RestApi implements AutoCloseable {
         n.set("batch", batchJson(proof.get().batch()));
         ArrayNode siblings = n.putArray("merkle_proof");
         proof.get().proof().forEach(s -> siblings.add("0x" + HexFormat.of().formatHex(s)));
+        if (chain != null) {
+          // The contract's own check, for a client to send to the chain itself (eth_call): the explorer's "verify inclusion".
+          ObjectNode call = n.putObject("verify_call");
+          call.put("to", chain.batchRegistry());
+          call.put("data", dev.popw.coordinator.chain.ProofBatchRegistryContract.verifyEnvelopeData(chain.committer(),
+              proof.get().batch().id(), hash, proof.get().proof()));
+        }
       }
       if (work != null) {
         n.set("verdict", work.verdictOf(hash));

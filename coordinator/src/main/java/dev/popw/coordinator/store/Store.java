@@ -25,6 +25,7 @@ public final class Store {
   private final EntropyStore entropy;
   private final GpuChallengeStore gpuChallenges;
   private final boolean cluster;
+  private final ExplorerQueries explorer;
 
   /** A store with the default rejection caps ({@link RejectionLimits#defaults()}). */
   public Store(Database db) {
@@ -45,6 +46,7 @@ public final class Store {
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
     this.credits = new CreditStore(ds);
     this.slashes = new SlashStore(ds);
+    this.explorer = new ExplorerQueries(ds);
   }
 
   /** Equivocation evidence and what slashing did with it. */
@@ -95,5 +97,10 @@ public final class Store {
   /** Verdicts, device summaries per epoch, registry snapshots and closed epochs; an epoch's evidence. */
   public VerdictStore verdicts() {
     return verdicts;
+  }
+
+  /** The explorer's read-only list and summary queries. */
+  public ExplorerQueries explorer() {
+    return explorer;
   }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/coordinator.md documents every JSON field the API writes: each field name put into a JSON
- * object by RestApi and OperatorRoutes (and the health map of Coordinator) must appear there as {@code `name`}.
+ * object by RestApi, OperatorRoutes and ExplorerRoutes (and the health map of Coordinator) must appear there as {@code `name`}.
  */
 class RestApiDocsTest {
   private static final Pattern FIELD = Pattern.compile("\\.(?:put|putArray|set)\\(\"([a-z_0-9]+)\"");
@@ -26,6 +26,7 @@ class RestApiDocsTest {
     Set<String> fields = new TreeSet<>();
     for (Path source : List.of(Path.of("src/main/java/dev/popw/coordinator/api/RestApi.java"),
         Path.of("src/main/java/dev/popw/coordinator/api/OperatorRoutes.java"),
+        Path.of("src/main/java/dev/popw/coordinator/api/ExplorerRoutes.java"),
         Path.of("src/main/java/dev/popw/coordinator/Coordinator.java"))) {
       Matcher m = FIELD.matcher(Files.readString(source));
       while (m.find()) {

@@ -132,7 +132,11 @@ class RestApiFuzzer {
         "/v1/devices/" + device + "/epochs?limit=2", "/v1/devices/did%3Akey%3Az6MkNobody", "/v1/devices/%zz", "/v1/devices/did%25key",
         "/v1/envelopes/" + hash, "/v1/envelopes/0x" + hash + "/receipt", "/v1/envelopes/" + hash + "/verdict", "/v1/envelopes/" + "00".repeat(32),
         "/v1/epochs", "/v1/epochs/current", "/v1/epochs/0", "/v1/epochs/0/devices", "/v1/epochs/0/audit", "/v1/epochs/-1",
-        "/v1/nothing", "/v1/devices/", "//v1//devices//");
+        "/v1/nothing", "/v1/devices/", "//v1//devices//",
+        // the explorer's page and endpoints (ExplorerRoutes)
+        "/", "/explorer/", "/explorer/app.js", "/explorer/..%2Fpom.xml", "/v1/network", "/v1/devices?kind=SENSOR&status=ACTIVE&limit=2",
+        "/v1/devices?owner=0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/v1/devices/" + device + "/rejections?limit=2",
+        "/v1/owners/0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "/v1/map/hexes?resolution=7", "/v1/search?q=" + hash, "/v1/search?q=1");
     for (String target : gets) {
       seeds.add(templated(0, 3, target, new byte[0]));
       seeds.add(raw("GET " + target + " HTTP/1.1\r\nHost: coordinator\r\n\r\n"));

@@ -89,6 +89,10 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show the coordinator's and agents' logs.")
   boolean verbose;
 
+  @Option(names = "--keep-running", description = "After the summary, keep the coordinator, its chain and the explorer"
+      + " (http://127.0.0.1:<api port>/explorer/) running until Ctrl-C.")
+  boolean keepRunning;
+
   /** What the demo did, for the summary and for tests. */
   public record Summary(Map<String, Long> acceptedByDevice, long duplicates, Map<String, Long> rejections, List<BatchSettlement> batches,
       boolean inclusionVerified, boolean forgedProofRefused, Map<String, String> attestations, InclusionCheck inclusion,
@@ -130,7 +134,7 @@ public final class Demo implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
-      run(data, Duration.ofSeconds(Math.max(3, seconds)), System.out);
+      run(data, Duration.ofSeconds(Math.max(3, seconds)), System.out, keepRunning);
       return 0;
     } catch (DemoException e) {
       System.out.println();
@@ -152,6 +156,14 @@ public final class Demo implements Callable<Integer> {
 
   /** Runs the scenario; everything it starts is stopped before it returns. */
   public static Summary run(Path data, Duration sendFor, PrintStream out) throws DemoException {
+    return run(data, sendFor, out, false);
+  }
+
+  /**
+   * Runs the scenario; with {@code keepRunning}, the coordinator (and its chain and explorer) then
+   * runs on until the process is stopped (Ctrl-C), else everything it starts is stopped before it returns.
+   */
+  public static Summary run(Path data, Duration sendFor, PrintStream out, boolean keepRunning) throws DemoException {
     long t0 = System.nanoTime();
     Steps steps = new Steps(out, 12);
     steps.begin("Preparing " + data.toAbsolutePath());
@@ -191,6 +203,7 @@ public final class Demo implements Callable<Integer> {
       steps.done(String.format("MQTT tcp/%d, CoAP udp/%d, API http://127.0.0.1:%d, chain %d at %s%n"
           + "      DeviceRegistry %s, ProofBatchRegistry %s", mqttPort, coapPort, apiPort, chain.chainId(), chain.rpcUrl(),
           chain.deviceRegistry(), chain.batchRegistry()));
+      out.println("      Explorer: " + explorerUrl(apiPort) + "  (open it in a browser; --keep-running keeps it up after the demo)");
 
       steps.begin("Registering three devices with the coordinator (each signs its own registration)");
       Map<String, String> ids = new LinkedHashMap<>();
@@ -304,7 +317,14 @@ public final class Demo implements Callable<Integer> {
       Map<String, Long> rejections = new TreeMap<>(coordinator.store().envelopes().rejectionCounts(null));
       Summary summary = new Summary(acceptedBy, bad.duplicates(), rejections, batches, verdict.verified(), !verdict.forgedAccepted(),
           attestations, verdict, work, rewardsRun);
-      printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000);
+      printSummary(summary, ids, out, (System.nanoTime() - t0) / 1_000_000_000, keepRunning);
+      if (keepRunning) {
+        out.println();
+        out.println("The coordinator and its chain keep running: explorer at " + explorerUrl(apiPort) + " (Ctrl-C to stop)");
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(coordinator::close, "demo-stop"));
+        new java.util.concurrent.CountDownLatch(1).await(); // until the process is stopped; the hook closes the coordinator
+      }
       return summary;
     } catch (RuntimeException | IOException e) {
       throw new DemoException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
@@ -317,6 +337,11 @@ public final class Demo implements Callable<Integer> {
       }
       coordinator.close();
     }
+  }
+
+  /** The explorer the coordinator serves on its API port. */
+  static String explorerUrl(int apiPort) {
+    return "http://127.0.0.1:" + apiPort + "/explorer/";
   }
 
   /** Waits until every epoch with the demo's envelopes is closed, then prints each device's verdicts and quality. */
@@ -452,7 +477,7 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
-  private static void printSummary(Summary s, Map<String, String> ids, PrintStream out, long seconds) {
+  private static void printSummary(Summary s, Map<String, String> ids, PrintStream out, long seconds, boolean keepRunning) {
     out.println();
     out.println("Summary");
     out.println("  devices (owner " + OWNER + "; coverage-hotspot " + SECOND_OWNER + ")");
@@ -476,7 +501,7 @@ public final class Demo implements Callable<Integer> {
         dev.popw.coordinator.rewards.RewardSettings.weiToTokens(r.claimed()), OWNER,
         dev.popw.coordinator.rewards.RewardSettings.weiToTokens(r.secondClaim()),
         dev.popw.coordinator.rewards.RewardSettings.weiToTokens(r.balance()), r.auditPassed() ? "passed" : "FAILED");
-    out.printf("  done in %d s; everything stopped.%n", seconds);
+    out.printf(keepRunning ? "  done in %d s; the agents are stopped.%n" : "  done in %d s; everything stopped.%n", seconds);
   }
 
   private static String accepted(Coordinator c, Map<String, String> ids) {

@@ -33,6 +33,7 @@ class DemoIT {
     }
     String text = buf.toString(StandardCharsets.UTF_8);
     System.out.println(text);
+    assertTrue(text.matches("(?s).*Explorer: http://127\\.0\\.0\\.1:\\d+/explorer/.*"), "the demo prints the explorer's URL");
     for (String device : new String[] {"weather-station", "gpu-node", "coverage-hotspot"}) {
       assertTrue(s.acceptedByDevice().get(device) >= 3, device + " delivered: " + s.acceptedByDevice());
       assertTrue(s.attestations().get(device).startsWith("0x"), device + " attested on-chain");
