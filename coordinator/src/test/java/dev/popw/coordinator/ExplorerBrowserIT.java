@@ -103,6 +103,8 @@ class ExplorerBrowserIT {
         Map<String, Long> s = c.store().batches().settlementCounts();
         return s.getOrDefault(BatchSettlement.CONFIRMED, 0L) >= 3 && s.keySet().equals(java.util.Set.of(BatchSettlement.CONFIRMED));
       }, "the three batches are confirmed on the chain");
+      // the rewards engine has computed the closed epoch: the owner's devices have rows (zeros: no consent in this fixture)
+      await(() -> get(base + "/v1/owners/" + OWNER_A + "/rewards").path("epochs").size() > 0, "the owner's rewards are computed");
       JsonNode env = get(base + "/v1/envelopes/" + hashes.get(0));
       assertEquals("CONFIRMED", env.path("batch").path("status").asText(), env.toString());
 
