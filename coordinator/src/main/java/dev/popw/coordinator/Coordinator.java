@@ -42,6 +42,8 @@ public final class Coordinator implements AutoCloseable {
   private final Settlement settlement;
   private final Batcher batcher;
   private final IngestPipeline pipeline;
+  /** "native" or "bouncycastle": which verifies envelope signatures. */
+  private final String signaturePath;
   private final DeviceRegistry registry;
   private final Metrics metrics;
   private final MqttIngest mqtt;
@@ -101,7 +103,17 @@ public final class Coordinator implements AutoCloseable {
       tell(l -> l.epochClosed(e));
     });
 
+    dev.popw.coordinator.signatures.Signatures.Selection signatures;
+    try {
+      signatures = dev.popw.coordinator.signatures.Signatures.select(dev.popw.coordinator.signatures.Signatures.Mode.configured());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new SettingsException(e.getMessage());
+    }
+    this.signaturePath = signatures.path();
+    LOG.info(signatures.description());
+    metrics.signatures(signatures.path(), signatures.engine() == null ? null : signatures.engine()::counts);
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
+        .signatureEngine(signatures.engine())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
         .acceptSimulated(s.acceptSimulated()).deviceCache(s.limits().cachedDevices(), s.limits().deviceIdle()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
         batcher.assigner());
@@ -423,6 +435,11 @@ public final class Coordinator implements AutoCloseable {
 
   public IngestPipeline pipeline() {
     return pipeline;
+  }
+
+  /** Which verifies envelope signatures: "native" (AWS-LC, Bouncy Castle deciding refusals) or "bouncycastle". */
+  public String signaturePath() {
+    return signaturePath;
   }
 
   public DeviceRegistry registry() {

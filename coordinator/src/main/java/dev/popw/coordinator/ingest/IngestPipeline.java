@@ -82,7 +82,8 @@ public final class IngestPipeline implements AutoCloseable {
     this.store = store;
     this.config = config;
     this.clock = clock;
-    this.verifier = EnvelopeVerifier.builder().maxEnvelopeBytes(config.maxEnvelopeBytes()).build();
+    this.verifier = EnvelopeVerifier.builder().maxEnvelopeBytes(config.maxEnvelopeBytes())
+        .signatureEngine(config.signatureEngine()).build();
     this.verifyPool = Executors.newFixedThreadPool(config.verifyThreads(), r -> {
       Thread t = new Thread(r, "popw-verify");
       t.setDaemon(true);
