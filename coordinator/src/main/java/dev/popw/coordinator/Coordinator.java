@@ -57,6 +57,8 @@ public final class Coordinator implements AutoCloseable {
   private DevChain devChain;
   private RestApi.ChainInfo chainInfo;
   private final dev.popw.identity.SoftwareSigner receiptKey;
+  /** Signs receipts, entropy and challenges: {@link #receiptKey} on AWS-LC where the native path loads, on Bouncy Castle otherwise. */
+  private final dev.popw.identity.DeviceSigner receiptSigner;
   private final dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
   private final dev.popw.coordinator.gpu.ChallengeService challenges;
   private final dev.popw.coordinator.entropy.EntropyService entropy;
@@ -111,6 +113,12 @@ public final class Coordinator implements AutoCloseable {
     }
     this.signaturePath = signatures.path();
     LOG.info(signatures.description());
+    dev.popw.coordinator.signatures.NativeReceiptSigner.Wrapped signer =
+        dev.popw.coordinator.signatures.NativeReceiptSigner.wrap(receiptKey, s.receiptKeyFile(), signatures.engine());
+    if (signatures.engine() != null && signer.problem() != null) {
+      LOG.warn("receipts are signed with Bouncy Castle: {}", signer.problem());
+    }
+    this.receiptSigner = signer.signer();
     metrics.signatures(signatures.path(), signatures.engine() == null ? null : signatures.engine()::counts);
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
         .signatureEngine(signatures.engine())
@@ -123,14 +131,14 @@ public final class Coordinator implements AutoCloseable {
     this.denylist = validators.of(dev.popw.coordinator.validation.WorkKind.COVERAGE)
         instanceof dev.popw.coordinator.validation.coverage.CoverageValidator cv ? cv.denylist()
         : new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory()));
-    this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptKey, s.networkId(),
+    this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptSigner, s.networkId(),
         s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
-    this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptKey, clock);
+    this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptSigner, clock);
     pipeline.onAccepted(challenges::accepted);
     registerGpuMetrics();
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
-      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey, mqttTls);
+      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptSigner, mqttTls);
       mqtt.start();
       MqttIngest m = mqtt;
       entropy.onIssued(m::publish);
@@ -158,7 +166,7 @@ public final class Coordinator implements AutoCloseable {
       broker.subscribeInternal(Topics.allTelemetry(Topics.PREFIX), (topic, payload) -> {
         String device = MqttIngest.deviceOf(topic);
         return pipeline.submit(payload, device).thenAccept(r ->
-            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.signedReceipt(clock.millis(), receiptKey), 1));
+            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.signedReceipt(clock.millis(), receiptSigner), 1));
       });
       try {
         broker.start();
@@ -179,7 +187,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
       LimitSettings l = s.limits();
-      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey,
+      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptSigner,
           new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()),
           l.coapBlockwiseTransfers());
       coap.challenges(id -> challenges.waitingFor(id).orElse(null));
@@ -191,7 +199,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.apiPort() >= 0) {
       try {
-        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptKey,
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptSigner,
             s.api());
       } catch (java.io.IOException e) {
         close();

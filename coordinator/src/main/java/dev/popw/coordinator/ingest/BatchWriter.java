@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * what arrives within a short delay) and writes it in one transaction. Each write's future
  * completes only after its transaction commits: a receipt is never sent for an envelope that is not
  * yet in the database.
+ *
+ * <p>The futures are completed on {@code completions} (the verify pool), in slices, not on the
+ * writer thread: what depends on them (the device state, metrics, the MQTT acknowledgement or CoAP
+ * response) then runs beside the next transaction instead of delaying it. The writer is one thread,
+ * so everything it does caps the throughput; it does only the database's part (issue 18).
  */
 final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
@@ -29,8 +34,18 @@ final class BatchWriter implements AutoCloseable {
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
+  /** Where the futures of a committed transaction are completed; null: on the writer thread. */
+  private final java.util.concurrent.Executor completions;
+  /** Futures completed by one task of {@link #completions}. */
+  static final int COMPLETION_SLICE = 128;
 
   BatchWriter(Store store, int batchSize, Duration delay, dev.popw.coordinator.batch.BatchAssigner batches) {
+    this(store, batchSize, delay, batches, null);
+  }
+
+  BatchWriter(Store store, int batchSize, Duration delay, dev.popw.coordinator.batch.BatchAssigner batches,
+      java.util.concurrent.Executor completions) {
+    this.completions = completions;
     this.store = store;
     this.batches = batches;
     this.batchSize = batchSize;
@@ -102,16 +117,38 @@ final class BatchWriter implements AutoCloseable {
       if (batches != null) {
         batches.end();
       }
-      for (Pending p : batch) {
-        p.done.complete(null);
-      }
+      complete(batch, null);
     } catch (RuntimeException e) {
       if (batches != null) {
         batches.end();
       }
       LOG.error("database write of {} envelopes failed; devices will resend them: {}", batch.size(), e.getMessage());
-      for (Pending p : batch) {
-        p.done.completeExceptionally(e);
+      complete(batch, e);
+    }
+  }
+
+  /** Completes every future of a transaction, in slices on the completion executor (or here when it refuses). */
+  private void complete(List<Pending> batch, RuntimeException failure) {
+    if (completions == null) {
+      completeSlice(batch, failure);
+      return;
+    }
+    for (int from = 0; from < batch.size(); from += COMPLETION_SLICE) {
+      List<Pending> slice = List.copyOf(batch.subList(from, Math.min(batch.size(), from + COMPLETION_SLICE)));
+      try {
+        completions.execute(() -> completeSlice(slice, failure));
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        completeSlice(slice, failure);
+      }
+    }
+  }
+
+  private static void completeSlice(List<Pending> slice, RuntimeException failure) {
+    for (Pending p : slice) {
+      if (failure == null) {
+        p.done.complete(null);
+      } else {
+        p.done.completeExceptionally(failure);
       }
     }
   }

@@ -89,7 +89,7 @@ public final class IngestPipeline implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay(), batches);
+    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay(), batches, verifyPool);
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "popw-device-cache");
       t.setDaemon(true);

@@ -96,6 +96,11 @@ public final class NativeSignatureEngine implements SignatureEngine {
     return name;
   }
 
+  /** ACCP, for the receipt signer. */
+  Provider provider() {
+    return provider;
+  }
+
   /** The key types this engine verifies; the others are Bouncy Castle's. */
   public Set<KeyType> keyTypes() {
     return java.util.Collections.unmodifiableSet(types);
