@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * completes only after its transaction commits: a receipt is never sent for an envelope that is not
  * yet in the database.
  *
- * <p>The futures are completed on {@code completions} (the verify pool), in slices, not on the
- * writer thread: what depends on them (the device state, metrics, the MQTT acknowledgement or CoAP
+ * <p>The futures of a large transaction are completed on {@code completions} (the verify pool), in
+ * slices, mostly not on the writer thread: what depends on them (the device state, metrics, the MQTT acknowledgement or CoAP
  * response) then runs beside the next transaction instead of delaying it. The writer is one thread,
  * so everything it does caps the throughput; it does only the database's part (issue 18).
  */
@@ -127,20 +127,25 @@ final class BatchWriter implements AutoCloseable {
     }
   }
 
-  /** Completes every future of a transaction, in slices on the completion executor (or here when it refuses). */
+  /**
+   * Completes every future of a transaction: a small one here (as fast as it gets when the load is
+   * light), a large one in slices on the completion executor, the last slice here.
+   */
   private void complete(List<Pending> batch, RuntimeException failure) {
-    if (completions == null) {
+    if (completions == null || batch.size() <= COMPLETION_SLICE) {
       completeSlice(batch, failure);
       return;
     }
-    for (int from = 0; from < batch.size(); from += COMPLETION_SLICE) {
-      List<Pending> slice = List.copyOf(batch.subList(from, Math.min(batch.size(), from + COMPLETION_SLICE)));
+    int last = (batch.size() - 1) / COMPLETION_SLICE * COMPLETION_SLICE;
+    for (int from = 0; from < last; from += COMPLETION_SLICE) {
+      List<Pending> slice = List.copyOf(batch.subList(from, from + COMPLETION_SLICE));
       try {
         completions.execute(() -> completeSlice(slice, failure));
       } catch (java.util.concurrent.RejectedExecutionException closing) {
         completeSlice(slice, failure);
       }
     }
+    completeSlice(batch.subList(last, batch.size()), failure);
   }
 
   private static void completeSlice(List<Pending> slice, RuntimeException failure) {
