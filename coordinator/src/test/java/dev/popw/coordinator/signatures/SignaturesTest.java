@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SignaturesTest {
   @Test
   void auto_chooses_the_native_path_where_it_loads_and_says_so_in_one_line() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(SignatureDifferentialTest.nativePlatform(), "ACCP has no native library for this platform");
     Signatures.Selection s = Signatures.select(Signatures.Mode.AUTO);
     assertNotNull(s.engine(), s.description());
     assertEquals("native", s.path());
@@ -46,6 +47,7 @@ class SignaturesTest {
 
   @Test
   void the_native_receipt_signer_signs_exactly_as_bouncy_castle(@TempDir Path dir) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(SignatureDifferentialTest.nativePlatform(), "ACCP has no native library for this platform");
     Path file = dir.resolve("coordinator.key");
     SoftwareSigner reference = KeyFiles.generate(KeyType.ED25519, file);
     NativeReceiptSigner.Wrapped w = NativeReceiptSigner.wrap(reference, file, NativeSignatureEngine.load().engine());
