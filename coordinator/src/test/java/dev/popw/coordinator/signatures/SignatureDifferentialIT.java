@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The differential check of {@link SignatureDifferentialTest} at full size: 1,000,000 random and
  * crafted signatures (85% Ed25519, 15% ECDSA on both curves), decided identically by Bouncy Castle
- * alone and by the native path. About two minutes on two idle cores.
+ * alone and by the native path. 302 s on the shared 2-core machine under load.
  */
 class SignatureDifferentialIT {
   @Test
