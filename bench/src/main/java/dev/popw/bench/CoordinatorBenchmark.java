@@ -47,12 +47,13 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 /**
  * Load generator for the coordinator: many simulated devices send pre-signed Ed25519 envelopes
  * over MQTT (to the embedded broker, whose PUBACK means "committed") and over CoAP (whose response
- * carries the committed receipt). Prints the crypto ceiling (raw single-core Bouncy Castle
- * verification times the cores), accepted-and-persisted msgs/s, their ratio, and p50/p99 from
- * sending to the acknowledgement.
+ * carries the committed receipt). Prints the Bouncy Castle ceiling (raw single-core Bouncy Castle
+ * verification times the cores) and the native ceiling (the coordinator's AWS-LC engine, likewise),
+ * accepted-and-persisted msgs/s, their ratios to both, the load average, and p50/p99 from sending
+ * to the acknowledgement.
  *
  * <p>Usage: {@code bench/run coordinator [--envelopes N] [--warmup N] [--warmup-rounds N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]
- * [--batch N]}.
+ * [--batch N] [--signatures auto|native|bouncycastle]}.
  * The load generator runs on the same machine and shares its cores with the coordinator.
  */
 public final class CoordinatorBenchmark {
