@@ -47,12 +47,13 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 /**
  * Load generator for the coordinator: many simulated devices send pre-signed Ed25519 envelopes
  * over MQTT (to the embedded broker, whose PUBACK means "committed") and over CoAP (whose response
- * carries the committed receipt). Prints the crypto ceiling (raw single-core Bouncy Castle
- * verification times the cores), accepted-and-persisted msgs/s, their ratio, and p50/p99 from
- * sending to the acknowledgement.
+ * carries the committed receipt). Prints the Bouncy Castle ceiling (raw single-core Bouncy Castle
+ * verification times the cores) and the native ceiling (the coordinator's AWS-LC engine, likewise),
+ * accepted-and-persisted msgs/s, their ratios to both, the load average, and p50/p99 from sending
+ * to the acknowledgement.
  *
  * <p>Usage: {@code bench/run coordinator [--envelopes N] [--warmup N] [--warmup-rounds N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]
- * [--batch N]}.
+ * [--batch N] [--signatures auto|native|bouncycastle]}.
  * The load generator runs on the same machine and shares its cores with the coordinator.
  */
 public final class CoordinatorBenchmark {
@@ -74,17 +75,28 @@ public final class CoordinatorBenchmark {
         case "--batch" -> batch = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--warmup-rounds" -> warmupRounds = Integer.parseInt(args[i + 1]);
+        case "--signatures" -> System.setProperty(dev.popw.coordinator.signatures.Signatures.PROPERTY, args[i + 1]);
         default -> {
-          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap] [--batch N] [--warmup N] [--warmup-rounds N]");
+          System.err.println("usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]"
+              + " [--batch N] [--warmup N] [--warmup-rounds N] [--signatures auto|native|bouncycastle]");
           System.exit(2);
         }
       }
     }
     int cores = Runtime.getRuntime().availableProcessors();
-    System.out.printf("machine: %d cpus, java %s%n", cores, System.getProperty("java.version"));
+    System.out.printf("machine: %d cpus, java %s, load average %s%n", cores, System.getProperty("java.version"), loadAverage());
     double perCore = ed25519VerifyRate();
-    double ceiling = perCore * cores;
-    System.out.printf("crypto ceiling: raw Bouncy Castle Ed25519 verify %,.0f/s on one core x %d cores = %,.0f/s%n", perCore, cores, ceiling);
+    double bcCeiling = perCore * cores;
+    System.out.printf("Bouncy Castle ceiling: raw Ed25519 verify %,.0f/s on one core x %d cores = %,.0f/s%n", perCore, cores, bcCeiling);
+    double nativePerCore = nativeEd25519VerifyRate();
+    double ceiling = nativePerCore > 0 ? nativePerCore * cores : bcCeiling;
+    if (nativePerCore > 0) {
+      System.out.printf("native ceiling: AWS-LC (ACCP) Ed25519 verify %,.0f/s on one core x %d cores = %,.0f/s (%.2fx Bouncy Castle)%n",
+          nativePerCore, cores, ceiling, nativePerCore / perCore);
+    } else {
+      System.out.println("native ceiling: the native library is not usable here; ratios below are to the Bouncy Castle ceiling");
+    }
+    bouncyCastleCeiling = bcCeiling;
 
     List<SoftwareSigner> signers = new ArrayList<>();
     for (int d = 0; d < devices; d++) {
@@ -102,6 +114,17 @@ public final class CoordinatorBenchmark {
   }
 
   private static int batch = 10_000;
+  private static double bouncyCastleCeiling;
+
+  /** The 1, 5 and 15 minute load averages (the machine is shared: figures are noisy). */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
   /** Envelopes per warm-up round. */
   private static int warmup = 50_000;
   /** Warm-up rounds at most; warming up stops earlier once the JIT compiler is nearly idle. */
@@ -188,8 +211,9 @@ public final class CoordinatorBenchmark {
       double rate = accepted / (elapsed / 1e9);
       System.out.printf("%n%s + %s database: %,d envelopes from %d devices (after a warm-up of %,d in %d rounds; JIT compiling %.1f%% of the last)%n",
           transport, db, measured, signers.size(), used, rounds, jitShare * 100);
-      System.out.printf("  accepted and persisted: %,d in %.2f s = %,.0f msgs/s (ratio to crypto ceiling %.2f)%n",
-          accepted, elapsed / 1e9, rate, rate / ceiling);
+      System.out.printf("  signatures: %s; load average after the run %s%n", c.signaturePath(), loadAverage());
+      System.out.printf("  accepted and persisted: %,d in %.2f s = %,.0f msgs/s (ratio to native ceiling %.2f, to Bouncy Castle ceiling %.2f)%n",
+          accepted, elapsed / 1e9, rate, rate / ceiling, rate / bouncyCastleCeiling);
       System.out.printf("  ingest -> acknowledgement: p50 %.1f ms, p99 %.1f ms (%d failed)%n",
           ok.length == 0 ? 0 : ok[ok.length / 2] / 1e6, ok.length == 0 ? 0 : ok[(int) (ok.length * 0.99)] / 1e6, failed);
       System.out.print(cpuReport);
@@ -417,6 +441,33 @@ public final class CoordinatorBenchmark {
     long start = System.nanoTime();
     while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3)) {
       all &= Ed25519.verify(sig, 0, point, msg, 0, msg.length);
+      n++;
+    }
+    if (!all) {
+      throw new IllegalStateException("verification failed");
+    }
+    return n / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** Single-thread Ed25519 verifications per second on the coordinator's native engine (JCA call included); 0 if it does not load. */
+  private static double nativeEd25519VerifyRate() throws Exception {
+    dev.popw.coordinator.signatures.NativeSignatureEngine.Loaded l = dev.popw.coordinator.signatures.NativeSignatureEngine.load();
+    if (l.engine() == null) {
+      System.out.println("native engine: " + l.problem());
+      return 0;
+    }
+    SoftwareSigner s = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+    byte[] msg = new byte[200];
+    byte[] sig = s.sign(msg);
+    Object key = l.engine().prepare(KeyType.ED25519, s.publicKey());
+    boolean all = true;
+    for (int i = 0; i < 20_000; i++) {
+      all &= l.engine().verify(KeyType.ED25519, key, msg, 0, msg.length, sig);
+    }
+    int n = 0;
+    long start = System.nanoTime();
+    while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3)) {
+      all &= l.engine().verify(KeyType.ED25519, key, msg, 0, msg.length, sig);
       n++;
     }
     if (!all) {

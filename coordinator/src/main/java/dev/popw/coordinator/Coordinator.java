@@ -42,6 +42,8 @@ public final class Coordinator implements AutoCloseable {
   private final Settlement settlement;
   private final Batcher batcher;
   private final IngestPipeline pipeline;
+  /** "native" or "bouncycastle": which verifies envelope signatures. */
+  private final String signaturePath;
   private final DeviceRegistry registry;
   private final Metrics metrics;
   private final MqttIngest mqtt;
@@ -55,6 +57,8 @@ public final class Coordinator implements AutoCloseable {
   private DevChain devChain;
   private RestApi.ChainInfo chainInfo;
   private final dev.popw.identity.SoftwareSigner receiptKey;
+  /** Signs receipts, entropy and challenges: {@link #receiptKey} on AWS-LC where the native path loads, on Bouncy Castle otherwise. */
+  private final dev.popw.identity.DeviceSigner receiptSigner;
   private final dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
   private final dev.popw.coordinator.gpu.ChallengeService challenges;
   private final dev.popw.coordinator.entropy.EntropyService entropy;
@@ -119,6 +123,22 @@ public final class Coordinator implements AutoCloseable {
       tell(l -> l.epochClosed(e));
     });
 
+    dev.popw.coordinator.signatures.Signatures.Selection signatures;
+    try {
+      signatures = dev.popw.coordinator.signatures.Signatures.select(dev.popw.coordinator.signatures.Signatures.Mode.configured());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new SettingsException(e.getMessage());
+    }
+    this.signaturePath = signatures.path();
+    LOG.info(signatures.description());
+    dev.popw.coordinator.signatures.NativeReceiptSigner.Wrapped signer =
+        dev.popw.coordinator.signatures.NativeReceiptSigner.wrap(receiptKey, s.receiptKeyFile(), signatures.engine());
+    if (signatures.engine() != null && signer.problem() != null) {
+      LOG.warn("receipts are signed with Bouncy Castle: {}", signer.problem());
+    }
+    this.receiptSigner = signer.signer();
+    metrics.signatures(signatures.path(), signatures.engine() == null ? null : signatures.engine()::counts);
+
     if (s.rewards().enabled()) {
       this.rewards = new dev.popw.coordinator.rewards.RewardsService(store, s.rewards(), s.epochs(), s.networkId(),
           rewardsContracts == null ? null : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts), clock);
@@ -139,6 +159,7 @@ public final class Coordinator implements AutoCloseable {
     }
 
     this.pipeline = new IngestPipeline(store, PipelineConfig.builder(s.networkId())
+        .signatureEngine(signatures.engine())
         .maxClockSkew(s.maxClockSkew()).freshness(s.freshness())
         .acceptSimulated(s.acceptSimulated()).deviceCache(s.limits().cachedDevices(), s.limits().deviceIdle()).build(), clock, (r, nanos) -> metrics.outcome(r.accepted() ? "ACCEPTED" : r.reason(), nanos),
         batcher.assigner());
@@ -148,9 +169,9 @@ public final class Coordinator implements AutoCloseable {
     this.denylist = validators.of(dev.popw.coordinator.validation.WorkKind.COVERAGE)
         instanceof dev.popw.coordinator.validation.coverage.CoverageValidator cv ? cv.denylist()
         : new dev.popw.coordinator.validation.coverage.Denylist(s.coverage().denylistFile(s.dataDirectory()));
-    this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptKey, s.networkId(),
+    this.entropy = new dev.popw.coordinator.entropy.EntropyService(store.entropy(), receiptSigner, s.networkId(),
         s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
-    this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptKey, clock);
+    this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptSigner, clock);
     if (roles != null) {
       challenges.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
       IngestPipeline p = pipeline;
@@ -170,7 +191,7 @@ public final class Coordinator implements AutoCloseable {
     registerGpuMetrics();
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
-      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptKey, mqttTls);
+      mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptSigner, mqttTls);
       mqtt.start();
       MqttIngest m = mqtt;
       entropy.onIssued(m::publish);
@@ -198,7 +219,7 @@ public final class Coordinator implements AutoCloseable {
       broker.subscribeInternal(Topics.allTelemetry(Topics.PREFIX), (topic, payload) -> {
         String device = MqttIngest.deviceOf(topic);
         return pipeline.submit(payload, device).thenAccept(r ->
-            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.signedReceipt(clock.millis(), receiptKey), 1));
+            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.signedReceipt(clock.millis(), receiptSigner), 1));
       });
       try {
         broker.start();
@@ -219,7 +240,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.coapPort() >= 0 || s.coapsPort() >= 0) {
       LimitSettings l = s.limits();
-      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptKey,
+      coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptSigner,
           new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()),
           l.coapBlockwiseTransfers());
       coap.challenges(id -> challenges.waitingFor(id).orElse(null));
@@ -231,7 +252,7 @@ public final class Coordinator implements AutoCloseable {
     }
     if (s.apiPort() >= 0) {
       try {
-        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptKey,
+        api = new RestApi(s.bindHost(), s.apiPort(), store, registry, batcher, metrics, this::health, chainInfo, epochs, clock, receiptSigner,
             s.api());
       } catch (java.io.IOException e) {
         close();
@@ -538,6 +559,11 @@ public final class Coordinator implements AutoCloseable {
 
   public IngestPipeline pipeline() {
     return pipeline;
+  }
+
+  /** Which verifies envelope signatures: "native" (AWS-LC, Bouncy Castle deciding refusals) or "bouncycastle". */
+  public String signaturePath() {
+    return signaturePath;
   }
 
   public DeviceRegistry registry() {

@@ -44,6 +44,7 @@ public final class EnvelopeVerifier {
 
   private final int maxEnvelopeBytes;
   private final int keyCacheSize;
+  private final SignatureEngine engine;
   private final Map<KeyType, ConcurrentHashMap<ByteString, CachedKey>> keyCache = new EnumMap<>(KeyType.class);
 
   /** A decoded key with its device id, whose printable form is then computed once per device, not per envelope. */
@@ -52,6 +53,7 @@ public final class EnvelopeVerifier {
   private EnvelopeVerifier(Builder b) {
     this.maxEnvelopeBytes = b.maxEnvelopeBytes;
     this.keyCacheSize = b.keyCacheSize;
+    this.engine = b.engine;
     for (KeyType t : KeyType.values()) {
       keyCache.put(t, new ConcurrentHashMap<>());
     }
@@ -68,6 +70,11 @@ public final class EnvelopeVerifier {
 
   public int maxEnvelopeBytes() {
     return maxEnvelopeBytes;
+  }
+
+  /** The engine plugged in ({@link Builder#signatureEngine}), or null: Bouncy Castle alone. */
+  public SignatureEngine signatureEngine() {
+    return engine;
   }
 
   /**
@@ -200,8 +207,9 @@ public final class EnvelopeVerifier {
 
   private CachedKey decodeKey(KeyType type, ByteString encoded) {
     if (keyCacheSize == 0) {
-      VerifyingKey k = Schemes.decodePublicKey(type, encoded.toByteArray());
-      return k == null ? null : new CachedKey(k, null);
+      byte[] raw = encoded.toByteArray();
+      VerifyingKey k = Schemes.decodePublicKey(type, raw);
+      return k == null ? null : new CachedKey(assisted(type, k, raw), null);
     }
     ConcurrentHashMap<ByteString, CachedKey> cache = keyCache.get(type);
     CachedKey cached = cache.get(encoded);
@@ -211,13 +219,17 @@ public final class EnvelopeVerifier {
       if (key == null) {
         return null;
       }
-      cached = new CachedKey(key, DeviceId.of(type, raw));
+      cached = new CachedKey(assisted(type, key, raw), DeviceId.of(type, raw));
       if (cache.size() >= keyCacheSize) {
         cache.clear(); // crude but bounded; a coordinator with more devices than this sets a larger size
       }
       cache.put(encoded, cached);
     }
     return cached;
+  }
+
+  private VerifyingKey assisted(KeyType type, VerifyingKey key, byte[] raw) {
+    return SignatureRules.withEngine(type, key, raw, engine);
   }
 
   private static boolean matchesDeviceId(KeyType type, ByteString publicKey, ByteString deviceId) {
@@ -237,6 +249,7 @@ public final class EnvelopeVerifier {
   public static final class Builder {
     private int maxEnvelopeBytes = DEFAULT_MAX_ENVELOPE_BYTES;
     private int keyCacheSize = DEFAULT_KEY_CACHE_SIZE;
+    private SignatureEngine engine;
 
     private Builder() {}
 
@@ -255,6 +268,15 @@ public final class EnvelopeVerifier {
         throw new IllegalArgumentException("keyCacheSize must be >= 0, got " + entries);
       }
       this.keyCacheSize = entries;
+      return this;
+    }
+
+    /**
+     * A faster implementation of the signature equations (the coordinator's native one); null, the
+     * default, verifies with Bouncy Castle alone. Both decide the same: see {@link SignatureEngine}.
+     */
+    public Builder signatureEngine(SignatureEngine engine) {
+      this.engine = engine;
       return this;
     }
 

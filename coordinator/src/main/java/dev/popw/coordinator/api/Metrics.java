@@ -169,6 +169,28 @@ public final class Metrics {
         .register(registry);
   }
 
+  /**
+   * Which path verifies envelope signatures ({@code popw_signature_path{path}} = 1) and, on the
+   * native one, what it did ({@code popw_signatures_native_total{outcome}}: accepted, refused and
+   * failed, both of those then decided by Bouncy Castle, and keys it declined).
+   *
+   * @param counts accepted, refused, failed, keys declined; null on the Bouncy Castle path
+   */
+  public void signatures(String path, Supplier<long[]> counts) {
+    Gauge.builder("popw.signature.path", () -> 1).tag("path", path)
+        .description("which implementation verifies envelope signatures (native: AWS-LC, Bouncy Castle deciding refusals)")
+        .register(registry);
+    if (counts != null) {
+      String[] outcomes = {"accepted", "refused", "failed", "key_declined"};
+      for (int i = 0; i < outcomes.length; i++) {
+        int idx = i;
+        counter("popw.signatures.native", "outcome", outcomes[i],
+            "signatures the native path accepted, refused or failed on (Bouncy Castle decides those), and keys it declined",
+            () -> counts.get()[idx]);
+      }
+    }
+  }
+
   /** The Prometheus text exposition. */
   public String scrape() {
     return registry.scrape();

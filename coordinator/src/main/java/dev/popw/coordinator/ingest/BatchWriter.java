@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * what arrives within a short delay) and writes it in one transaction. Each write's future
  * completes only after its transaction commits: a receipt is never sent for an envelope that is not
  * yet in the database.
+ *
+ * <p>The futures of a large transaction are completed on {@code completions} (the verify pool), in
+ * slices, mostly not on the writer thread: what depends on them (the device state, metrics, the MQTT acknowledgement or CoAP
+ * response) then runs beside the next transaction instead of delaying it. The writer is one thread,
+ * so everything it does caps the throughput; it does only the database's part (issue 18).
  */
 final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
@@ -29,8 +34,18 @@ final class BatchWriter implements AutoCloseable {
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
+  /** Where the futures of a committed transaction are completed; null: on the writer thread. */
+  private final java.util.concurrent.Executor completions;
+  /** Futures completed by one task of {@link #completions}. */
+  static final int COMPLETION_SLICE = 128;
 
   BatchWriter(Store store, int batchSize, Duration delay, dev.popw.coordinator.batch.BatchAssigner batches) {
+    this(store, batchSize, delay, batches, null);
+  }
+
+  BatchWriter(Store store, int batchSize, Duration delay, dev.popw.coordinator.batch.BatchAssigner batches,
+      java.util.concurrent.Executor completions) {
+    this.completions = completions;
     this.store = store;
     this.batches = batches;
     this.batchSize = batchSize;
@@ -109,15 +124,45 @@ final class BatchWriter implements AutoCloseable {
       }
       int i = 0;
       for (Pending p : batch) {
-        p.done.complete(p.accepted != null ? conflicts[i++] : null);
+        p.conflict = p.accepted != null ? conflicts[i++] : null;
       }
+      complete(batch, null);
     } catch (RuntimeException e) {
       if (batches != null) {
         batches.end();
       }
       LOG.error("database write of {} envelopes failed; devices will resend them: {}", batch.size(), e.getMessage());
-      for (Pending p : batch) {
-        p.done.completeExceptionally(e);
+      complete(batch, e);
+    }
+  }
+
+  /**
+   * Completes every future of a transaction: a small one here (as fast as it gets when the load is
+   * light), a large one in slices on the completion executor, the last slice here.
+   */
+  private void complete(List<Pending> batch, RuntimeException failure) {
+    if (completions == null || batch.size() <= COMPLETION_SLICE) {
+      completeSlice(batch, failure);
+      return;
+    }
+    int last = (batch.size() - 1) / COMPLETION_SLICE * COMPLETION_SLICE;
+    for (int from = 0; from < last; from += COMPLETION_SLICE) {
+      List<Pending> slice = List.copyOf(batch.subList(from, from + COMPLETION_SLICE));
+      try {
+        completions.execute(() -> completeSlice(slice, failure));
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        completeSlice(slice, failure);
+      }
+    }
+    completeSlice(batch.subList(last, batch.size()), failure);
+  }
+
+  private static void completeSlice(List<Pending> slice, RuntimeException failure) {
+    for (Pending p : slice) {
+      if (failure == null) {
+        p.done.complete(p.conflict);
+      } else {
+        p.done.completeExceptionally(failure);
       }
     }
   }
@@ -140,6 +185,7 @@ final class BatchWriter implements AutoCloseable {
     final AcceptedEnvelope accepted;
     final RejectionRecord rejected;
     final CompletableFuture<byte[]> done = new CompletableFuture<>();
+    byte[] conflict; // the stored hash a cluster write found instead of this one; set before done completes
 
     Pending(AcceptedEnvelope accepted, RejectionRecord rejected) {
       this.accepted = accepted;

@@ -82,13 +82,14 @@ public final class IngestPipeline implements AutoCloseable {
     this.store = store;
     this.config = config;
     this.clock = clock;
-    this.verifier = EnvelopeVerifier.builder().maxEnvelopeBytes(config.maxEnvelopeBytes()).build();
+    this.verifier = EnvelopeVerifier.builder().maxEnvelopeBytes(config.maxEnvelopeBytes())
+        .signatureEngine(config.signatureEngine()).build();
     this.verifyPool = Executors.newFixedThreadPool(config.verifyThreads(), r -> {
       Thread t = new Thread(r, "popw-verify");
       t.setDaemon(true);
       return t;
     });
-    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay(), batches);
+    this.writer = new BatchWriter(store, config.writeBatchSize(), config.writeBatchDelay(), batches, verifyPool);
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "popw-device-cache");
       t.setDaemon(true);

@@ -46,13 +46,33 @@ public record IngestResult(IngestStatus status, String reason, String detail, St
       b.setEnvelopeHash(ByteString.copyFrom(envelopeHash));
     }
     if (deviceId != null) {
-      try {
-        b.setDeviceId(ByteString.copyFrom(dev.popw.identity.DeviceId.parse(deviceId).toBytes()));
-      } catch (RuntimeException e) {
-        // a topic that names no valid device: the receipt stays bound by its envelope hash only
-      }
+      ByteString id = deviceIdBytes(deviceId);
+      if (id != null) {
+        b.setDeviceId(id);
+      } // else a topic that names no valid device: the receipt stays bound by its envelope hash only
     }
     return b.build();
+  }
+
+  /** Binary device ids of recent receipts: parsing a did:key (base58) for every receipt cost 2-3 us. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, ByteString> ID_BYTES = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int ID_CACHE_SIZE = 65_536;
+
+  private static ByteString deviceIdBytes(String deviceId) {
+    ByteString b = ID_BYTES.get(deviceId);
+    if (b != null) {
+      return b;
+    }
+    try {
+      b = ByteString.copyFrom(dev.popw.identity.DeviceId.parse(deviceId).toBytes());
+    } catch (RuntimeException e) {
+      return null; // not cached: names that do not parse are not worth memory
+    }
+    if (ID_BYTES.size() >= ID_CACHE_SIZE) {
+      ID_BYTES.clear(); // bounded, like the verifier's key cache
+    }
+    ID_BYTES.put(deviceId, b);
+    return b;
   }
 
   /**

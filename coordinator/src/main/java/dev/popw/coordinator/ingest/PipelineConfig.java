@@ -7,7 +7,7 @@ import java.util.Objects;
 /** Settings of the verification pipeline. Immutable; see {@link #builder(String)}. */
 public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration maxClockSkew, Duration freshness,
     int sequenceWindow, int writeBatchSize, Duration writeBatchDelay, int verifyThreads, boolean acceptSimulated,
-    int maxCachedDevices, Duration deviceIdle) {
+    int maxCachedDevices, Duration deviceIdle, dev.popw.envelope.SignatureEngine signatureEngine) {
 
   public static Builder builder(String networkId) {
     return new Builder(networkId);
@@ -26,6 +26,7 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
     private boolean acceptSimulated = true;
     private int maxCachedDevices = 100_000;
     private Duration deviceIdle = Duration.ofMinutes(10);
+    private dev.popw.envelope.SignatureEngine signatureEngine;
 
     private Builder(String networkId) {
       this.networkId = Objects.requireNonNull(networkId, "networkId");
@@ -82,12 +83,22 @@ public record PipelineConfig(String networkId, int maxEnvelopeBytes, Duration ma
       return this;
     }
 
+    /**
+     * The fast path for signatures (the native engine); null, the default, verifies with Bouncy
+     * Castle alone. Both accept the same signatures ({@link dev.popw.envelope.SignatureEngine}).
+     */
+    public Builder signatureEngine(dev.popw.envelope.SignatureEngine v) {
+      this.signatureEngine = v;
+      return this;
+    }
+
     public PipelineConfig build() {
       if (networkId.isBlank()) {
         throw new IllegalArgumentException("network id must not be blank");
       }
       return new PipelineConfig(networkId, maxEnvelopeBytes, maxClockSkew, freshness, sequenceWindow, writeBatchSize,
-          writeBatchDelay, Math.max(1, verifyThreads), acceptSimulated, Math.max(1, maxCachedDevices), deviceIdle);
+          writeBatchDelay, Math.max(1, verifyThreads), acceptSimulated, Math.max(1, maxCachedDevices), deviceIdle,
+          signatureEngine);
     }
   }
 }

@@ -148,6 +148,16 @@ public final class EcdsaScheme {
       return s.compareTo(halfN) > 0 ? SignatureCheck.NON_CANONICAL : SignatureCheck.VALID;
     }
 
+    /** Whether a scalar lies in [1, n-1]. */
+    boolean inRange(BigInteger v) {
+      return v.signum() > 0 && v.compareTo(n) < 0;
+    }
+
+    /** Whether s is above n/2 (the envelope rules want low S). */
+    boolean isHighS(BigInteger s) {
+      return s.compareTo(halfN) > 0;
+    }
+
     /**
      * Plain ECDSA verification of (r, s) over a SHA-256 digest, as X9.62 defines it: high S is
      * accepted here. The envelope rules are in {@link #verify}.

@@ -55,7 +55,39 @@ public final class Ed25519Scheme {
     return false;
   }
 
-  private static byte[] reduceS(byte[] sig) {
+  /**
+   * True if R in {@code sig[0..32)} is a canonical point encoding as far as bytes tell: y below p,
+   * and no sign bit on a point whose x is 0 (y = 1 or y = p - 1). Bouncy Castle refuses the others
+   * in {@code Ed25519.verify}; a native verifier is given only these.
+   */
+  static boolean isCanonicalR(byte[] sig) {
+    int top = sig[31] & 0x7F;
+    boolean sign = (sig[31] & 0x80) != 0;
+    // y >= p = 2^255 - 19: bytes 1..30 all 0xff, top 0x7f, low byte >= 0xed
+    boolean allOnes = top == 0x7F;
+    for (int i = 1; i < 31 && allOnes; i++) {
+      allOnes = sig[i] == (byte) 0xFF;
+    }
+    int low = sig[0] & 0xFF;
+    if (allOnes && low >= 0xED) {
+      return false;
+    }
+    if (sign) {
+      if (allOnes && low == 0xEC) {
+        return false; // y = p - 1, x = 0
+      }
+      boolean zeros = top == 0;
+      for (int i = 1; i < 31 && zeros; i++) {
+        zeros = sig[i] == 0;
+      }
+      if (zeros && low == 1) {
+        return false; // y = 1, x = 0
+      }
+    }
+    return true;
+  }
+
+  static byte[] reduceS(byte[] sig) {
     byte[] be = new byte[32];
     for (int i = 0; i < 32; i++) {
       be[i] = sig[63 - i];
@@ -73,7 +105,7 @@ public final class Ed25519Scheme {
     return out;
   }
 
-  private static final class Key implements VerifyingKey {
+  static final class Key implements VerifyingKey {
     private final Ed25519.PublicPoint point;
 
     Key(Ed25519.PublicPoint point) {
@@ -95,6 +127,11 @@ public final class Ed25519Scheme {
       return Ed25519.verify(signature, 0, point, message, off, len)
           ? SignatureCheck.VALID
           : SignatureCheck.INVALID;
+    }
+
+    /** Bouncy Castle's equation alone (cofactored), for a 64-byte signature. */
+    boolean plain(byte[] message, int off, int len, byte[] signature) {
+      return Ed25519.verify(signature, 0, point, message, off, len);
     }
   }
 }
