@@ -152,6 +152,7 @@ public final class CoverageValidator implements WorkValidator {
     String reason;
     String explanation;
     Rep beacon;
+    String pair; // witness: its link's key, once computed
     double distance = Double.NaN;
     double maxRssi = Double.NaN;
     long grid = -1;
@@ -289,11 +290,13 @@ public final class CoverageValidator implements WorkValidator {
     if (rules.ring().enabled()) {
       rings(devices, witnesses);
     }
+    // the range test's links, computed once: those among devices the fit leaves unflagged do not change
+    Map<String, String> badLinks = rules.check().rangeEnabled() ? inconsistentLinks(witnesses) : Map.of();
     if (rules.fit().enabled()) {
-      locationFit(devices.values(), witnesses);
+      locationFit(devices.values(), witnesses, badLinks.keySet());
     }
     applyCross(reports, witnesses);
-    if (rules.check().rangeEnabled() && range(devices.values(), witnesses)) {
+    if (rules.check().rangeEnabled() && range(devices.values(), witnesses, badLinks)) {
       applyCross(reports, witnesses);
     }
     if (rules.check().minCounterparts() > 0 || rules.check().maxFitOffsetM() > 0) {
@@ -609,11 +612,10 @@ public final class CoverageValidator implements WorkValidator {
    * and its counterparts fitted again, until no fit rejects its claim; so one liar does not drag
    * its honest neighbours' fits away.
    */
-  private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses) {
+  private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses, Set<String> bad) {
     // A range-inconsistent link is evidence against the end that has more inconsistent links (the
     // liar: its claim is wrong for many links, its honest counterparts' for one); the other end's
     // fit does without it, so a liar does not drag an honest neighbour's fit. Ties: both keep it.
-    Set<String> bad = rules.check().rangeEnabled() ? inconsistentLinks(witnesses).keySet() : Set.of();
     Map<Dev, double[]> share = new HashMap<>(); // device -> {inconsistent links, links}
     if (!bad.isEmpty()) {
       Set<String> counted = new HashSet<>();
@@ -728,8 +730,7 @@ public final class CoverageValidator implements WorkValidator {
   }
 
   /** Returns whether any link was inconsistent. */
-  private boolean range(java.util.Collection<Dev> devices, List<Rep> witnesses) {
-    Map<String, String> bad = inconsistentLinks(witnesses);
+  private boolean range(java.util.Collection<Dev> devices, List<Rep> witnesses, Map<String, String> bad) {
     if (bad.isEmpty()) {
       return false;
     }
@@ -809,9 +810,12 @@ public final class CoverageValidator implements WorkValidator {
   }
 
   private static String pair(Rep w) {
-    String a = w.dev.id;
-    String b = w.beacon.dev.id;
-    return a.compareTo(b) < 0 ? a + ' ' + b : b + ' ' + a;
+    if (w.pair == null) {
+      String a = w.dev.id;
+      String b = w.beacon.dev.id;
+      w.pair = a.compareTo(b) < 0 ? a + ' ' + b : b + ' ' + a;
+    }
+    return w.pair;
   }
 
   /**
