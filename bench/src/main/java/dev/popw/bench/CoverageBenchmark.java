@@ -537,17 +537,17 @@ public final class CoverageBenchmark {
     for (Hotspot h : hotspots) {
       if (h.strategy == Strategy.FAR_LOCATION) {
         far++;
-        String by = null;
+        String first = null;
         for (Evidence e : h.reports) {
           Verdict x = sink.verdicts.get(ByteBuffer.wrap(e.hash()));
-          if (by == null && (x.reason().equals(WorkReason.LOCATION_FIT) || x.reason().equals(WorkReason.RANGE_INCONSISTENT)
+          if (first == null && (x.reason().equals(WorkReason.LOCATION_FIT) || x.reason().equals(WorkReason.RANGE_INCONSISTENT)
               || x.reason().equals(WorkReason.UNCONFIRMED_LOCATION))) {
-            by = x.reason();
+            first = x.reason();
           }
         }
         boolean caught = sink.units.getOrDefault(h.id, 0.0) == 0;
         farCaught += caught ? 1 : 0;
-        farBy.merge(by == null ? "other rules" : by, 1L, Long::sum);
+        farBy.merge(first == null ? "other rules" : first, 1L, Long::sum);
         if (!caught) {
           CoverageSummary cs = sink.coverage.stream().filter(x -> x.deviceId().equals(h.id)).findFirst().orElse(null);
           missed.add(String.format(Locale.ROOT, "%.1f km off, fit %.1f km, %s", Math.hypot(h.cx - h.x, h.cy - h.y) / 1000,
