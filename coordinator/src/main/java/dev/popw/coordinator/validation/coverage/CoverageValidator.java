@@ -111,6 +111,7 @@ public final class CoverageValidator implements WorkValidator {
     final Double lon;
     final long tag;
     long cell; // at the density resolution; 0 without a location
+    int index; // position by id among the validation's devices
     final List<Rep> reports = new ArrayList<>();
     boolean active;
     String crossReason;
@@ -152,7 +153,7 @@ public final class CoverageValidator implements WorkValidator {
     String reason;
     String explanation;
     Rep beacon;
-    String pair; // witness: its link's key, once computed
+    long pair = -1; // witness: its link's key (the two devices' indexes), once computed
     double distance = Double.NaN;
     double maxRssi = Double.NaN;
     long grid = -1;
@@ -251,7 +252,9 @@ public final class CoverageValidator implements WorkValidator {
         }
       }
     });
+    int index = 0;
     for (Dev d : devices.values()) {
+      d.index = index++; // by id
       if (d.located()) {
         d.cell = h3.latLngToCell(d.lat, d.lon, rules.densityResolution());
       }
@@ -291,7 +294,7 @@ public final class CoverageValidator implements WorkValidator {
       rings(devices, witnesses);
     }
     // the range test's links, computed once: those among devices the fit leaves unflagged do not change
-    Map<String, String> badLinks = rules.check().rangeEnabled() ? inconsistentLinks(witnesses) : Map.of();
+    Map<Long, String> badLinks = rules.check().rangeEnabled() ? inconsistentLinks(witnesses) : Map.of();
     if (rules.fit().enabled()) {
       locationFit(devices.values(), witnesses, badLinks.keySet());
     }
@@ -612,13 +615,13 @@ public final class CoverageValidator implements WorkValidator {
    * and its counterparts fitted again, until no fit rejects its claim; so one liar does not drag
    * its honest neighbours' fits away.
    */
-  private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses, Set<String> bad) {
+  private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses, Set<Long> bad) {
     // A range-inconsistent link is evidence against the end that has more inconsistent links (the
     // liar: its claim is wrong for many links, its honest counterparts' for one); the other end's
     // fit does without it, so a liar does not drag an honest neighbour's fit. Ties: both keep it.
     Map<Dev, double[]> share = new HashMap<>(); // device -> {inconsistent links, links}
     if (!bad.isEmpty()) {
-      Set<String> counted = new HashSet<>();
+      Set<Long> counted = new HashSet<>();
       for (Rep w : witnesses) {
         if (w.valid() && w.beacon != null && counted.add(pair(w))) {
           boolean b = bad.contains(pair(w));
@@ -730,7 +733,7 @@ public final class CoverageValidator implements WorkValidator {
   }
 
   /** Returns whether any link was inconsistent. */
-  private boolean range(java.util.Collection<Dev> devices, List<Rep> witnesses, Map<String, String> bad) {
+  private boolean range(java.util.Collection<Dev> devices, List<Rep> witnesses, Map<Long, String> bad) {
     if (bad.isEmpty()) {
       return false;
     }
@@ -775,9 +778,9 @@ public final class CoverageValidator implements WorkValidator {
   }
 
   /** The valid links that fail the range test: pair key -> explanation. */
-  private Map<String, String> inconsistentLinks(List<Rep> witnesses) {
+  private Map<Long, String> inconsistentLinks(List<Rep> witnesses) {
     CoverageRules.LocationCheck c = rules.check();
-    Map<String, double[]> links = new HashMap<>(); // pair -> {sum of excess, count, distance}
+    Map<Long, double[]> links = new HashMap<>(); // pair -> {sum of excess, count, distance}
     for (Rep w : witnesses) {
       if (!w.valid() || w.beacon == null) {
         continue;
@@ -790,10 +793,10 @@ public final class CoverageValidator implements WorkValidator {
       s[1] += 1;
       s[2] = d;
     }
-    Map<String, String> bad = new HashMap<>();
+    Map<Long, String> bad = new HashMap<>();
     double sigS = rules.fit().shadowingSigmaDb() * rules.fit().shadowingSigmaDb();
     double sigF = rules.fit().fadingSigmaDb() * rules.fit().fadingSigmaDb();
-    for (Map.Entry<String, double[]> e : links.entrySet()) {
+    for (Map.Entry<Long, double[]> e : links.entrySet()) {
       double[] s = e.getValue();
       double mean = s[0] / s[1];
       double sigma = StrictMath.sqrt(sigS + sigF / s[1]);
@@ -809,11 +812,11 @@ public final class CoverageValidator implements WorkValidator {
     return bad;
   }
 
-  private static String pair(Rep w) {
-    if (w.pair == null) {
-      String a = w.dev.id;
-      String b = w.beacon.dev.id;
-      w.pair = a.compareTo(b) < 0 ? a + ' ' + b : b + ' ' + a;
+  private static long pair(Rep w) {
+    if (w.pair < 0) {
+      long a = w.dev.index;
+      long b = w.beacon.dev.index;
+      w.pair = Math.min(a, b) << 32 | Math.max(a, b);
     }
     return w.pair;
   }
