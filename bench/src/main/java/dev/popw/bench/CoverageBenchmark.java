@@ -532,16 +532,22 @@ public final class CoverageBenchmark {
         honestOfCheatersRejected, pct(honestOfCheatersRejected, honestOfCheaters));
     long far = 0;
     long farCaught = 0;
+    Map<String, Long> farBy = new TreeMap<>();
     List<String> missed = new ArrayList<>();
     for (Hotspot h : hotspots) {
       if (h.strategy == Strategy.FAR_LOCATION) {
         far++;
-        boolean caught = false;
+        String first = null;
         for (Evidence e : h.reports) {
           Verdict x = sink.verdicts.get(ByteBuffer.wrap(e.hash()));
-          caught |= x.reason().equals(WorkReason.LOCATION_FIT);
+          if (first == null && (x.reason().equals(WorkReason.LOCATION_FIT) || x.reason().equals(WorkReason.RANGE_INCONSISTENT)
+              || x.reason().equals(WorkReason.UNCONFIRMED_LOCATION))) {
+            first = x.reason();
+          }
         }
+        boolean caught = sink.units.getOrDefault(h.id, 0.0) == 0;
         farCaught += caught ? 1 : 0;
+        farBy.merge(first == null ? "other rules" : first, 1L, Long::sum);
         if (!caught) {
           CoverageSummary cs = sink.coverage.stream().filter(x -> x.deviceId().equals(h.id)).findFirst().orElse(null);
           missed.add(String.format(Locale.ROOT, "%.1f km off, fit %.1f km, %s", Math.hypot(h.cx - h.x, h.cy - h.y) / 1000,
@@ -549,8 +555,8 @@ public final class CoverageBenchmark {
         }
       }
     }
-    System.out.printf(Locale.ROOT, "far false locations (5-30 km off) caught by LOCATION_FIT in the epoch: %d of %d%s%n", farCaught, far,
-        missed.isEmpty() ? "" : "; missed: " + missed);
+    System.out.printf(Locale.ROOT, "far false locations (5-30 km off) with zero reward in the epoch: %d of %d (first location"
+        + " reason per device: %s)%s%n", farCaught, far, farBy, missed.isEmpty() ? "" : "; still earning: " + missed);
     Map<String, Long> reasons = new TreeMap<>();
     for (Verdict x : sink.verdicts.values()) {
       reasons.merge(x.status() + "/" + x.reason(), 1L, Long::sum);

@@ -121,6 +121,12 @@ public final class SettingsLoader {
     KEYS.put("coverage.ring.min_size", 'i');
     KEYS.put("coverage.ring.outsider_radius_m", 'd');
     KEYS.put("coverage.ring.min_outsiders", 'i');
+    KEYS.put("coverage.location_check.range_enabled", 'b');
+    KEYS.put("coverage.location_check.exponent", 'd');
+    KEYS.put("coverage.location_check.max_deviations", 'd');
+    KEYS.put("coverage.location_check.min_counterparts", 'i');
+    KEYS.put("coverage.location_check.max_fit_offset_m", 'd');
+    KEYS.put("coverage.location_check.max_inconsistent_links", 'i');
   }
 
   /** GPU capacity proofs ([gpu_proofs], [gpu_proofs.classes.*]). */
@@ -339,6 +345,13 @@ public final class SettingsLoader {
     m.put("coverage.ring.min_size", Integer.toString(rg.minSize()));
     m.put("coverage.ring.outsider_radius_m", Double.toString(rg.outsiderRadiusM()));
     m.put("coverage.ring.min_outsiders", Integer.toString(rg.minOutsiders()));
+    var lc = cr.check();
+    m.put("coverage.location_check.range_enabled", Boolean.toString(lc.rangeEnabled()));
+    m.put("coverage.location_check.exponent", Double.toString(lc.exponent()));
+    m.put("coverage.location_check.max_deviations", Double.toString(lc.maxDeviations()));
+    m.put("coverage.location_check.min_counterparts", Integer.toString(lc.minCounterparts()));
+    m.put("coverage.location_check.max_fit_offset_m", Double.toString(lc.maxFitOffsetM()));
+    m.put("coverage.location_check.max_inconsistent_links", Integer.toString(lc.maxInconsistentLinks()));
     GpuProofSettings.defaults(m, d.gpuProofs());
     RewardSettingsIo.defaults(m, d.rewards());
     RewardSettingsIo.dataDefaults(m, d.data());
@@ -373,6 +386,11 @@ public final class SettingsLoader {
       var ring = new dev.popw.coordinator.validation.coverage.CoverageRules.Ring(bool(v, "coverage.ring.enabled"),
           integer(v, "coverage.ring.min_size", 2, 100_000), decimal(v, "coverage.ring.outsider_radius_m", 1, 1e6),
           integer(v, "coverage.ring.min_outsiders", 1, 100_000));
+      var check = new dev.popw.coordinator.validation.coverage.CoverageRules.LocationCheck(
+          bool(v, "coverage.location_check.range_enabled"), decimal(v, "coverage.location_check.exponent", 2, 10),
+          decimal(v, "coverage.location_check.max_deviations", 0.1, 100), integer(v, "coverage.location_check.min_counterparts", 0, 100_000),
+          decimal(v, "coverage.location_check.max_fit_offset_m", 0, 1e7),
+          integer(v, "coverage.location_check.max_inconsistent_links", 0, 100_000));
       var rules = new dev.popw.coordinator.validation.coverage.CoverageRules(
           Duration.ofSeconds(integer(v, "coverage.entropy_window_seconds", 1, 86_400)),
           integer(v, "coverage.frequency_tolerance_hz", 0, 1_000_000_000),
@@ -387,7 +405,7 @@ public final class SettingsLoader {
           integer(v, "coverage.max_rewarded_witnesses", 1, 100_000), integer(v, "coverage.witness_redundancy", 1, 100_000),
           decimal(v, "coverage.decay_rate", 0.000001, 0.999999),
           dev.popw.coordinator.validation.coverage.Region.parseList(v.get("coverage.regions")), hex,
-          integer(v, "coverage.density_resolution", 0, 15), fit, ring);
+          integer(v, "coverage.density_resolution", 0, 15), fit, ring, check);
       String deny = blankToNull(v.get("coverage.denylist_file"));
       return new dev.popw.coordinator.validation.coverage.CoverageSettings(
           Duration.ofSeconds(integer(v, "coverage.entropy_interval_seconds", 1, 86_400)), deny == null ? null : Path.of(deny), rules);

@@ -84,6 +84,10 @@ public final class WorkReason {
   public static final String LOCATION_FIT = "LOCATION_FIT";
   /** The device is in a closed group that only witnesses itself while others nearby hear none of it. */
   public static final String WITNESS_RING = "WITNESS_RING";
+  /** The link's received power, over its beacons, is far stronger than the log-distance law allows at the claimed distance. */
+  public static final String RANGE_INCONSISTENT = "RANGE_INCONSISTENT";
+  /** Too few devices heard the device or were heard by it to confirm its claimed location; it earns nothing until they do. */
+  public static final String UNCONFIRMED_LOCATION = "UNCONFIRMED_LOCATION";
   /** The device did not both beacon and witness validly within the reciprocity window (it cannot earn). */
   public static final String NO_RECIPROCITY = "NO_RECIPROCITY";
   /** VALID, but beyond the rewarded witnesses of its beacon (first by receipt time); earns nothing. */

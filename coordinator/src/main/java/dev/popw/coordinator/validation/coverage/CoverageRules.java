@@ -29,12 +29,13 @@ import java.util.Locale;
  * @param densityResolution devices are counted in hexes of this resolution (HIP-104: 11)
  * @param fit the location-fit check's parameters
  * @param ring the closed-ring check's parameters
+ * @param check the range-consistency and minimum-counterpart checks' parameters
  */
 public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, Duration witnessWindow, Duration earlyWitnessWindow,
     int minGridDistance, int gridResolution, double maxDistanceM, double defaultAntennaGainDbi, double maxAntennaGainDbi,
     double maxTxPowerDbm, double rssiMarginDb, Duration beaconInterval, Duration reciprocityWindow, int maxRewardedWitnesses,
     int witnessRedundancy, double decayRate, List<Region> regions, List<HexResolution> hex, int densityResolution, Fit fit,
-    Ring ring) {
+    Ring ring, LocationCheck check) {
 
   /**
    * Location fit: a device's path losses to every counterpart it exchanged valid beacons with are
@@ -52,6 +53,38 @@ public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, D
    * within {@code outsiderRadiusM} of a member and exchanged no valid witness with any of them.
    */
   public record Ring(boolean enabled, int minSize, double outsiderRadiusM, int minOutsiders) {}
+
+  /**
+   * Range consistency and confirmation ({@code [coverage.location_check]}). Range: a link (the
+   * valid witnesses between two devices, both directions) whose mean path loss over its k samples
+   * is lower than the log-distance law {@code FSPL(1 m) + 10·exponent·log10(d)} at the claimed
+   * distance d by more than {@code maxDeviations} standard deviations {@code sqrt(σs² + σf²/k)}
+   * (the location fit's σ) is RANGE_INCONSISTENT: all its witnesses are INVALID. Confirmation: a
+   * device with at least one but fewer than {@code minCounterparts} distinct counterparts on valid
+   * links is UNCONFIRMED_LOCATION: its own reports earn nothing (0: off); so is a device whose
+   * location fit puts it at least {@code maxFitOffsetM} from its claim without the likelihood test
+   * rejecting the claim (0: off): the evidence points elsewhere and nothing confirms the claim. A
+   * device with inconsistent links to at least {@code maxInconsistentLinks} devices, more than any
+   * of them has, is RANGE_INCONSISTENT as a whole (0: off).
+   */
+  public record LocationCheck(boolean rangeEnabled, double exponent, double maxDeviations, int minCounterparts, double maxFitOffsetM,
+      int maxInconsistentLinks) {
+    public LocationCheck {
+      if (!(exponent >= 2 && exponent <= 10) || !(maxDeviations > 0) || minCounterparts < 0 || !(maxFitOffsetM >= 0) || maxInconsistentLinks < 0) {
+        throw new IllegalArgumentException("coverage.location_check: exponent must be 2 to 10 (free space is 2), max_deviations"
+            + " positive, min_counterparts, max_fit_offset_m and max_inconsistent_links at least 0");
+      }
+    }
+
+    public static LocationCheck defaults() {
+      return new LocationCheck(true, 3.0, 4.0, 2, 5_000, 3);
+    }
+
+    /** Both checks off. */
+    public static LocationCheck off() {
+      return new LocationCheck(false, 3.0, 4.0, 0, 0, 0);
+    }
+  }
 
   public CoverageRules {
     regions = List.copyOf(regions);
@@ -76,7 +109,8 @@ public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, D
         List.of(new HexResolution(10, 2, 1, 1), new HexResolution(9, 2, 1, 1), new HexResolution(8, 2, 1, 1),
             new HexResolution(7, 4, 5, 10), new HexResolution(6, 4, 25, 50), new HexResolution(5, 4, 100, 200),
             new HexResolution(4, 2, 500, 1000)),
-        11, new Fit(true, 3, 6, 3, 2.0, 4.5, 2_000, 13.82), new Ring(true, 3, 3_000, 3));
+        11, new Fit(true, 3, 6, 3, 2.0, 4.5, 2_000, 13.82), new Ring(true, 3, 3_000, 3),
+        LocationCheck.defaults());
   }
 
   /** How far back before an epoch's start the validator reads evidence (beacon interval, reciprocity, late witnesses). */
@@ -98,20 +132,26 @@ public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, D
   public CoverageRules withFit(Fit f) {
     return new CoverageRules(entropyWindow, frequencyToleranceHz, witnessWindow, earlyWitnessWindow, minGridDistance, gridResolution,
         maxDistanceM, defaultAntennaGainDbi, maxAntennaGainDbi, maxTxPowerDbm, rssiMarginDb, beaconInterval, reciprocityWindow,
-        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, f, ring);
+        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, f, ring, check);
   }
 
   public CoverageRules withRing(Ring r) {
     return new CoverageRules(entropyWindow, frequencyToleranceHz, witnessWindow, earlyWitnessWindow, minGridDistance, gridResolution,
         maxDistanceM, defaultAntennaGainDbi, maxAntennaGainDbi, maxTxPowerDbm, rssiMarginDb, beaconInterval, reciprocityWindow,
-        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, fit, r);
+        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, fit, r, check);
   }
 
   public CoverageRules withTiming(Duration entropyWindow, Duration witnessWindow, Duration earlyWitnessWindow, Duration beaconInterval,
       Duration reciprocityWindow) {
     return new CoverageRules(entropyWindow, frequencyToleranceHz, witnessWindow, earlyWitnessWindow, minGridDistance, gridResolution,
         maxDistanceM, defaultAntennaGainDbi, maxAntennaGainDbi, maxTxPowerDbm, rssiMarginDb, beaconInterval, reciprocityWindow,
-        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, fit, ring);
+        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, fit, ring, check);
+  }
+
+  public CoverageRules withCheck(LocationCheck c) {
+    return new CoverageRules(entropyWindow, frequencyToleranceHz, witnessWindow, earlyWitnessWindow, minGridDistance, gridResolution,
+        maxDistanceM, defaultAntennaGainDbi, maxAntennaGainDbi, maxTxPowerDbm, rssiMarginDb, beaconInterval, reciprocityWindow,
+        maxRewardedWitnesses, witnessRedundancy, decayRate, regions, hex, densityResolution, fit, ring, c);
   }
 
   /** Canonical text of every parameter (hashed into each epoch record). */
@@ -143,6 +183,9 @@ public record CoverageRules(Duration entropyWindow, long frequencyToleranceHz, D
         .append(num(fit.maxExponent())).append(',').append(num(fit.maxOffsetM())).append(',').append(num(fit.chi2Threshold()));
     b.append(";ring=").append(ring.enabled()).append(',').append(ring.minSize()).append(',').append(num(ring.outsiderRadiusM()))
         .append(',').append(ring.minOutsiders());
+    b.append(";location_check=").append(check.rangeEnabled()).append(',').append(num(check.exponent())).append(',')
+        .append(num(check.maxDeviations())).append(',').append(check.minCounterparts()).append(',')
+        .append(num(check.maxFitOffsetM())).append(',').append(check.maxInconsistentLinks());
     return b.toString();
   }
 

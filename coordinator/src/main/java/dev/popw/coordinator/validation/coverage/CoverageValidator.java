@@ -111,6 +111,7 @@ public final class CoverageValidator implements WorkValidator {
     final Double lon;
     final long tag;
     long cell; // at the density resolution; 0 without a location
+    int index; // position by id among the validation's devices
     final List<Rep> reports = new ArrayList<>();
     boolean active;
     String crossReason;
@@ -152,6 +153,7 @@ public final class CoverageValidator implements WorkValidator {
     String reason;
     String explanation;
     Rep beacon;
+    long pair = -1; // witness: its link's key (the two devices' indexes), once computed
     double distance = Double.NaN;
     double maxRssi = Double.NaN;
     long grid = -1;
@@ -250,7 +252,9 @@ public final class CoverageValidator implements WorkValidator {
         }
       }
     });
+    int index = 0;
     for (Dev d : devices.values()) {
+      d.index = index++; // by id
       if (d.located()) {
         d.cell = h3.latLngToCell(d.lat, d.lon, rules.densityResolution());
       }
@@ -284,23 +288,22 @@ public final class CoverageValidator implements WorkValidator {
       }
     }
 
-    // Stage 3: across beacons (rings first: a ring member's fabricated links must not hide in its fit).
+    // Stage 3: across beacons (rings first: a ring member's fabricated links must not hide in its
+    // fit; the fit before range: a liar's inconsistent links are what locates it).
     if (rules.ring().enabled()) {
       rings(devices, witnesses);
     }
+    // the range test's links, computed once: those among devices the fit leaves unflagged do not change
+    Map<Long, String> badLinks = rules.check().rangeEnabled() ? inconsistentLinks(witnesses) : Map.of();
     if (rules.fit().enabled()) {
-      locationFit(devices.values(), witnesses);
+      locationFit(devices.values(), witnesses, badLinks.keySet());
     }
-    for (Rep r : reports) {
-      if (r.valid() && r.dev.crossReason != null) {
-        r.fail(r.dev.crossReason, r.dev.crossExplanation);
-      }
+    applyCross(reports, witnesses);
+    if (rules.check().rangeEnabled() && range(devices.values(), witnesses, badLinks)) {
+      applyCross(reports, witnesses);
     }
-    for (Rep w : witnesses) {
-      if (w.valid() && w.beacon != null && w.beacon.dev.crossReason != null) {
-        w.fail(WorkReason.BEACON_INVALID, "its beacon (" + w.beacon.dev.id + " #" + Long.toUnsignedString(w.beacon.sequence)
-            + ") is INVALID: " + w.beacon.dev.crossReason);
-      }
+    if (rules.check().minCounterparts() > 0 || rules.check().maxFitOffsetM() > 0) {
+      confirm(devices.values(), witnesses);
     }
 
     // Stage 4: reciprocity.
@@ -612,15 +615,44 @@ public final class CoverageValidator implements WorkValidator {
    * and its counterparts fitted again, until no fit rejects its claim; so one liar does not drag
    * its honest neighbours' fits away.
    */
-  private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses) {
+  private void locationFit(java.util.Collection<Dev> devices, List<Rep> witnesses, Set<Long> bad) {
+    // A range-inconsistent link is evidence against the end that has more inconsistent links (the
+    // liar: its claim is wrong for many links, its honest counterparts' for one); the other end's
+    // fit does without it, so a liar does not drag an honest neighbour's fit. Ties: both keep it.
+    Map<Dev, double[]> share = new HashMap<>(); // device -> {inconsistent links, links}
+    if (!bad.isEmpty()) {
+      Set<Long> counted = new HashSet<>();
+      for (Rep w : witnesses) {
+        if (w.valid() && w.beacon != null && counted.add(pair(w))) {
+          boolean b = bad.contains(pair(w));
+          for (Dev d : new Dev[] {w.dev, w.beacon.dev}) {
+            double[] c = share.computeIfAbsent(d, k -> new double[2]);
+            c[0] += b ? 1 : 0;
+            c[1]++;
+          }
+        }
+      }
+    }
     Map<Dev, Map<Dev, double[]>> links = new HashMap<>(); // device -> counterpart -> {sum of loss, count}
     for (Rep w : witnesses) {
       if (!w.valid() || w.beacon == null || w.dev.crossReason != null || w.beacon.dev.crossReason != null) {
         continue;
       }
       double loss = w.beacon.tx + w.beacon.gain + w.gain - w.rssi;
-      add(links, w.dev, w.beacon.dev, loss);
-      add(links, w.beacon.dev, w.dev, loss);
+      double fw = 0;
+      double fb = 0;
+      if (!bad.isEmpty() && bad.contains(pair(w))) {
+        double[] cw = share.get(w.dev);
+        double[] cb = share.get(w.beacon.dev);
+        fw = cw[0];
+        fb = cb[0];
+      }
+      if (fw >= fb) {
+        add(links, w.dev, w.beacon.dev, loss);
+      }
+      if (fb >= fw) {
+        add(links, w.beacon.dev, w.dev, loss);
+      }
     }
     java.util.TreeMap<String, Dev> pending = new java.util.TreeMap<>();
     for (Dev d : devices) {
@@ -632,6 +664,9 @@ public final class CoverageValidator implements WorkValidator {
         Map<Dev, double[]> l = links.get(d);
         if (!d.active || !d.located() || d.crossReason != null || l == null || l.size() < rules.fit().minCounterparts()) {
           fits.remove(d);
+          if (d.crossReason == null) {
+            d.fit = null; // fewer counterparts than before: no fit now
+          }
           continue;
         }
         List<LocationFit.Sample> samples = new ArrayList<>(l.size());
@@ -673,6 +708,180 @@ public final class CoverageValidator implements WorkValidator {
     }
   }
 
+  /**
+   * Stage 3c: range consistency, on the links the fit left valid. The valid witnesses between two
+   * devices (both directions) form a
+   * link; its mean excess loss over the log-distance law at the claimed distance,
+   * {@code mean(loss - FSPL(1 m, f) - 10·n·log10(d))}, is compared with its standard deviation
+   * {@code sqrt(σs² + σf²/k)}: a link far stronger than the law allows (a claimed distance no
+   * honest link of that strength reaches) is RANGE_INCONSISTENT, all its witnesses INVALID. The
+   * coordinator cannot tell which end lies, so both directions go; the device that lied then has
+   * lost what the lie was for.
+   */
+  private static void applyCross(List<Rep> reports, List<Rep> witnesses) {
+    for (Rep r : reports) {
+      if (r.valid() && r.dev.crossReason != null) {
+        r.fail(r.dev.crossReason, r.dev.crossExplanation);
+      }
+    }
+    for (Rep w : witnesses) {
+      if (w.valid() && w.beacon != null && w.beacon.dev.crossReason != null) {
+        w.fail(WorkReason.BEACON_INVALID, "its beacon (" + w.beacon.dev.id + " #" + Long.toUnsignedString(w.beacon.sequence)
+            + ") is INVALID: " + w.beacon.dev.crossReason);
+      }
+    }
+  }
+
+  /** Returns whether any link was inconsistent. */
+  private boolean range(java.util.Collection<Dev> devices, List<Rep> witnesses, Map<Long, String> bad) {
+    if (bad.isEmpty()) {
+      return false;
+    }
+    // A device at the more guilty end of many inconsistent links: each is a 4-sigma event for an
+    // honest link, several at one device cannot be chance; its claimed place is wrong.
+    Map<Dev, Set<Dev>> others = new HashMap<>();
+    for (Rep w : witnesses) {
+      if (w.valid() && w.beacon != null && bad.containsKey(pair(w))) {
+        others.computeIfAbsent(w.dev, k -> new HashSet<>()).add(w.beacon.dev);
+        others.computeIfAbsent(w.beacon.dev, k -> new HashSet<>()).add(w.dev);
+      }
+    }
+    boolean flagged = false;
+    int min = rules.check().maxInconsistentLinks();
+    for (Dev d : devices) { // by id
+      Set<Dev> o = others.get(d);
+      if (min <= 0 || o == null || o.size() < min || d.crossReason != null) {
+        continue;
+      }
+      int most = 0;
+      for (Dev x : o) {
+        most = Math.max(most, others.get(x).size());
+      }
+      if (o.size() > most) {
+        d.crossReason = WorkReason.RANGE_INCONSISTENT;
+        d.crossExplanation = String.format(Locale.ROOT, "its links to %d devices are each far stronger than the log-distance law"
+            + " (exponent %.1f) allows at the claimed distances, by more than %.1f standard deviations; none of those devices has"
+            + " more than %d such links; limit %d: its claimed location (%.5f, %.5f) is wrong", o.size(), rules.check().exponent(),
+            rules.check().maxDeviations(), most, min - 1, d.lat, d.lon);
+        flagged = true;
+      }
+    }
+    for (Rep w : witnesses) {
+      if (w.valid() && w.beacon != null) {
+        String why = bad.get(pair(w));
+        if (why != null) {
+          w.fail(WorkReason.RANGE_INCONSISTENT, why);
+        }
+      }
+    }
+    return flagged;
+  }
+
+  /** The valid links that fail the range test: pair key -> explanation. */
+  private Map<Long, String> inconsistentLinks(List<Rep> witnesses) {
+    CoverageRules.LocationCheck c = rules.check();
+    Map<Long, double[]> links = new HashMap<>(); // pair -> {sum of excess, count, distance}
+    for (Rep w : witnesses) {
+      if (!w.valid() || w.beacon == null) {
+        continue;
+      }
+      double d = Math.max(1, w.distance);
+      double law = Radio.freeSpaceLossDb(1, w.beacon.frequency) + 10 * c.exponent() * StrictMath.log10(d);
+      double loss = w.beacon.tx + w.beacon.gain + w.gain - w.rssi;
+      double[] s = links.computeIfAbsent(pair(w), k -> new double[3]);
+      s[0] += loss - law;
+      s[1] += 1;
+      s[2] = d;
+    }
+    Map<Long, String> bad = new HashMap<>();
+    double sigS = rules.fit().shadowingSigmaDb() * rules.fit().shadowingSigmaDb();
+    double sigF = rules.fit().fadingSigmaDb() * rules.fit().fadingSigmaDb();
+    for (Map.Entry<Long, double[]> e : links.entrySet()) {
+      double[] s = e.getValue();
+      double mean = s[0] / s[1];
+      double sigma = StrictMath.sqrt(sigS + sigF / s[1]);
+      double z = mean / sigma;
+      if (z < -c.maxDeviations()) {
+        bad.put(e.getKey(), String.format(Locale.ROOT, "the path loss between these devices, %d received beacons, is on average %.1f dB"
+            + " below the log-distance law at the claimed %.2f km (exponent %.1f from free space at 1 m): %.1f standard deviations"
+            + " (shadowing %.1f dB, fading %.1f dB over %d); limit %.1f. No link that strong reaches that far", (long) s[1], -mean,
+            s[2] / 1000, c.exponent(), -z, rules.fit().shadowingSigmaDb(), rules.fit().fadingSigmaDb(), (long) s[1],
+            c.maxDeviations()));
+      }
+    }
+    return bad;
+  }
+
+  private static long pair(Rep w) {
+    if (w.pair < 0) {
+      long a = w.dev.index;
+      long b = w.beacon.dev.index;
+      w.pair = Math.min(a, b) << 32 | Math.max(a, b);
+    }
+    return w.pair;
+  }
+
+  /**
+   * Stage 3d: confirmation. A device with at least one but fewer than {@code minCounterparts}
+   * distinct counterparts on valid links (after range, rings and fit) has a claimed location
+   * nothing confirms: one link fits any place on a circle around its counterpart. Its own reports
+   * are UNCONFIRMED_LOCATION (witnesses of its beacons stay valid, as for reciprocity); it earns
+   * again when enough devices hear it or are heard by it.
+   */
+  private void confirm(java.util.Collection<Dev> devices, List<Rep> witnesses) {
+    Map<Dev, Map<String, double[]>> cps = new HashMap<>(); // device -> counterpart id -> {samples, distance}
+    for (Rep w : witnesses) {
+      if (w.valid() && w.beacon != null && w.dev.crossReason == null && w.beacon.dev.crossReason == null) {
+        double[] a = cps.computeIfAbsent(w.dev, k -> new TreeMap<>()).computeIfAbsent(w.beacon.dev.id, k -> new double[2]);
+        a[0]++;
+        a[1] = w.distance;
+        double[] b = cps.computeIfAbsent(w.beacon.dev, k -> new TreeMap<>()).computeIfAbsent(w.dev.id, k -> new double[2]);
+        b[0]++;
+        b[1] = w.distance;
+      }
+    }
+    int min = rules.check().minCounterparts();
+    double maxOffset = rules.check().maxFitOffsetM();
+    for (Dev d : devices) { // by id
+      Map<String, double[]> m = cps.get(d);
+      if (!d.active || d.crossReason != null || m == null) {
+        continue;
+      }
+      if (maxOffset > 0 && d.fit != null && d.fit.counterparts() <= LocationFit.PARAMETERS && d.fit.offsetM() >= maxOffset
+          && rules.fit().enabled()) {
+        LocationFit.Result r = d.fit;
+        String why = String.format(Locale.ROOT, "path losses to %d devices fit (%.5f, %.5f), %.2f km from the claimed (%.5f, %.5f), with"
+            + " exponent %.2f: residual %.1f there vs %.1f at the claimed place, difference %.1f, below the %.2f that would reject the"
+            + " claim: with %d counterparts and 4 free parameters (A, n, position) the test cannot decide, and a fit %.2f km or more"
+            + " away leaves the claim unconfirmed", r.counterparts(), r.bestLatitude(), r.bestLongitude(),
+            r.offsetM() / 1000, d.lat, d.lon, r.exponent(), r.bestResidual(), r.claimedResidual(), r.statistic(),
+            rules.fit().chi2Threshold(), r.counterparts(), maxOffset / 1000);
+        for (Rep x : d.reports) {
+          if (x.valid()) {
+            x.fail(WorkReason.UNCONFIRMED_LOCATION, why);
+          }
+        }
+        continue;
+      }
+      if (m.size() >= min) {
+        continue;
+      }
+      StringBuilder list = new StringBuilder();
+      for (Map.Entry<String, double[]> e : m.entrySet()) {
+        list.append(list.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s at %.2f km, %d witnesses", e.getKey(),
+            e.getValue()[1] / 1000, (long) e.getValue()[0]));
+      }
+      String why = String.format(Locale.ROOT, "its claimed location (%.5f, %.5f) is confirmed by %d device%s only (%s); at least %d"
+          + " distinct devices that heard it or that it heard validly are needed: a single link fits any place on a circle around"
+          + " its counterpart", d.lat, d.lon, m.size(), m.size() == 1 ? "" : "s", list, min);
+      for (Rep r : d.reports) {
+        if (r.valid()) {
+          r.fail(WorkReason.UNCONFIRMED_LOCATION, why);
+        }
+      }
+    }
+  }
+
   private static Map<String, Map.Entry<Dev, double[]>> byId(Map<Dev, double[]> l) {
     Map<String, Map.Entry<Dev, double[]>> m = new TreeMap<>();
     for (Map.Entry<Dev, double[]> e : l.entrySet()) {
@@ -687,7 +896,7 @@ public final class CoverageValidator implements WorkValidator {
     s[1] += 1;
   }
 
-  /** Stage 3b: closed groups that only witness each other while devices near them hear none of them. */
+  /** Stage 3a: closed groups that only witness each other while devices near them hear none of them. */
   private void rings(Map<String, Dev> devices, List<Rep> witnesses) {
     List<Dev> list = new ArrayList<>(devices.values()); // by id
     Map<Dev, Integer> index = new HashMap<>();

@@ -36,6 +36,9 @@ public final class LocationFit {
     }
   }
 
+  /** Free parameters of the fit: A, n and the position's two coordinates. */
+  public static final int PARAMETERS = 4;
+
   /** The position search uses at most this many counterparts. */
   static final int SEARCH_SAMPLES = 48;
 

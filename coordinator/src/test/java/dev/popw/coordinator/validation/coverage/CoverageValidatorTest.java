@@ -89,7 +89,8 @@ class CoverageValidatorTest {
   /** Rules with the cross-beacon checks off (single-rule tests have too few devices to fit). */
   static CoverageRules pairRules() {
     CoverageRules d = CoverageRules.defaults();
-    return d.withFit(new CoverageRules.Fit(false, 3, 8, 3, 2, 4.5, 2000, 13.82)).withRing(new CoverageRules.Ring(false, 3, 3000, 3));
+    return d.withFit(new CoverageRules.Fit(false, 3, 8, 3, 2, 4.5, 2000, 13.82)).withRing(new CoverageRules.Ring(false, 3, 3000, 3))
+        .withCheck(CoverageRules.LocationCheck.off());
   }
 
   Node node(double lat, double lon) {
@@ -465,6 +466,144 @@ class CoverageValidatorTest {
       if (!y.deviceId().equals(liar.id)) {
         assertTrue(!y.reason().equals(WorkReason.LOCATION_FIT), "honest devices are not flagged: " + y.explanation());
       }
+    }
+  }
+
+  /** The range law, computed here: free space at 1 m at 868.1 MHz (textbook form), then 10·n·log10(d). */
+  static double law(double d, double n) {
+    return 20 * Math.log10(868.1e6) - 147.55 + 10 * n * Math.log10(d);
+  }
+
+  @Test
+  void a_link_far_stronger_than_the_log_distance_law_at_its_claimed_distance_is_range_inconsistent() throws Exception {
+    // A claims to be 30 km from B but hears it as loudly as a device 1.5 km away would (loss 31.2 + 30·log10(1500));
+    // C, 3 km from B, is heard exactly as the law says.
+    Node b = node(LAT, LON);
+    Node a = node(north(LAT, 30_000), LON);
+    Node c = node(north(LAT, -3_000), LON);
+    double d = haversine(a.lat, a.lon, b.lat, b.lon);
+    double loss = law(1_500, 3.0);
+    Evidence bb = beacon(b, T);
+    Evidence wa = witness(a, bb, T + 400, 14 + 2.4 - loss);
+    Evidence wc = witness(c, bb, T + 500, 14 + 2.4 - law(haversine(c.lat, c.lon, b.lat, b.lon), 3.0));
+    assertTrue(14 + 2.4 - loss < 14 + 2.4 - fspl(d, 868.1e6), "below free space at 30 km: only the statistical law catches it");
+    EpochResult r = ev.run(new CoverageValidator(pairRules().withCheck(new CoverageRules.LocationCheck(true, 3.0, 4.0, 0, 0, 0)),
+        Denylist.none()));
+    double sigS = pairRules().fit().shadowingSigmaDb();
+    double sigF = pairRules().fit().fadingSigmaDb();
+    double excess = loss - law(d, 3.0); // one sample: sigma = sqrt(sigS^2 + sigF^2)
+    double z = excess / Math.sqrt(sigS * sigS + sigF * sigF);
+    invalid(r, wa, WorkReason.RANGE_INCONSISTENT, String.format(Locale.ROOT, "on average %.1f dB below", -excess),
+        String.format(Locale.ROOT, "claimed %.2f km", d / 1000), String.format(Locale.ROOT, "%.1f standard deviations", -z), "limit 4.0");
+    // C's link passes the range test; it is refused only later, for reciprocity (C never beacons)
+    assertEquals(WorkReason.NO_RECIPROCITY, v(r, wc).reason(), v(r, wc).explanation());
+    assertEquals(WorkReason.NO_RECIPROCITY, v(r, bb).reason(), "the beacon is not range-checked (B never witnesses, so it cannot"
+        + " earn): " + v(r, bb).explanation());
+  }
+
+  @Test
+  void a_device_with_inconsistent_links_to_several_devices_is_range_inconsistent_as_a_whole() throws Exception {
+    // the liar is among four honest devices (1-2 km) but claims a place 40 km north; they hear each other as the law says
+    List<Node> honest = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      honest.add(node(north(LAT, 1_500 + 400 * i), LON + 0.01 * i));
+    }
+    Node liar = node(north(LAT, 40_000), LON);
+    long t = T;
+    List<Evidence> liars = new ArrayList<>();
+    for (Node h : honest) {
+      Evidence bh = beacon(h, t);
+      liars.add(witness(liar, bh, t + 400, 14 + 2.4 - law(haversine(h.lat, h.lon, LAT, LON), 3.0)));
+      for (Node o : honest) {
+        if (o != h) {
+          witness(o, bh, t + 500, 14 + 2.4 - law(haversine(h.lat, h.lon, o.lat, o.lon), 3.0));
+        }
+      }
+      t += 10_000;
+    }
+    Evidence bl = beacon(liar, t);
+    liars.add(bl);
+    EpochResult r = ev.run(new CoverageValidator(pairRules().withFit(new CoverageRules.Fit(false, 3, 6, 3, 2, 4.5, 2000, 13.82))
+        .withCheck(new CoverageRules.LocationCheck(true, 3.0, 4.0, 0, 0, 3)), Denylist.none()));
+    for (Evidence e : liars) {
+      Verdict x = v(r, e);
+      assertEquals(WorkReason.RANGE_INCONSISTENT, x.reason(), x.explanation());
+    }
+    invalid(r, bl, WorkReason.RANGE_INCONSISTENT, "its links to 4 devices", "none of those devices has more than 1 such links",
+        "limit 2");
+    for (Verdict x : r.verdicts()) {
+      if (!x.deviceId().equals(liar.id) && !x.reason().equals(WorkReason.RANGE_INCONSISTENT)) {
+        assertTrue(x.isValid(), "honest reports other than their links with the liar stay valid: " + x.explanation());
+      }
+    }
+  }
+
+  @Test
+  void a_device_confirmed_by_a_single_counterpart_earns_nothing() throws Exception {
+    // A and B only hear each other; C, D and E all hear each other (two counterparts each)
+    Node a = node(LAT, LON);
+    Node b = node(north(LAT, 3_000), LON);
+    Evidence ba = beacon(a, T);
+    Evidence wb = witness(b, ba, T + 400, -110);
+    Evidence bb = beacon(b, T + 10_000);
+    Evidence wa = witness(a, bb, T + 10_400, -110);
+    List<Node> trio = List.of(node(north(LAT, 50_000), LON), node(north(LAT, 52_000), LON), node(north(LAT, 51_000), LON + 0.02));
+    List<Evidence> trioReports = new ArrayList<>();
+    long t = T + 20_000;
+    for (Node h : trio) {
+      Evidence bh = beacon(h, t);
+      trioReports.add(bh);
+      for (Node o : trio) {
+        if (o != h) {
+          trioReports.add(witness(o, bh, t + 300, -110));
+        }
+      }
+      t += 10_000;
+    }
+    EpochResult r = ev.run(new CoverageValidator(pairRules().withCheck(new CoverageRules.LocationCheck(false, 3.0, 4.0, 2, 0, 0)),
+        Denylist.none()));
+    String km = String.format(Locale.ROOT, "%.2f km", haversine(a.lat, a.lon, b.lat, b.lon) / 1000);
+    for (Evidence e : List.of(ba, wa)) {
+      invalid(r, e, WorkReason.UNCONFIRMED_LOCATION, "confirmed by 1 device only (" + b.id + " at " + km + ", 2 witnesses)",
+          "at least 2 distinct devices");
+    }
+    for (Evidence e : List.of(bb, wb)) {
+      invalid(r, e, WorkReason.UNCONFIRMED_LOCATION, "confirmed by 1 device only (" + a.id + " at " + km);
+    }
+    for (Evidence e : trioReports) {
+      assertTrue(v(r, e).isValid(), v(r, e).explanation());
+    }
+  }
+
+  @Test
+  void a_fit_with_no_spare_degrees_of_freedom_far_from_the_claim_leaves_the_location_unconfirmed() throws Exception {
+    // the device is at the origin, heard by four devices 2-4 km around it exactly as the law says, but claims
+    // a place 12 km north: four counterparts fit exactly (4 parameters), so only the offset speaks
+    List<Node> around = List.of(node(north(LAT, 2_000), LON), node(north(LAT, -3_000), LON + 0.03), node(north(LAT, -1_000), LON - 0.05),
+        node(north(LAT, 500), LON + 0.045));
+    Node liar = node(north(LAT, 12_000), LON);
+    Evidence bl = beacon(liar, T);
+    long t = T + 10_000;
+    List<Evidence> own = new ArrayList<>(List.of(bl));
+    for (Node h : around) {
+      double d = haversine(h.lat, h.lon, LAT, LON);
+      witness(h, bl, T + 300, 14 + 2.4 - law(d, 3.0));
+      Evidence bh = beacon(h, t);
+      own.add(witness(liar, bh, t + 300, 14 + 2.4 - law(d, 3.0)));
+      t += 10_000;
+    }
+    EpochResult r = ev.run(new CoverageValidator(CoverageRules.defaults().withRing(new CoverageRules.Ring(false, 3, 3000, 3))
+        .withCheck(new CoverageRules.LocationCheck(false, 3.0, 4.0, 0, 5_000, 0)), Denylist.none()));
+    Verdict x = v(r, bl);
+    assertEquals(WorkReason.UNCONFIRMED_LOCATION, x.reason(), x.explanation() + "; " + r.summaries());
+    assertTrue(x.explanation().contains("with 4 counterparts and 4 free parameters"), x.explanation());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("fit \\(([-0-9.]+), ([-0-9.]+)\\), ([0-9.]+) km").matcher(x.explanation());
+    assertTrue(m.find(), x.explanation());
+    assertTrue(Double.parseDouble(m.group(3)) >= 5, x.explanation());
+    assertTrue(haversine(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), LAT, LON) < 2_000,
+        "the exact fit is near the true place: " + x.explanation());
+    for (Evidence e : own) {
+      assertEquals(WorkReason.UNCONFIRMED_LOCATION, v(r, e).reason(), v(r, e).explanation());
     }
   }
 
