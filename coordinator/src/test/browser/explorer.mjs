@@ -97,8 +97,36 @@ try {
   expect(await text('[data-field=cell-devices]') === fmt(first.devices), 'map: Enter on a hexagon shows its numbers');
   expect(await page.evaluate(() => performance.getEntriesByType('resource').every((e) => e.name.startsWith(location.origin))),
     'map: no request leaves the coordinator (no tile server)');
+  expect(hexes.tile_url === null && await page.locator('[data-field=tiles]').count() === 0, 'map: no tile layer unless configured');
   await noStack('map');
   await page.screenshot({ path: join(shots, 'map.png'), fullPage: true });
+
+  // An operator's tile layer (explorer.tile_url; ExplorerTilesTest checks the setting, the API field and the page's CSP):
+  // the map answer is given one on this origin, and the tiles it asks for are answered here.
+  const tileRequests = [];
+  await page.route('**/v1/map/hexes*', async (r) => {
+    const real = await (await fetch(r.request().url())).json();
+    await r.fulfill({ status: 200, contentType: 'application/json',
+      body: JSON.stringify({ ...real, tile_url: `${base}/tiles/{z}/{x}/{y}.png`, tile_attribution: '© test tiles' }) });
+  });
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  await page.route('**/tiles/**', (r) => { tileRequests.push(r.request().url()); return r.fulfill({ status: 200, contentType: 'image/png', body: png }); });
+  await open('#/', 'network');
+  await open('#/map', 'map');
+  await page.waitForFunction(() => document.querySelectorAll('[data-field=tiles] image').length > 0, null, { timeout: 5000 }).catch(() => {});
+  const zoom = Number(await page.getAttribute('[data-field=tiles]', 'data-zoom'));
+  const images = await page.locator('[data-field=tiles] image').count();
+  expect(images > 0 && images <= 64 && zoom >= 0 && zoom <= 18, `map tiles: ${images} tiles at zoom ${zoom} under the hexagons`);
+  // the tile under the first device's cell centre is among them (Web Mercator z/x/y computed here independently)
+  const [clat, clng] = hexes.items[0].center;
+  const n = 2 ** zoom;
+  const want = `/tiles/${zoom}/${Math.floor(((clng + 180) / 360) * n)}/${Math.floor(((1 - Math.log(Math.tan(clat * Math.PI / 180)
+    + 1 / Math.cos(clat * Math.PI / 180)) / Math.PI) / 2) * n)}.png`;
+  await page.waitForFunction((w) => performance.getEntriesByType('resource').some((e) => e.name.endsWith(w)), want, { timeout: 5000 }).catch(() => {});
+  expect(tileRequests.some((u) => u.endsWith(want)), `map tiles: the tile ${want} under the first cell was loaded`);
+  expect((await page.locator('[data-field=tiles] text').textContent()) === '© test tiles', 'map tiles: the attribution is shown');
+  expect(await page.locator('polygon.hex').count() === hexes.items.length, 'map tiles: the hexagons are still drawn over the tiles');
+  await page.unrouteAll();
 
   // ---------------------------------------------------------------- Device
   await open(`#/device/${encodeURIComponent(fx.sensor)}`, 'device');

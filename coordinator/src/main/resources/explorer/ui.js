@@ -1,6 +1,6 @@
 // DOM helpers: every value from the API goes in as text (never as HTML).
 export function h(tag, attrs, ...children) {
-  const svg = ['svg', 'g', 'polygon', 'rect', 'line', 'text', 'title', 'path', 'circle'].includes(tag);
+  const svg = ['svg', 'g', 'polygon', 'rect', 'line', 'text', 'title', 'path', 'circle', 'image'].includes(tag);
   const el = svg ? document.createElementNS('http://www.w3.org/2000/svg', tag) : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;

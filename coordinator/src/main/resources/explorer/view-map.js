@@ -1,4 +1,5 @@
-// Map: devices per H3 cell as SVG hexagons, projected here; no tile server, no outside request.
+// Map: devices per H3 cell as SVG hexagons, projected here; no tile server and no outside request
+// unless the operator set explorer.tile_url, whose tiles are then drawn under the hexagons.
 import { get } from './api.js';
 import { fill, h, num, table, notice } from './ui.js';
 
@@ -25,7 +26,7 @@ export async function map(page, _arg, ctx) {
         h('span', { 'data-field': 'map-devices' }, `${num(cells.reduce((s, c) => s + (c.devices || 0), 0))} devices with a place`)),
       data.truncated ? notice('Only the first 10,000 devices with a place are drawn.') : null,
       cells.length === 0 ? notice('No device has told its place yet: registrations with a location appear here.') : h('div', { class: 'map-wrap' },
-        h('div', { class: 'map' }, svg(cells, selected, (c) => {
+        h('div', { class: 'map' }, svg(cells, selected, data.tile_url, data.tile_attribution, (c) => {
           selected = c.cell;
           draw();
           const p = page.querySelector(`polygon[data-cell="${c.cell}"]`);
@@ -60,7 +61,33 @@ function validity(c) {
   return all === 0 ? 'no verdicts yet' : `${Math.round((100 * c.valid) / all)}% of ${num(all)}`;
 }
 
-function svg(cells, selected, pick) {
+/** Slippy-map tiles (Web Mercator, z/x/y) covering the drawn area, each stretched between its projected corners. */
+function tiles(url, attribution, bounds, proj, W, H) {
+  if (!url) return null;
+  const [latMin, latMax, lngMin, lngMax] = bounds;
+  const z = Math.max(0, Math.min(18, Math.floor(Math.log2((360 * 3) / Math.max(1e-6, lngMax - lngMin)))));
+  const n = 2 ** z;
+  const tx = (lng) => Math.floor(((lng + 180) / 360) * n);
+  const ty = (lat) => {
+    const r = (Math.max(-85, Math.min(85, lat)) * Math.PI) / 180;
+    return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  };
+  const lngOf = (x) => (x / n) * 360 - 180;
+  const latOf = (y) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+  const out = [];
+  for (let x = Math.max(0, tx(lngMin) - 1); x <= Math.min(n - 1, tx(lngMax) + 1) && out.length < 64; x++) {
+    for (let y = Math.max(0, ty(latMax) - 1); y <= Math.min(n - 1, ty(latMin) + 1) && out.length < 64; y++) {
+      const [x0, y0] = proj([latOf(y), lngOf(x)]).split(',').map(Number);
+      const [x1, y1] = proj([latOf(y + 1), lngOf(x + 1)]).split(',').map(Number);
+      out.push(h('image', { href: url.replace('{z}', z).replace('{x}', x).replace('{y}', y), x: x0, y: y0, width: x1 - x0,
+        height: y1 - y0, preserveAspectRatio: 'none', class: 'tile', 'aria-hidden': 'true' }));
+    }
+  }
+  return h('g', { 'data-field': 'tiles', 'data-zoom': z }, out,
+    attribution ? h('text', { x: W - 6, y: H - 6, 'text-anchor': 'end', class: 'attribution' }, attribution) : null);
+}
+
+function svg(cells, selected, tileUrl, tileAttribution, pick) {
   const W = 800, H = 520, pad = 20;
   const pts = cells.flatMap((c) => c.boundary || []);
   const lat0 = pts.reduce((s, p) => s + p[0], 0) / Math.max(1, pts.length);
@@ -71,7 +98,10 @@ function svg(cells, selected, pick) {
   const ox = pad + (W - 2 * pad - (x1 - x0) * scale) / 2, oy = pad + (H - 2 * pad - (y1 - y0) * scale) / 2;
   const proj = ([lat, lng]) => `${(ox + (lng * k - x0) * scale).toFixed(1)},${(oy + (-lat - y0) * scale).toFixed(1)}`;
   const max = Math.max(1, ...cells.map((c) => c.devices || 0));
+  const lats = pts.map((p) => p[0]), lngs = pts.map((p) => p[1]);
+  const bounds = [Math.min(...lats), Math.max(...lats), Math.min(...lngs), Math.max(...lngs)];
   return h('svg', { viewBox: `0 0 ${W} ${H}`, role: 'group', 'aria-label': `Map of ${cells.length} H3 cells with devices` },
+    tiles(tileUrl, tileAttribution, bounds, proj, W, H),
     cells.map((c) => {
       const d = Math.max(0, Math.min(3, Math.ceil((4 * (c.devices || 0)) / max) - 1));
       const all = (c.valid || 0) + (c.invalid || 0);

@@ -266,7 +266,7 @@ public final class Coordinator implements AutoCloseable {
         api.mount(new dev.popw.coordinator.api.RewardRoutes(rewards,
             id -> store.devices().device(id).map(dev.popw.coordinator.store.DeviceRecord::owner)));
       }
-      api.deviceCertificates(deviceCa).start();
+      api.explorerTiles(s.explorer().tileUrl(), s.explorer().tileAttribution()).deviceCertificates(deviceCa).start();
     } else {
       api = null;
     }

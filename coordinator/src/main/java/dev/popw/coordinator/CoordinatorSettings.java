@@ -52,7 +52,8 @@ public record CoordinatorSettings(
     dev.popw.coordinator.validation.coverage.CoverageSettings coverage,
     dev.popw.coordinator.validation.gpu.GpuProofRules gpuProofs, dev.popw.coordinator.rewards.RewardSettings rewards,
     dev.popw.coordinator.data.DataSettings data,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    ExplorerSettings explorer) {
 
   /** The development defaults: embedded database in ./popw-data, embedded MQTT broker on 1883, CoAP on 5683, API on 8080. */
   public static CoordinatorSettings defaults() {
@@ -65,7 +66,7 @@ public record CoordinatorSettings(
         LimitSettings.defaults(), dev.popw.coordinator.validation.coverage.CoverageSettings.defaults(),
         dev.popw.coordinator.validation.gpu.GpuProofRules.defaults(), dev.popw.coordinator.rewards.RewardSettings.defaults(),
         dev.popw.coordinator.data.DataSettings.defaults(),
-        ClusterSettings.defaults());
+        ClusterSettings.defaults(), ExplorerSettings.defaults());
   }
 
   /**
@@ -163,6 +164,7 @@ public record CoordinatorSettings(
     private dev.popw.coordinator.rewards.RewardSettings rewards;
     private dev.popw.coordinator.data.DataSettings data;
     private ClusterSettings cluster;
+    private ExplorerSettings explorer;
 
     private Builder(CoordinatorSettings s) {
       this.coverage = s.coverage;
@@ -170,6 +172,7 @@ public record CoordinatorSettings(
       this.rewards = s.rewards;
       this.data = s.data;
       this.cluster = s.cluster;
+      this.explorer = s.explorer;
       this.broker = s.broker;
       this.coordinatorKeyFile = s.coordinatorKeyFile;
       this.networkId = s.networkId;
@@ -383,9 +386,15 @@ public record CoordinatorSettings(
       return this;
     }
 
+    /** The explorer map's tile layer ({@code [explorer]}). */
+    public Builder explorer(ExplorerSettings v) {
+      this.explorer = v;
+      return this;
+    }
+
     public CoordinatorSettings build() {
       return new CoordinatorSettings(networkId, dataDirectory, bindHost, mqttUrl, mqttClientId, mqttSharedGroup, coapPort, coapsPort, coapPskKeys, postgresUrl, postgresUser, postgresPassword, postgresSchema, batchMaxEnvelopes, batchMaxAge, maxClockSkew, freshness, registrationWindow, apiPort, mqttPort, chain, acceptSimulated, epochs, sensorRules, coordinatorKeyFile, broker, mqttTls, api, limits, coverage, gpuProofs, rewards, data,
-          cluster == null ? ClusterSettings.defaults() : cluster);
+          cluster == null ? ClusterSettings.defaults() : cluster, explorer == null ? ExplorerSettings.defaults() : explorer);
     }
   }
 }

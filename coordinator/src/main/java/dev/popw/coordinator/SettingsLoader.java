@@ -140,6 +140,11 @@ public final class SettingsLoader {
     RewardSettingsIo.keys(KEYS);
   }
 
+  /** The explorer's map tiles ([explorer]). */
+  static {
+    ExplorerSettings.keys(KEYS);
+  }
+
   private SettingsLoader() {}
 
   /**
@@ -355,6 +360,7 @@ public final class SettingsLoader {
     GpuProofSettings.defaults(m, d.gpuProofs());
     RewardSettingsIo.defaults(m, d.rewards());
     RewardSettingsIo.dataDefaults(m, d.data());
+    ExplorerSettings.defaults(m, d.explorer());
     ClusterSettings.defaults(m, d.cluster());
     return m;
   }
@@ -505,6 +511,7 @@ public final class SettingsLoader {
         .gpuProofs(GpuProofSettings.build(v))
         .rewards(RewardSettingsIo.build(v))
         .data(RewardSettingsIo.data(v))
+        .explorer(ExplorerSettings.build(v))
         .cluster(ClusterSettings.build(v))
         .build();
     if (!s.mqttSharedGroup().isBlank() && s.postgresUrl() == null) {

@@ -77,6 +77,21 @@ final class ExplorerRoutes {
     this.chain = chain;
   }
 
+  private volatile String tileUrl; // explorer.tile_url, or null: no outside request
+  private volatile String tileAttribution;
+
+  /** The operator's tile layer for the map ({@code [explorer]}); null for none. */
+  void tiles(String url, String attribution) {
+    this.tileUrl = url;
+    this.tileAttribution = attribution;
+  }
+
+  /** The tile server's origin (scheme://host[:port]), which the page may load images from. */
+  static String origin(String url) {
+    java.net.URI u = java.net.URI.create(url.replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"));
+    return u.getScheme() + "://" + u.getRawAuthority();
+  }
+
   /** Answers an explorer request; false when the path is not one of its own. */
   boolean handle(HttpExchange ex, String method, String[] p, Map<String, String> query) throws IOException {
     if (!method.equals("GET")) {
@@ -129,7 +144,8 @@ final class ExplorerRoutes {
           ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
           // Scripts and styles only from the coordinator; the chain's RPC may be anywhere ("verify inclusion").
           ex.getResponseHeaders().set("Content-Security-Policy",
-              "default-src 'self'; img-src 'self' data:; connect-src *; frame-ancestors 'none'; base-uri 'none'");
+              "default-src 'self'; img-src 'self' data:" + (tileUrl == null ? "" : " " + origin(tileUrl))
+                  + "; connect-src *; frame-ancestors 'none'; base-uri 'none'");
           send(ex, 200, type, in.readAllBytes());
           return;
         }
@@ -294,6 +310,8 @@ final class ExplorerRoutes {
     ObjectNode n = JSON.createObjectNode();
     n.put("resolution", resolution);
     n.put("truncated", placed.size() > MAP_DEVICES);
+    n.put("tile_url", tileUrl);
+    n.put("tile_attribution", tileAttribution);
     ArrayNode items = n.putArray("items");
     for (Map.Entry<Long, long[]> e : cells.entrySet()) {
       long[] c = e.getValue();

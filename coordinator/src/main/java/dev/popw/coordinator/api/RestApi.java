@@ -129,6 +129,12 @@ public final class RestApi implements AutoCloseable {
   }
 
   /** Serves devices' client certificates from this CA (GET /v1/devices/{id}/certificate); without one, that endpoint is 404. */
+  /** The explorer map's tile layer ({@code [explorer] tile_url}, {z}/{x}/{y}); null for none. */
+  public RestApi explorerTiles(String url, String attribution) {
+    explorer.tiles(url, attribution);
+    return this;
+  }
+
   public RestApi deviceCertificates(dev.popw.coordinator.pki.DeviceCertificateAuthority ca) {
     this.deviceCa = ca;
     return this;
