@@ -139,9 +139,10 @@ public final class Coordinator implements AutoCloseable {
     this.receiptSigner = signer.signer();
     metrics.signatures(signatures.path(), signatures.engine() == null ? null : signatures.engine()::counts);
 
+    dev.popw.coordinator.rewards.RewardsChain rewardsChain = rewardsContracts == null ? null
+        : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts);
     if (s.rewards().enabled()) {
-      this.rewards = new dev.popw.coordinator.rewards.RewardsService(store, s.rewards(), s.epochs(), s.networkId(),
-          rewardsContracts == null ? null : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts), clock);
+      this.rewards = new dev.popw.coordinator.rewards.RewardsService(store, s.rewards(), s.epochs(), s.networkId(), rewardsChain, clock);
       long g = s.rewards().genesis().toEpochMilli();
       if (Math.floorMod(g, s.epochs().length().toMillis()) != 0) {
         LOG.warn("rewards.genesis {} is not an epoch start: token epochs end between the coordinator's", s.rewards().genesis());
@@ -150,7 +151,7 @@ public final class Coordinator implements AutoCloseable {
       this.rewards = null;
     }
     this.data = new dev.popw.coordinator.data.DataService(store.credits(), s.data(), s.networkId(), clock, s.epochs(), s.rewards(),
-        rewardsContracts == null ? null : new dev.popw.coordinator.rewards.RewardsChain(chainClient, rewardsContracts));
+        rewardsChain);
     if (rewards != null) {
       rewards.afterTick(data::settle);
       if (roles != null) {

@@ -270,8 +270,7 @@ public final class RewardRoutes implements RestApi.Routes {
       if (treeEpoch != epoch) {
         treeOwners = new ArrayList<>();
         store.cumulativeUpTo(epoch, true).forEach((o, c) -> treeOwners.add(new OwnerReward(o, BigInteger.ZERO, c)));
-        tree = treeOwners.isEmpty() ? null : MerkleTree.ofLeaves(treeOwners.stream()
-            .map(o -> MerkleTree.leaf(EvmAddress.parse(o.owner()), o.cumulative())).toList());
+        tree = dev.popw.coordinator.rewards.EpochRewards.treeOf(treeOwners);
         leafIndex = new HashMap<>();
         for (int i = 0; i < treeOwners.size(); i++) {
           leafIndex.put(treeOwners.get(i).owner(), i);

@@ -234,8 +234,8 @@ public final class EpochAudit {
             + "), the recomputation gives 0x" + HEX.formatHex(r.root()) + " (" + r.totalOwed() + ")");
       }
       if (!previous.isEmpty()) {
-        MerkleTree prev = MerkleTree.ofLeaves(previous.entrySet().stream().sorted(Map.Entry.comparingByKey())
-            .map(e -> MerkleTree.leaf(dev.popw.identity.EvmAddress.parse(e.getKey()), e.getValue())).toList());
+        MerkleTree prev = EpochRewards.treeOf(previous.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .map(e -> new dev.popw.coordinator.rewards.OwnerReward(e.getKey(), BigInteger.ZERO, e.getValue())).toList());
         progress.accept("      previous totals' root 0x" + HEX.formatHex(prev.root()) + " (audit the previous epoch's export to check it)");
       }
     } catch (ChainException e) {

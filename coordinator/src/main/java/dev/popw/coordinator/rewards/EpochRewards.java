@@ -34,6 +34,11 @@ public record EpochRewards(long epoch, long tokenEpoch, BigInteger emission, Big
 
   /** The tree over {@link #owners()}; null when nobody is owed. */
   public MerkleTree tree() {
+    return treeOf(owners);
+  }
+
+  /** The rewards tree over owners' cumulative totals, leaves (owner, cumulative); null for none. */
+  public static MerkleTree treeOf(java.util.Collection<OwnerReward> owners) {
     if (owners.isEmpty()) {
       return null;
     }

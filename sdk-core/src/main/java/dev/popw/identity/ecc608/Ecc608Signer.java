@@ -9,8 +9,6 @@ import dev.popw.internal.crypto.EcdsaScheme;
 import dev.popw.internal.crypto.Sha256;
 import dev.popw.internal.encoding.Hex;
 import java.io.IOException;
-import java.math.BigInteger;
-import java.util.Arrays;
 
 /**
  * A P-256 device key in a slot of an ATECC608 secure element. The chip signs SHA-256(message)
@@ -25,7 +23,6 @@ public final class Ecc608Signer implements DeviceSigner {
   private final byte[] publicKey;
   private final DeviceId deviceId;
   private final KeyStorage storage;
-  private final BigInteger n = EcdsaScheme.P256.domain().getN();
   private boolean closed;
 
   private Ecc608Signer(Ecc608 chip, int slot, byte[] xy, byte[] serial) {
@@ -104,14 +101,11 @@ public final class Ecc608Signer implements DeviceSigner {
       }
       throw new SignerException("ATECC608 signature failed: " + e.getMessage(), e);
     }
-    BigInteger s = new BigInteger(1, Arrays.copyOfRange(rs, 32, 64));
-    if (s.compareTo(n.shiftRight(1)) > 0) {
-      byte[] low = n.subtract(s).toByteArray();
-      Arrays.fill(rs, 32, 64, (byte) 0);
-      int len = Math.min(low.length, 32);
-      System.arraycopy(low, low.length - len, rs, 64 - len, len);
+    try {
+      return EcdsaScheme.P256.lowS(rs);
+    } catch (IllegalArgumentException e) {
+      throw new SignerException("ATECC608 returned a " + e.getMessage());
     }
-    return rs;
   }
 
   @Override

@@ -7,7 +7,6 @@ import dev.popw.identity.KeyType;
 import dev.popw.identity.SignerException;
 import dev.popw.internal.crypto.EcdsaScheme;
 import dev.popw.internal.crypto.Sha256;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -38,7 +37,6 @@ public final class Pkcs11Signer implements DeviceSigner {
   private final byte[] publicKey;
   private final DeviceId deviceId;
   private final KeyStorage storage;
-  private final BigInteger n;
   private long session;
   private long key;
   private boolean closed;
@@ -53,7 +51,6 @@ public final class Pkcs11Signer implements DeviceSigner {
     this.publicKey = publicKey;
     this.deviceId = DeviceId.of(KeyType.ECDSA_P256, publicKey);
     this.storage = storage;
-    this.n = EcdsaScheme.P256.domain().getN();
   }
 
   /**
@@ -192,22 +189,15 @@ public final class Pkcs11Signer implements DeviceSigner {
     }
   }
 
-  /** r||s as the token returns it (two 32-byte halves), with s replaced by n - s when high. */
-  private byte[] lowS(byte[] rs) {
-    if (rs == null || rs.length != 64) {
-      throw new SignerException("PKCS#11 token returned a " + (rs == null ? 0 : rs.length) + "-byte ECDSA signature, expected 64");
+  /** r||s as the token returns it (two 32-byte halves), made low S. */
+  private static byte[] lowS(byte[] rs) {
+    try {
+      return EcdsaScheme.P256.lowS(rs);
+    } catch (IllegalArgumentException e) {
+      throw new SignerException("PKCS#11 token returned a " + e.getMessage());
     }
-    BigInteger s = new BigInteger(1, Arrays.copyOfRange(rs, 32, 64));
-    if (s.compareTo(n.shiftRight(1)) > 0) {
-      byte[] low = n.subtract(s).toByteArray();
-      byte[] out = Arrays.copyOf(rs, 64);
-      Arrays.fill(out, 32, 64, (byte) 0);
-      int len = Math.min(low.length, 32);
-      System.arraycopy(low, low.length - len, out, 64 - len, len);
-      return out;
-    }
-    return rs;
   }
+
 
   @Override
   public synchronized void close() {

@@ -99,6 +99,26 @@ public final class EcdsaScheme {
     return publicPoint(new BigInteger(1, privateKey)).getEncoded(true);
   }
 
+  /**
+   * A 64-byte r||s signature with s replaced by n − s when s is high (the envelope rules' low S): what
+   * a token or secure element returns, made canonical. A low-S signature comes back as it is.
+   *
+   * @throws IllegalArgumentException if it is not 64 bytes
+   */
+  public byte[] lowS(byte[] rs) {
+    if (rs == null || rs.length != 2 * FIELD_BYTES) {
+      throw new IllegalArgumentException((rs == null ? 0 : rs.length) + "-byte ECDSA signature, expected " + 2 * FIELD_BYTES);
+    }
+    BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(rs, FIELD_BYTES, 2 * FIELD_BYTES));
+    if (s.compareTo(halfN) <= 0) {
+      return rs;
+    }
+    byte[] out = java.util.Arrays.copyOf(rs, 2 * FIELD_BYTES);
+    java.util.Arrays.fill(out, FIELD_BYTES, 2 * FIELD_BYTES, (byte) 0); // n − s may be shorter than 32 bytes
+    writeFixed(n.subtract(s), out, FIELD_BYTES);
+    return out;
+  }
+
   /** Signs SHA-256(message): deterministic (RFC 6979), low S, 64 bytes r||s. */
   public byte[] sign(byte[] privateKey, byte[] message) {
     ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
