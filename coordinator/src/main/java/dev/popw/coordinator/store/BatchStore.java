@@ -15,9 +15,11 @@ import javax.sql.DataSource;
 /** Sealed batches, the envelopes they hold, and their settlement state. Thread-safe. */
 public final class BatchStore {
   private final DataSource ds;
+  private final boolean postgres;
 
-  BatchStore(DataSource ds) {
+  BatchStore(DataSource ds, boolean postgres) {
     this.ds = ds;
+    this.postgres = postgres;
   }
 
   /** Stores a sealed batch whose envelopes already carry its id. */
@@ -51,7 +53,7 @@ public final class BatchStore {
   /** The batch an envelope was sealed into, if any. */
   public Optional<SealedBatch> batchOf(byte[] envelopeHash) {
     return queryBatch("SELECT b.batch_id, b.merkle_root, b.envelope_count, b.sealed_at FROM batches b JOIN envelopes e ON e.batch_id = b.batch_id"
-        + " WHERE e.hash_key=? AND e.envelope_hash=?", EnvelopeStore.hashKey(envelopeHash), envelopeHash);
+        + " WHERE " + EnvelopeStore.byHash("e", postgres), EnvelopeStore.hashParameters(envelopeHash, postgres));
   }
 
   /** The highest sealed batch id, 0 when none. */

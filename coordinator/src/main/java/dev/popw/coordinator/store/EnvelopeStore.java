@@ -17,7 +17,8 @@ import javax.sql.DataSource;
  *
  * <p>Envelope rows name their device by its number ({@code devices.device_no}), are keyed by
  * their write order ({@code ordinal}) and are found by hash through {@code hash_key}; see the V3
- * migration for why. The device numbers are cached (they never change) and the next ordinal is
+ * migration for why. On the embedded database the lookup by hash goes through {@code
+ * envelope_hashes}, a table keyed by {@code hash_key} (V14), on PostgreSQL through an index on it. The device numbers are cached (they never change) and the next ordinal is
  * kept in memory: one coordinator writes to a database (H2 is embedded; PostgreSQL is locked per
  * schema, see {@link Database#postgres}).
  */
@@ -27,6 +28,12 @@ public final class EnvelopeStore {
    * device id, reason, times and the row's index entries, roughly (the V6 migration uses the same).
    */
   public static final int ROW_OVERHEAD = 128;
+  /**
+   * Slots of {@code envelope_hashes} a hash may take (embedded database): its {@code hash_key} and,
+   * when another envelope with the same 64-bit prefix holds that one, the next free of the
+   * following ones (V14).
+   */
+  static final int HASH_PROBE = 16;
   /** Rows read at a time when choosing the oldest rejections to delete. */
   private static final int DROP_CHUNK = 256;
 
@@ -203,6 +210,9 @@ public final class EnvelopeStore {
             ps.addBatch();
           }
           int[] counts = ps.executeBatch();
+          if (!postgres) {
+            insertHashSlots(c, accepted, order);
+          }
           if (cluster) {
             try (PreparedStatement q = c.prepareStatement("SELECT envelope_hash FROM envelopes WHERE device_no=? AND sequence=?")) {
               for (int k = 0; k < order.length; k++) {
@@ -272,6 +282,57 @@ public final class EnvelopeStore {
       throw new StoreException("cannot persist envelopes: " + e.getMessage(), e);
     }
     return conflicts;
+  }
+
+  /**
+   * The embedded database's lookup entries of rows just inserted (ordinals {@code nextOrdinal + k}
+   * in {@code order}): each hash's own slot, or when that is taken, the first free of the next
+   * {@link #HASH_PROBE} - 1, all in the caller's transaction.
+   */
+  private void insertHashSlots(Connection c, List<AcceptedEnvelope> accepted, Integer[] order) throws SQLException {
+    int[] placed;
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO envelope_hashes (slot, ordinal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+      for (int k = 0; k < order.length; k++) {
+        ps.setLong(1, hashKey(accepted.get(order[k]).hash()));
+        ps.setLong(2, nextOrdinal + k);
+        ps.addBatch();
+      }
+      placed = ps.executeBatch();
+    }
+    for (int k = 0; k < order.length; k++) {
+      if (placed[k] == 0) { // a 64-bit prefix collision: probe onwards
+        long key = hashKey(accepted.get(order[k]).hash());
+        boolean done = false;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO envelope_hashes (slot, ordinal) VALUES (?,?) ON CONFLICT DO NOTHING")) {
+          for (int j = 1; j < HASH_PROBE && !done && key + j > key; j++) {
+            ps.setLong(1, key + j);
+            ps.setLong(2, nextOrdinal + k);
+            done = ps.executeUpdate() == 1;
+          }
+        }
+        if (!done) {
+          throw new StoreException("no free hash slot for envelope " + accepted.get(order[k]).deviceId() + "#" + accepted.get(order[k]).sequence());
+        }
+      }
+    }
+  }
+
+  /**
+   * The condition that finds the envelope row {@code alias} with a given hash, taking the three
+   * parameters of {@link #hashParameters}: through {@code envelope_hashes} on the embedded
+   * database, through the {@code hash_key} index on PostgreSQL.
+   */
+  static String byHash(String alias, boolean postgres) {
+    String e = alias.isEmpty() ? "" : alias + ".";
+    return postgres ? e + "hash_key BETWEEN ? AND ? AND " + e + "envelope_hash=?"
+        : e + "ordinal IN (SELECT ordinal FROM envelope_hashes WHERE slot BETWEEN ? AND ?) AND " + e + "envelope_hash=?";
+  }
+
+  /** The parameters of {@link #byHash}: the slots to look in and the full hash. */
+  static Object[] hashParameters(byte[] hash, boolean postgres) {
+    long key = hashKey(hash);
+    long last = postgres ? key : key > Long.MAX_VALUE - (HASH_PROBE - 1) ? Long.MAX_VALUE : key + HASH_PROBE - 1;
+    return new Object[] {key, last, hash};
   }
 
   /** What one transaction adds to and deletes from the rejection buckets (device_no, 0: unattributed). */
@@ -498,7 +559,7 @@ public final class EnvelopeStore {
   public Optional<EnvelopeRow> envelope(byte[] hash) {
     List<EnvelopeRow> rows = envelopeRows("SELECT e.envelope_hash, d.device_id, e.sequence, e.device_time, e.received_at, e.payload_kind,"
         + " e.flags, b.batch_id FROM envelopes e JOIN devices d ON d.device_no = e.device_no LEFT JOIN batches b ON b.batch_id = e.batch_id"
-        + " WHERE e.hash_key=? AND e.envelope_hash=?", hashKey(hash), hash);
+        + " WHERE " + byHash("e", postgres), hashParameters(hash, postgres));
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
   }
 
@@ -521,9 +582,11 @@ public final class EnvelopeStore {
   /** The stored bytes of an accepted envelope (the signed envelope as the device sent it). */
   public Optional<byte[]> envelopeBytes(byte[] hash) {
     try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT envelope FROM envelopes WHERE hash_key=? AND envelope_hash=?")) {
-      ps.setLong(1, hashKey(hash));
-      ps.setBytes(2, hash);
+        PreparedStatement ps = c.prepareStatement("SELECT envelope FROM envelopes WHERE " + byHash("", postgres))) {
+      Object[] p = hashParameters(hash, postgres);
+      ps.setLong(1, (Long) p[0]);
+      ps.setLong(2, (Long) p[1]);
+      ps.setBytes(3, hash);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
       }

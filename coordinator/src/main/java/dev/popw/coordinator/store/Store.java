@@ -40,7 +40,7 @@ public final class Store {
     this.devices = new DeviceStore(ds, db.isPostgres());
     this.envelopes = new EnvelopeStore(ds, deviceNumbers, rejectionLimits, db.isPostgres(), db.isCluster());
     this.cluster = db.isCluster();
-    this.batches = new BatchStore(ds);
+    this.batches = new BatchStore(ds, db.isPostgres());
     this.entropy = new EntropyStore(ds);
     this.gpuChallenges = new GpuChallengeStore(ds, deviceNumbers);
     this.verdicts = new VerdictStore(ds, deviceNumbers, entropy, gpuChallenges);
