@@ -174,7 +174,7 @@ public final class Coordinator implements AutoCloseable {
         s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
     this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptSigner, clock);
     if (roles != null) {
-      // one node issues (and alone publishes) entropy (docs/scale-out.md)
+      // one node issues (and alone publishes) entropy and GPU challenges; any node takes the answers (docs/scale-out.md)
       entropy.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
       challenges.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
       IngestPipeline p = pipeline;
