@@ -174,6 +174,8 @@ public final class Coordinator implements AutoCloseable {
         s.coverage().entropyInterval(), s.coverage().rules().entropyWindow(), clock);
     this.challenges = new dev.popw.coordinator.gpu.ChallengeService(store.gpuChallenges(), s.gpuProofs(), receiptSigner, clock);
     if (roles != null) {
+      // one node issues (and alone publishes) entropy and GPU challenges; any node takes the answers (docs/scale-out.md)
+      entropy.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
       challenges.role(roles.gate(dev.popw.coordinator.cluster.ClusterRoles.Role.EPOCHS));
       IngestPipeline p = pipeline;
       var ev = new dev.popw.coordinator.cluster.ClusterEvents(database, roles.node(), s.cluster().eventPoll(), e -> {

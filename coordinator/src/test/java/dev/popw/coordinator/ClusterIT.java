@@ -98,6 +98,7 @@ class ClusterIT {
           "postgres_schema = \"" + schema + "\"",
           "[batch]", "max_envelopes = 50", "max_age_seconds = 1",
           "[epoch]", "length_seconds = 5", "close_delay_seconds = 1",
+          "[coverage]", "entropy_interval_seconds = 1",
           "[cluster]", "enabled = true", "node_id = \"" + name + "\"", "role_retry_ms = 300", "event_poll_ms = 500", ""));
     }
 
@@ -147,6 +148,7 @@ class ClusterIT {
       nodes[i] = new Node(i + 1, key, broker.port());
     }
     List<Stream> streams = new ArrayList<>();
+    long[] served = new long[3]; // the entropy each node's API serves at the end
     try (Connection db = DriverManager.getConnection(TestDatabases.postgresUrl(), TestDatabases.postgresUser(), "")) {
       db.setSchema(schema);
       nodes[0].start();
@@ -241,6 +243,11 @@ class ClusterIT {
       }
       toB.close();
       toC.close();
+      for (int i = 0; i < 3; i++) {
+        served[i] = servedEntropy(nodes[i]);
+      }
+      long spread = java.util.Arrays.stream(served).max().getAsLong() - java.util.Arrays.stream(served).min().getAsLong();
+      assertTrue(spread <= 1, "every node serves the holder's latest entropy (or the one before): " + java.util.Arrays.toString(served));
       assertEquals(Map.of("ACCEPTED", rounds / 2, "DUPLICATE", rounds / 2), same, "identical copies on two nodes: one accepted, one duplicate");
       assertEquals(Map.of("ACCEPTED", rounds / 2, "EQUIVOCATION", rounds / 2), other, "different copies on two nodes: one accepted, one equivocation");
       System.out.println("ClusterIT: roles at start " + first + ", after the SIGKILL " + afterKill + " (" + takeoverMs
@@ -306,6 +313,28 @@ class ClusterIT {
       }
       batcher.close();
       assertTrue(store.verdicts().lastClosed().isPresent(), "epochs were closed by whichever node held the role");
+
+      // Entropy: issued only by the epochs holder of the moment, one sequence across both takeovers.
+      dev.popw.entropy.EntropyTrust trust = dev.popw.entropy.EntropyTrust.pinned(HexFormat.of().parseHex(dev.popw.testing.TestKeys.COORDINATOR_PUBLIC_KEY),
+          NETWORK, 30_000);
+      try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT sequence, issued_at, signed FROM entropy ORDER BY sequence")) {
+        long expect = 1;
+        long previousAt = Long.MIN_VALUE / 2;
+        while (rs.next()) {
+          assertEquals(expect, rs.getLong(1), "entropy numbers run on without a gap");
+          assertTrue(rs.getLong(2) - previousAt >= 1_000, "entropy #" + expect + " an interval after the one before: one issuer at a time");
+          assertTrue(trust.check(rs.getBytes(3), rs.getLong(2)).isValid(), "entropy #" + expect + " signed with the cluster's key");
+          previousAt = rs.getLong(2);
+          expect++;
+        }
+        assertTrue(expect > 10, "entropy was issued all along: " + (expect - 1));
+        System.out.println("ClusterIT: entropy #1 to #" + (expect - 1) + ", an interval apart, through both takeovers; served at the end "
+            + java.util.Arrays.toString(served));
+        for (long s : served) {
+          assertTrue(s >= 1 && s < expect, "a served entropy is a stored one: " + s);
+        }
+      }
     } finally {
       TestDatabases.dropSchema(schema);
     }
@@ -320,6 +349,16 @@ class ClusterIT {
   private static Transport coap(Node node) {
     return CoapTransport.builder().uri("coap://127.0.0.1:" + node.coap + "/v1/telemetry").ackTimeout(Duration.ofMillis(300)).maxRetransmit(1)
         .responseTimeout(Duration.ofSeconds(2)).retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).build();
+  }
+
+  /** The sequence of the entropy a node's API serves now. */
+  private static long servedEntropy(Node node) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.api + "/v1/entropy"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), node.name + ": " + r.body());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"sequence\"\\s*:\\s*([0-9]+)").matcher(r.body());
+    assertTrue(m.find(), r.body());
+    return Long.parseLong(m.group(1));
   }
 
   private static void register(Node node, SoftwareSigner s) throws Exception {

@@ -98,7 +98,11 @@ public final class CoverageRoutes implements RestApi.Routes {
     if (p[2].equals("entropy") && method.equals("GET") && (p.length == 3 || p.length == 4)) {
       Optional<EntropyStore.Stored> e;
       if (p.length == 3) {
-        e = Optional.of(entropy.current());
+        e = Optional.ofNullable(entropy.current());
+        if (e.isEmpty()) { // a cluster node before the issuing node stored the first (docs/scale-out.md)
+          RestApi.error(ex, 503, "no entropy issued yet: the cluster node holding the epochs role issues the first");
+          return true;
+        }
       } else {
         long seq;
         try {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,13 @@ import org.slf4j.LoggerFactory;
  * evidence: the coverage validator checks each beacon against it) and then published to every
  * publisher (the embedded broker or the external one, topic {@value #TOPIC}). The API serves the
  * latest ({@link #current()}). Thread-safe.
+ *
+ * <p>On a cluster's node ({@link #role}) issuing is a single role (docs/scale-out.md): only the
+ * node holding it issues, stores and publishes, and before it issues it reads the latest stored
+ * entropy, so that a node taking the role over continues the sequence; the number is stored only if
+ * it is new ({@link EntropyStore#saveIfNew}), so two nodes that both believe they hold the role for
+ * a moment cannot store one number twice, and the one that lost publishes nothing. The other nodes
+ * serve the latest stored entropy, read again once the one they have is an interval old.
  */
 public final class EntropyService implements AutoCloseable {
   /** The MQTT topic every authenticated device may subscribe to. */
@@ -37,6 +45,12 @@ public final class EntropyService implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final List<BiConsumer<String, byte[]>> publishers = new CopyOnWriteArrayList<>();
   private EntropyStore.Stored latest; // guarded by this
+  /** Null: the only issuer on its database. Otherwise whether this cluster node holds the issuing role. */
+  private volatile BooleanSupplier role;
+  private long readAtNanos; // a cluster node's last read of the store (guarded by this)
+  private boolean read; // guarded by this
+  /** A cluster node waiting for the holder's next entropy reads the store at most this often. */
+  private static final long REREAD_NANOS = 100_000_000L;
   private final Object signal = new Object();
   private Thread thread;
   private volatile boolean running;
@@ -56,14 +70,52 @@ public final class EntropyService implements AutoCloseable {
     publishers.add(publisher);
   }
 
-  /** The latest entropy, issuing one first when none is due yet or the latest is an interval old. */
+  /**
+   * Makes this a cluster node's service: it issues only while {@code holder} says so (the cluster's
+   * role lock), and otherwise serves what the holder stored.
+   */
+  public EntropyService role(BooleanSupplier holder) {
+    this.role = java.util.Objects.requireNonNull(holder, "holder");
+    return this;
+  }
+
+  /**
+   * The latest entropy, issuing one first when none is due yet or the latest is an interval old. On
+   * a cluster node that does not hold the issuing role: the latest stored, which is null until the
+   * holder has issued the first.
+   */
   public synchronized EntropyStore.Stored current() {
     long now = clock.millis();
+    BooleanSupplier r = role;
+    if (r != null) {
+      return clustered(now, r.getAsBoolean());
+    }
     if (latest == null) {
       latest = store.latest().orElse(null);
     }
     if (latest == null || now - latest.entropy().issuedAtMs() >= interval.toMillis()) {
       issue(now);
+    }
+    return latest;
+  }
+
+  private boolean due(long now) {
+    return latest == null || now - latest.entropy().issuedAtMs() >= interval.toMillis();
+  }
+
+  /** A cluster node: the store is the truth, read when what this node has is due for replacement. */
+  private EntropyStore.Stored clustered(long now, boolean holder) {
+    if (due(now)) {
+      long t = System.nanoTime();
+      if (holder || !read || t - readAtNanos >= REREAD_NANOS) {
+        // the holder reads too: it may have taken the role just now, after another node's last issue
+        latest = store.latest().orElse(null);
+        readAtNanos = t;
+        read = true;
+      }
+      if (holder && due(now)) {
+        issue(now);
+      }
     }
     return latest;
   }
@@ -86,7 +138,14 @@ public final class EntropyService implements AutoCloseable {
         .setExpiresAtMs(now + window.toMillis()).setNetworkId(networkId).build();
     byte[] signed = Entropies.sign(e, key);
     IssuedEntropy issued = new IssuedEntropy(sequence, value, now, now + window.toMillis());
-    store.save(issued, signed); // stored before anyone can see it: a beacon can only carry stored entropy
+    if (role == null) {
+      store.save(issued, signed); // stored before anyone can see it: a beacon can only carry stored entropy
+    } else if (!store.saveIfNew(issued, signed)) {
+      // another node stored this number first (it held the role a moment ago, or still believes so): serve its entropy
+      latest = store.latest().orElse(null);
+      LOG.info("entropy #{} was issued by another cluster node; this one publishes nothing", sequence);
+      return;
+    }
     latest = new EntropyStore.Stored(issued, signed);
     for (BiConsumer<String, byte[]> p : publishers) {
       try {

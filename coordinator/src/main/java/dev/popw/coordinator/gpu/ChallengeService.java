@@ -53,6 +53,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything runs on one thread, in the order events arrive; {@link #tick()} is also public so
  * that tests with an injected clock can drive it.
+ *
+ * <p>On a cluster's node ({@link #role}, docs/scale-out.md) only the node holding the role issues
+ * challenges and expires them, but any node takes a device's answers: the challenge's state is read
+ * from its stored row (the record, the root once opened: the named tiles and blocks follow from it
+ * and the open seed), the open request is recorded only where none is, and the live check only
+ * where none is, so that of two nodes acting on one challenge at once exactly one opens it and
+ * exactly one check is stored; CoAP polls are answered from the stored rows too.
  */
 public final class ChallengeService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChallengeService.class);
@@ -112,15 +119,19 @@ public final class ChallengeService implements AutoCloseable {
     });
     long now = clock.millis();
     for (ChallengeRecord c : store.pending(now)) { // a restart: keep serving what is still open
-      Pending p = new Pending(c);
-      byte[] root = store.row(c.id()).map(GpuChallengeStore.ChallengeRow::root).orElse(null);
-      if (c.openIssuedAt() != null && root != null) {
-        p.root = root;
-        p.tiles = new HashSet<>(OpenSelection.tiles(c.openSeed(), root, c.openedTiles(), c.parameters().leaves()));
-        p.blocks = new HashSet<>(OpenSelection.probeBlocks(c.openSeed(), root, c.probeReads(), c.parameters().probeBlocks()));
-      }
-      pendingByDevice.put(c.deviceId(), p);
+      pendingByDevice.put(c.deviceId(), pending(c, store.row(c.id()).map(GpuChallengeStore.ChallengeRow::root).orElse(null)));
     }
+  }
+
+  /** A challenge's state from its record and stored root: opened when both the open time and the root are stored. */
+  private static Pending pending(ChallengeRecord c, byte[] root) {
+    Pending p = new Pending(c);
+    if (c.openIssuedAt() != null && root != null) {
+      p.root = root;
+      p.tiles = new HashSet<>(OpenSelection.tiles(c.openSeed(), root, c.openedTiles(), c.parameters().leaves()));
+      p.blocks = new HashSet<>(OpenSelection.probeBlocks(c.openSeed(), root, c.probeReads(), c.parameters().probeBlocks()));
+    }
+    return p;
   }
 
   public GpuProofRules rules() {
@@ -132,13 +143,22 @@ public final class ChallengeService implements AutoCloseable {
   }
 
   private volatile java.util.function.BooleanSupplier role = () -> true;
+  /** A cluster node's: answers are matched and judged from the stored challenge rows. */
+  private volatile boolean cluster;
+  private boolean holding = true; // whether the last roleTick held the role (guarded by this)
+  private long onlineReadAt; // a cluster holder's last read of when devices reported (nanoTime; guarded by this)
+  private boolean onlineRead; // guarded by this
+  /** How often the cluster node issuing challenges reads which GPU devices reported to any node. */
+  private static final long ONLINE_REREAD_NANOS = 5_000_000_000L;
 
   /**
-   * On a cluster node: issues challenges only while {@code role} says this node holds the epoch
-   * role, so that devices are challenged by one node (docs/scale-out.md, what is left out).
+   * Makes this a cluster node's service (docs/scale-out.md): it issues and expires challenges only
+   * while {@code role} says this node holds the epochs role, so that devices are challenged by one
+   * node, and it takes answers to any node's challenges, judged from the stored rows.
    */
   public ChallengeService role(java.util.function.BooleanSupplier role) {
     this.role = java.util.Objects.requireNonNull(role, "role");
+    this.cluster = true;
     return this;
   }
 
@@ -146,15 +166,37 @@ public final class ChallengeService implements AutoCloseable {
   public ChallengeService start(long pollMs) {
     thread.scheduleWithFixedDelay(() -> {
       try {
-        if (!role.getAsBoolean()) {
-          return;
-        }
-        tick();
+        roleTick();
       } catch (RuntimeException e) {
         LOG.warn("GPU challenges: {}", e.toString());
       }
     }, pollMs, pollMs, TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /**
+   * {@link #tick()} while this node holds the role. A cluster node that loses it forgets its
+   * challenges in flight (the new holder expires them); one that takes it reads the challenges
+   * still open and the highest id from the database, as a restarted coordinator does.
+   */
+  synchronized void roleTick() {
+    if (!role.getAsBoolean()) {
+      if (holding && cluster) {
+        pendingByDevice.clear();
+        nextAt.clear();
+        mailbox.clear();
+      }
+      holding = false;
+      return;
+    }
+    if (!holding) {
+      nextId.accumulateAndGet(store.lastId(), Math::max);
+      for (ChallengeRecord c : store.pending(clock.millis())) {
+        pendingByDevice.put(c.deviceId(), pending(c, store.row(c.id()).map(GpuChallengeStore.ChallengeRow::root).orElse(null)));
+      }
+      holding = true;
+    }
+    tick();
   }
 
   /** Expires what is over and issues what is due, by the clock. */
@@ -167,11 +209,18 @@ public final class ChallengeService implements AutoCloseable {
       if (p.record.expiresAt() < now) {
         pendingByDevice.remove(p.record.deviceId(), p);
         mailbox.remove(p.record.deviceId());
-        if (!p.checked) {
+        if (cluster) {
+          expireFromStore(p);
+        } else if (!p.checked) {
           check(p); // no (complete) answer in time: the live check says what is missing
         }
         nextAt.put(p.record.deviceId(), p.record.expiresAt() + pause());
       }
+    }
+    if (cluster && (!onlineRead || System.nanoTime() - onlineReadAt >= ONLINE_REREAD_NANOS)) {
+      store.lastReceived().forEach((d, at) -> lastReportAt.merge(d, at, Math::max)); // reports that reached other nodes
+      onlineReadAt = System.nanoTime();
+      onlineRead = true;
     }
     for (String device : store.activeGpuDevices()) {
       Long seen = lastReportAt.get(device);
@@ -187,6 +236,14 @@ public final class ChallengeService implements AutoCloseable {
         continue;
       }
       issue(device, now);
+    }
+  }
+
+  /** A cluster holder's expiry: the check only if no node stored one, judged from the stored record (another node may have opened it). */
+  private void expireFromStore(Pending p) {
+    Optional<GpuChallengeStore.ChallengeRow> row = store.row(p.record.id());
+    if (row.isPresent() && row.get().liveStatus() == null) {
+      check(pending(row.get().record(), row.get().root()));
     }
   }
 
@@ -229,6 +286,9 @@ public final class ChallengeService implements AutoCloseable {
       nextAt.put(device, now + pause());
       return;
     }
+    if (cluster) {
+      nextId.accumulateAndGet(store.lastId(), Math::max); // a node that held the role before may have issued more
+    }
     long id = nextId.incrementAndGet();
     ChallengeRecord rec = new ChallengeRecord(id, device, card.uuid(), cls.name(), params, openSeed, rules.openedTiles(), rules.probeReads(),
         now, rules.commitDeadlineMs(cls), rules.tooFastMs(cls), rules.openDeadline().toMillis(), cls.units(), null);
@@ -240,7 +300,9 @@ public final class ChallengeService implements AutoCloseable {
     byte[] signed = Challenges.sign(c, key);
     store.insert(rec, signed);
     pendingByDevice.put(device, new Pending(rec));
-    mailbox.put(device, signed);
+    if (!cluster) {
+      mailbox.put(device, signed);
+    }
     issued.increment();
     LOG.info("GPU challenge {} to {}: class {}, {}, commit within {} ms", id, device, cls.name(), params.describe(), rec.commitDeadlineMs());
     publisher.publish(device, signed);
@@ -272,9 +334,19 @@ public final class ChallengeService implements AutoCloseable {
       return;
     }
     GpuProof proof = r.getProof();
-    Pending p = pendingByDevice.get(deviceId);
-    if (p == null || p.record.id() != proof.getChallengeId() || p.checked) {
-      return; // late, unknown or already checked: the epoch's validator judges the envelope
+    Pending p;
+    if (cluster) {
+      // any node's challenge, in the state the database holds (another node may have opened it)
+      Optional<GpuChallengeStore.ChallengeRow> row = store.row(proof.getChallengeId());
+      if (row.isEmpty() || !row.get().record().deviceId().equals(deviceId) || row.get().liveStatus() != null) {
+        return; // unknown, another device's, or already checked: the epoch's validator judges the envelope
+      }
+      p = pending(row.get().record(), row.get().root());
+    } else {
+      p = pendingByDevice.get(deviceId);
+      if (p == null || p.record.id() != proof.getChallengeId() || p.checked) {
+        return; // late, unknown or already checked: the epoch's validator judges the envelope
+      }
     }
     if (proof.hasCommitment() && p.root == null) {
       byte[] root = proof.getCommitment().getRoot().toByteArray();
@@ -298,12 +370,17 @@ public final class ChallengeService implements AutoCloseable {
         .setIssuedAtMs(now).setOpen(OpenRequest.newBuilder().setRoot(ByteString.copyFrom(root)).addAllTiles(tiles).addAllProbeBlocks(blocks))
         .build();
     byte[] signed = Challenges.sign(msg, key);
-    store.recordOpen(c.id(), now, root, signed);
+    if (!store.recordOpen(c.id(), now, root, signed)) {
+      LOG.debug("GPU challenge {} was opened by another cluster node", c.id());
+      return; // the stored open request stands (and was sent by the node that stored it)
+    }
     p.record = c.withOpenIssuedAt(now);
     p.root = root;
     p.tiles = new HashSet<>(tiles);
     p.blocks = new HashSet<>(blocks);
-    mailbox.put(c.deviceId(), signed);
+    if (!cluster) {
+      mailbox.put(c.deviceId(), signed);
+    }
     opened.increment();
     publisher.publish(c.deviceId(), signed);
   }
@@ -329,7 +406,12 @@ public final class ChallengeService implements AutoCloseable {
     long t0 = System.nanoTime();
     ChallengeVerdict v = ChallengeJudge.judge(p.record, store.responses(p.record), rules.verify());
     long micros = (System.nanoTime() - t0) / 1000;
-    store.recordLive(v);
+    if (!cluster) {
+      store.recordLive(v);
+    } else if (!store.recordLiveOnce(v)) {
+      LOG.debug("GPU challenge {} was checked by another cluster node", p.record.id());
+      return; // its check stands (and the epoch decides again from the records)
+    }
     checked.computeIfAbsent(v.status() + "/" + v.reason(), k -> new LongAdder()).increment();
     LOG.info("GPU challenge {} of {}: {} {} ({} us): {}", p.record.id(), p.record.deviceId(), v.status(), v.reason(), micros, v.explanation());
   }
@@ -337,6 +419,9 @@ public final class ChallengeService implements AutoCloseable {
   /** The signed message waiting for a device (CoAP poll), if any. */
   public Optional<byte[]> waitingFor(String deviceId) {
     polls.increment();
+    if (cluster) {
+      return store.waitingFor(deviceId, clock.millis()); // the node a device polls may not be the one that sent its messages
+    }
     return Optional.ofNullable(mailbox.get(deviceId));
   }
 

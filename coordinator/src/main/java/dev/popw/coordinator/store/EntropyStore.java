@@ -37,6 +37,26 @@ public final class EntropyStore {
     }
   }
 
+  /**
+   * Stores newly issued entropy unless its sequence is stored already (PostgreSQL only: a cluster's
+   * nodes, docs/scale-out.md). True when this call stored it; false when another node had stored
+   * that number first, and then nothing is written.
+   */
+  public boolean saveIfNew(IssuedEntropy e, byte[] signed) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("INSERT INTO entropy (sequence, entropy_value, issued_at, expires_at, signed) VALUES (?,?,?,?,?)"
+            + " ON CONFLICT (sequence) DO NOTHING")) {
+      ps.setLong(1, e.sequence());
+      ps.setBytes(2, e.value());
+      ps.setLong(3, e.issuedAtMs());
+      ps.setLong(4, e.expiresAtMs());
+      ps.setBytes(5, signed);
+      return ps.executeUpdate() == 1;
+    } catch (SQLException x) {
+      throw new StoreException("cannot store entropy #" + e.sequence() + ": " + x.getMessage(), x);
+    }
+  }
+
   /** The most recently issued entropy, if any. */
   public Optional<Stored> latest() {
     List<Stored> l = query("SELECT sequence, entropy_value, issued_at, expires_at, signed FROM entropy ORDER BY sequence DESC LIMIT 1");

@@ -53,9 +53,13 @@ public final class GpuChallengeStore implements GpuEvidence {
         c.openDeadlineMs(), c.units(), c.expiresAt(), signedChallenge);
   }
 
-  /** Records the open request (before it is sent). */
-  public void recordOpen(long id, long at, byte[] root, byte[] signedOpen) {
-    Jdbc.update(ds, "UPDATE gpu_challenges SET open_issued_at=?, root=?, open_request=? WHERE challenge_id=? AND open_issued_at IS NULL",
+  /**
+   * Records the open request (before it is sent), unless one is recorded already: true when this
+   * call recorded it (on a cluster, another node may have opened the challenge first; then the
+   * stored request stands and this one must not be sent).
+   */
+  public boolean recordOpen(long id, long at, byte[] root, byte[] signedOpen) {
+    return 1 == Jdbc.update(ds, "UPDATE gpu_challenges SET open_issued_at=?, root=?, open_request=? WHERE challenge_id=? AND open_issued_at IS NULL",
         at, root, signedOpen, id);
   }
 
@@ -63,6 +67,60 @@ public final class GpuChallengeStore implements GpuEvidence {
   public void recordLive(ChallengeVerdict v) {
     Jdbc.update(ds, "UPDATE gpu_challenges SET live_status=?, live_reason=?, live_explanation=? WHERE challenge_id=?", v.status().name(),
         v.reason(), v.explanation(), v.challengeId());
+  }
+
+  /**
+   * Records the live check unless one is recorded already: true when this call recorded it. Two
+   * cluster nodes judging the same answers at once store one check (the first to commit).
+   */
+  public boolean recordLiveOnce(ChallengeVerdict v) {
+    return 1 == Jdbc.update(ds, "UPDATE gpu_challenges SET live_status=?, live_reason=?, live_explanation=? WHERE challenge_id=?"
+        + " AND live_status IS NULL", v.status().name(), v.reason(), v.explanation(), v.challengeId());
+  }
+
+  /**
+   * The signed message a device's open challenge waits with at {@code now}: its open request once
+   * sent, else the challenge; empty once the challenge is checked or expired. What every cluster
+   * node answers a CoAP poll with (one node's memory holds only what it sent).
+   */
+  public Optional<byte[]> waitingFor(String deviceId, long now) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT challenge, open_request, live_status FROM gpu_challenges WHERE device_id=?"
+            + " AND expires_at >= ? ORDER BY challenge_id DESC LIMIT 1")) {
+      ps.setString(1, deviceId);
+      ps.setLong(2, now);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || rs.getString(3) != null) {
+          return Optional.empty();
+        }
+        byte[] open = rs.getBytes(2);
+        return Optional.of(open != null ? open : rs.getBytes(1));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the challenge waiting for " + deviceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * When each active GPU device's newest stored envelope was received (devices with none left
+   * out): how the cluster node issuing challenges knows devices whose reports reached other nodes.
+   */
+  public java.util.Map<String, Long> lastReceived() {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT d.device_id, (SELECT e.received_at FROM envelopes e WHERE e.device_no = d.device_no"
+            + " ORDER BY e.sequence DESC LIMIT 1) FROM devices d WHERE d.kind=3 AND d.status='ACTIVE'");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        Object at = rs.getObject(2);
+        if (at != null) {
+          out.put(rs.getString(1), ((Number) at).longValue());
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read when GPU devices last reported: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -177,8 +235,15 @@ public final class GpuChallengeStore implements GpuEvidence {
     if (pinOf(deviceId, registrationTime).isPresent()) {
       return false;
     }
-    Jdbc.update(ds, "INSERT INTO gpu_fingerprints (device_id, registration_time, fingerprint, pinned_at, envelope_hash) VALUES (?,?,?,?,?)",
-        deviceId, registrationTime, f.canonical(), pinnedAt, envelopeHash);
+    try {
+      Jdbc.update(ds, "INSERT INTO gpu_fingerprints (device_id, registration_time, fingerprint, pinned_at, envelope_hash) VALUES (?,?,?,?,?)",
+          deviceId, registrationTime, f.canonical(), pinnedAt, envelopeHash);
+    } catch (StoreException e) {
+      if (pinOf(deviceId, registrationTime).isPresent()) {
+        return false; // another cluster node pinned it first (its report reached that node at the same moment)
+      }
+      throw e;
+    }
     return true;
   }
 

@@ -11,12 +11,13 @@ import javax.sql.DataSource;
 final class Jdbc {
   private Jdbc() {}
 
-  static void update(DataSource ds, String sql, Object... args) {
+  /** Runs one statement; the number of rows it changed. */
+  static int update(DataSource ds, String sql, Object... args) {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
-      ps.executeUpdate();
+      return ps.executeUpdate();
     } catch (SQLException e) {
       throw new StoreException("database update failed: " + e.getMessage(), e);
     }
