@@ -128,7 +128,7 @@ public final class CoordinatorBenchmark {
   /** Envelopes per warm-up round. */
   private static int warmup = 50_000;
   /** Warm-up rounds at most; warming up stops earlier once the JIT compiler is nearly idle. */
-  private static int warmupRounds = 6;
+  private static int warmupRounds = 12;
   /** "Nearly idle": JIT compile time in a round below this share of the round's wall time. */
   private static final double JIT_QUIET = 0.05;
 
