@@ -180,6 +180,13 @@ public final class ClusterEvents implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    // Wake the listener out of its wait for a notification (up to a poll interval, a minute by
+    // default) so that closing does not take that long; the other nodes read nothing new.
+    try (Connection c = database.dataSource().getConnection(); Statement st = c.createStatement()) {
+      st.execute("NOTIFY " + channel);
+    } catch (SQLException | RuntimeException e) {
+      // the database is gone: the wait ends with the poll
+    }
     try {
       thread.join(pollMs + 2_000);
     } catch (InterruptedException e) {
