@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
@@ -134,6 +135,17 @@ public final class CoordinatorBenchmark {
 
   private static long processCpu() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static final AtomicLong LAST_TOKEN_MS = new AtomicLong();
+
+  /**
+   * A connect token's time: now, and strictly later than the last one. The broker accepts a
+   * principal's token only if it is newer than the last it accepted, and all the generator's
+   * clients connect as the coordinator, several within one millisecond.
+   */
+  private static long tokenTime() {
+    return LAST_TOKEN_MS.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
   }
 
   /** The key of the coordinator under test, whose connect tokens the load generator's MQTT clients use. */
@@ -275,7 +287,7 @@ public final class CoordinatorBenchmark {
       List<LeanMqttPublisher> conns = new ArrayList<>();
       for (int k = 0; k < clients; k++) {
         conns.add(new LeanMqttPublisher("127.0.0.1", c.mqttPort(), "lean-" + k, coordinatorKey.deviceId().toString(),
-            dev.popw.transport.mqtt.ConnectToken.password(coordinatorKey, "popw-bench", "lean-" + k, System.currentTimeMillis()), 256, idx -> {
+            dev.popw.transport.mqtt.ConnectToken.password(coordinatorKey, "popw-bench", "lean-" + k, tokenTime()), 256, idx -> {
           if (idx < 0) {
             latency[-1 - idx] = -1;
           } else {
@@ -325,7 +337,7 @@ public final class CoordinatorBenchmark {
         MqttAsyncClient m = new MqttAsyncClient("tcp://127.0.0.1:" + c.mqttPort(), "bench-" + k, new MemoryPersistence());
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setUserName(coordinatorKey.deviceId().toString());
-        o.setPassword(dev.popw.transport.mqtt.ConnectToken.password(coordinatorKey, "popw-bench", "bench-" + k, System.currentTimeMillis())
+        o.setPassword(dev.popw.transport.mqtt.ConnectToken.password(coordinatorKey, "popw-bench", "bench-" + k, tokenTime())
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         m.connect(o).waitForCompletion(10_000);
         conns.add(m);
