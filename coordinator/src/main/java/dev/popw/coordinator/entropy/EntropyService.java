@@ -138,9 +138,8 @@ public final class EntropyService implements AutoCloseable {
         .setExpiresAtMs(now + window.toMillis()).setNetworkId(networkId).build();
     byte[] signed = Entropies.sign(e, key);
     IssuedEntropy issued = new IssuedEntropy(sequence, value, now, now + window.toMillis());
-    if (role == null) {
-      store.save(issued, signed); // stored before anyone can see it: a beacon can only carry stored entropy
-    } else if (!store.saveIfNew(issued, signed)) {
+    // Stored before anyone can see it: a beacon can only carry stored entropy.
+    if (!store.saveIfNew(issued, signed)) {
       // another node stored this number first (it held the role a moment ago, or still believes so): serve its entropy
       latest = store.latest().orElse(null);
       LOG.info("entropy #{} was issued by another cluster node; this one publishes nothing", sequence);

@@ -117,8 +117,12 @@ public final class ChallengeService implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    long now = clock.millis();
-    for (ChallengeRecord c : store.pending(now)) { // a restart: keep serving what is still open
+    reloadPending(); // a restart: keep serving what is still open
+  }
+
+  /** The challenges still open, from the database: after a restart, or when a cluster node takes the role. */
+  private void reloadPending() {
+    for (ChallengeRecord c : store.pending(clock.millis())) {
       pendingByDevice.put(c.deviceId(), pending(c, store.row(c.id()).map(GpuChallengeStore.ChallengeRow::root).orElse(null)));
     }
   }
@@ -177,7 +181,7 @@ public final class ChallengeService implements AutoCloseable {
   /**
    * {@link #tick()} while this node holds the role. A cluster node that loses it forgets its
    * challenges in flight (the new holder expires them); one that takes it reads the challenges
-   * still open and the highest id from the database, as a restarted coordinator does.
+   * still open from the database, as a restarted coordinator does.
    */
   synchronized void roleTick() {
     if (!role.getAsBoolean()) {
@@ -190,10 +194,7 @@ public final class ChallengeService implements AutoCloseable {
       return;
     }
     if (!holding) {
-      nextId.accumulateAndGet(store.lastId(), Math::max);
-      for (ChallengeRecord c : store.pending(clock.millis())) {
-        pendingByDevice.put(c.deviceId(), pending(c, store.row(c.id()).map(GpuChallengeStore.ChallengeRow::root).orElse(null)));
-      }
+      reloadPending(); // the id goes past the stored ones at each issue (issue)
       holding = true;
     }
     tick();
@@ -406,10 +407,8 @@ public final class ChallengeService implements AutoCloseable {
     long t0 = System.nanoTime();
     ChallengeVerdict v = ChallengeJudge.judge(p.record, store.responses(p.record), rules.verify());
     long micros = (System.nanoTime() - t0) / 1000;
-    if (!cluster) {
-      store.recordLive(v);
-    } else if (!store.recordLiveOnce(v)) {
-      LOG.debug("GPU challenge {} was checked by another cluster node", p.record.id());
+    if (!store.recordLiveOnce(v)) {
+      LOG.debug("GPU challenge {} was checked already (by another cluster node, or before a restart)", p.record.id());
       return; // its check stands (and the epoch decides again from the records)
     }
     checked.computeIfAbsent(v.status() + "/" + v.reason(), k -> new LongAdder()).increment();

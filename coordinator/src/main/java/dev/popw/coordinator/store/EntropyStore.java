@@ -22,30 +22,15 @@ public final class EntropyStore {
     this.ds = ds;
   }
 
-  /** Stores newly issued entropy (its sequence must be new). */
-  public void save(IssuedEntropy e, byte[] signed) {
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO entropy (sequence, entropy_value, issued_at, expires_at, signed) VALUES (?,?,?,?,?)")) {
-      ps.setLong(1, e.sequence());
-      ps.setBytes(2, e.value());
-      ps.setLong(3, e.issuedAtMs());
-      ps.setLong(4, e.expiresAtMs());
-      ps.setBytes(5, signed);
-      ps.executeUpdate();
-    } catch (SQLException x) {
-      throw new StoreException("cannot store entropy #" + e.sequence() + ": " + x.getMessage(), x);
-    }
-  }
-
   /**
-   * Stores newly issued entropy unless its sequence is stored already (PostgreSQL only: a cluster's
-   * nodes, docs/scale-out.md). True when this call stored it; false when another node had stored
-   * that number first, and then nothing is written.
+   * Stores newly issued entropy unless its sequence is stored already. True when this call stored
+   * it; false when that number was stored first (on a cluster, by another node: docs/scale-out.md),
+   * and then nothing is written.
    */
   public boolean saveIfNew(IssuedEntropy e, byte[] signed) {
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement("INSERT INTO entropy (sequence, entropy_value, issued_at, expires_at, signed) VALUES (?,?,?,?,?)"
-            + " ON CONFLICT (sequence) DO NOTHING")) {
+            + " ON CONFLICT DO NOTHING")) {
       ps.setLong(1, e.sequence());
       ps.setBytes(2, e.value());
       ps.setLong(3, e.issuedAtMs());

@@ -63,15 +63,10 @@ public final class GpuChallengeStore implements GpuEvidence {
         at, root, signedOpen, id);
   }
 
-  /** Records the check made as the openings arrived (shown until the epoch decides). */
-  public void recordLive(ChallengeVerdict v) {
-    Jdbc.update(ds, "UPDATE gpu_challenges SET live_status=?, live_reason=?, live_explanation=? WHERE challenge_id=?", v.status().name(),
-        v.reason(), v.explanation(), v.challengeId());
-  }
-
   /**
    * Records the live check unless one is recorded already: true when this call recorded it. Two
-   * cluster nodes judging the same answers at once store one check (the first to commit).
+   * cluster nodes judging the same answers at once store one check (the first to commit), and a
+   * restarted coordinator does not record a challenge's check twice.
    */
   public boolean recordLiveOnce(ChallengeVerdict v) {
     return 1 == Jdbc.update(ds, "UPDATE gpu_challenges SET live_status=?, live_reason=?, live_explanation=? WHERE challenge_id=?"

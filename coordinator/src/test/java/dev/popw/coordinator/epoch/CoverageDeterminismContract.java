@@ -164,7 +164,7 @@ abstract class CoverageDeterminismContract {
       this.db = db;
       Store store = new Store(db);
       for (IssuedEntropy e : sc.entropy) {
-        store.entropy().save(e, new byte[] {1});
+        assertTrue(store.entropy().saveIfNew(e, new byte[] {1}));
       }
       pipeline = new IngestPipeline(store, PipelineConfig.builder(NETWORK).build(), clock);
       DeviceRegistry registry = new DeviceRegistry(store, pipeline, NETWORK, clock, Duration.ofMinutes(5));

@@ -82,9 +82,16 @@ final class DifferentialCases {
 
   DifferentialCases(NativeSignatureEngine engine, int craftedPool) {
     this.engine = engine;
+    this.nativeSignature = ThreadLocal.withInitial(() -> {
+      try {
+        return java.security.Signature.getInstance("Ed25519", engine.provider());
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    });
     for (int i = 0; i < 32; i++) {
       edKeys.add(SoftwareSigner.fromPrivateKey(KeyType.ED25519, seed(i)));
-      edNative.add(nativeKey(engine, seed(i), edKeys.get(i)));
+      edNative.add(nativeKey(seed(i), edKeys.get(i)));
     }
     for (KeyType t : List.of(KeyType.ECDSA_P256, KeyType.ECDSA_SECP256K1)) {
       List<SoftwareSigner> l = new ArrayList<>();
@@ -116,7 +123,7 @@ final class DifferentialCases {
    * are deterministic: the same bytes, checked here); null, and Bouncy Castle signs, when it differs
    * or does not load.
    */
-  private static java.security.PrivateKey nativeKey(NativeSignatureEngine engine, byte[] seed, SoftwareSigner reference) {
+  private java.security.PrivateKey nativeKey(byte[] seed, SoftwareSigner reference) {
     try {
       byte[] der = new byte[48];
       System.arraycopy(HexFormat.of().parseHex("302e020100300506032b657004220420"), 0, der, 0, 16);
@@ -124,31 +131,27 @@ final class DifferentialCases {
       java.security.PrivateKey k = java.security.KeyFactory.getInstance("Ed25519", engine.provider())
           .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
       byte[] probe = "differential probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      return java.util.Arrays.equals(nativeSign(engine, k, probe), reference.sign(probe)) ? k : null;
+      return java.util.Arrays.equals(nativeSign(k, probe), reference.sign(probe)) ? k : null;
     } catch (java.security.GeneralSecurityException | RuntimeException e) {
       return null;
     }
   }
 
-  private static byte[] nativeSign(NativeSignatureEngine engine, java.security.PrivateKey k, byte[] m) throws java.security.GeneralSecurityException {
-    java.security.Signature s = NATIVE_SIGNATURE.get();
-    if (s == null || s.getProvider() != engine.provider()) {
-      s = java.security.Signature.getInstance("Ed25519", engine.provider());
-      NATIVE_SIGNATURE.set(s);
-    }
+  private byte[] nativeSign(java.security.PrivateKey k, byte[] m) throws java.security.GeneralSecurityException {
+    java.security.Signature s = nativeSignature.get();
     s.initSign(k);
     s.update(m);
     return s.sign();
   }
 
-  private static final ThreadLocal<java.security.Signature> NATIVE_SIGNATURE = new ThreadLocal<>();
+  private final ThreadLocal<java.security.Signature> nativeSignature;
 
   /** Key {@code i}'s signature of {@code m}: the same bytes whichever library makes it. */
   private byte[] signEd(int i, byte[] m) {
     java.security.PrivateKey k = edNative.get(i);
     if (k != null) {
       try {
-        return nativeSign(engine, k, m);
+        return nativeSign(k, m);
       } catch (java.security.GeneralSecurityException | RuntimeException e) {
         // Bouncy Castle below
       }
