@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,10 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup workers = new NioEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()));
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  /** Plain topic filter -> the sessions subscribed to it. Changed only with compute (atomic per topic). */
+  private final Map<String, Set<Session>> exact = new ConcurrentHashMap<>();
+  /** Sessions holding at least one wildcard or shared filter. */
+  private final Map<Session, Boolean> patternHolders = new ConcurrentHashMap<>();
   private final List<Map.Entry<String, InternalSubscriber>> internal = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> shareCursor = new ConcurrentHashMap<>();
   private Channel server;
@@ -140,27 +145,54 @@ public final class EmbeddedBroker implements AutoCloseable {
     internal.add(Map.entry(filter, subscriber));
   }
 
-  /** Publishes to connected clients whose subscriptions match, at QoS min(qos, granted). */
+  /**
+   * Publishes to connected clients whose subscriptions match, at QoS min(qos, granted), one copy per
+   * client (and one per shared group). Plain topic filters, the only kind a device may hold, are
+   * found in {@link #exact} with one lookup; only clients holding a wildcard or shared filter (the
+   * coordinator, operators' superuser clients) are walked. So routing costs the same with ten
+   * devices connected or a hundred thousand (issue 18).
+   */
   public void publish(String topic, byte[] payload, int qos) {
-    Map<String, List<Session>> shared = new java.util.HashMap<>();
-    for (Session s : sessions.values()) {
+    Set<Session> direct = exact.get(topic);
+    if (direct != null) {
+      for (Session s : direct) {
+        Integer granted = s.subscriptions.get(topic);
+        if (granted != null) {
+          s.send(topic, payload, Math.min(qos, granted));
+        }
+      }
+    }
+    if (patternHolders.isEmpty()) {
+      return;
+    }
+    Map<String, List<Session>> shared = null;
+    for (Session s : patternHolders.keySet()) {
+      boolean copied = direct != null && direct.contains(s) && s.subscriptions.containsKey(topic);
       for (Map.Entry<String, Integer> sub : s.subscriptions.entrySet()) {
         String f = sub.getKey();
         if (f.startsWith("$share/")) {
           int slash = f.indexOf('/', 7);
           if (slash > 0 && TopicFilter.matches(f.substring(slash + 1), topic)) {
+            shared = shared == null ? new java.util.HashMap<>() : shared;
             shared.computeIfAbsent(f, k -> new ArrayList<>()).add(s);
           }
-        } else if (TopicFilter.matches(f, topic)) {
+        } else if (!copied && TopicFilter.hasWildcard(f) && TopicFilter.matches(f, topic)) {
           s.send(topic, payload, Math.min(qos, sub.getValue()));
-          break; // one copy per client
+          copied = true; // one copy per client
         }
       }
     }
-    shared.forEach((group, members) -> {
-      int i = Math.floorMod(shareCursor.computeIfAbsent(group, g -> new AtomicInteger()).getAndIncrement(), members.size());
-      members.get(i).send(topic, payload, Math.min(qos, members.get(i).subscriptions.get(group)));
-    });
+    if (shared != null) {
+      shared.forEach((group, members) -> {
+        int i = Math.floorMod(shareCursor.computeIfAbsent(group, g -> new AtomicInteger()).getAndIncrement(), members.size());
+        members.get(i).send(topic, payload, Math.min(qos, members.get(i).subscriptions.get(group)));
+      });
+    }
+  }
+
+  /** A filter routed through {@link #exact}: no wildcard, not shared. */
+  private static boolean plain(String filter) {
+    return !filter.startsWith("$share/") && !TopicFilter.hasWildcard(filter);
   }
 
   /** Closes the connection of this device, if it has one (the device was deactivated). */
@@ -484,6 +516,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         int granted = Math.min(1, s.qualityOfService().value());
         if (subscriptions.put(filter, granted) == null) {
           subscriptionCount.incrementAndGet();
+          index(filter);
         }
         ack.addGrantedQos(MqttQoS.valueOf(granted));
       }
@@ -503,6 +536,7 @@ public final class EmbeddedBroker implements AutoCloseable {
       m.payload().topics().forEach(t -> {
         if (subscriptions.remove(t) != null) {
           subscriptionCount.decrementAndGet();
+          unindex(t);
         }
       });
       MqttMessageBuilders.UnsubAckBuilder ack = MqttMessageBuilders.unsubAck().packetId(m.variableHeader().messageId());
@@ -510,6 +544,31 @@ public final class EmbeddedBroker implements AutoCloseable {
         m.payload().topics().forEach(t -> ack.addReasonCode((short) 0));
       }
       ctx.writeAndFlush(ack.build());
+    }
+
+    /** Adds a new subscription of this session to the broker's routing index. */
+    private void index(String filter) {
+      if (plain(filter)) {
+        exact.compute(filter, (k, set) -> {
+          Set<Session> v = set == null ? ConcurrentHashMap.newKeySet() : set;
+          v.add(this);
+          return v;
+        });
+      } else {
+        patternHolders.put(this, Boolean.TRUE);
+      }
+    }
+
+    /** Takes a removed subscription out of the routing index. */
+    private void unindex(String filter) {
+      if (plain(filter)) {
+        exact.computeIfPresent(filter, (k, set) -> {
+          set.remove(this);
+          return set.isEmpty() ? null : set;
+        });
+      } else if (subscriptions.keySet().stream().noneMatch(f -> !plain(f))) {
+        patternHolders.remove(this);
+      }
     }
 
     void send(String topic, byte[] payload, int qos) {
@@ -534,7 +593,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         sessions.remove(clientId, this);
       }
       subscriptionCount.addAndGet(-subscriptions.size());
+      for (String f : subscriptions.keySet()) {
+        unindex(f);
+      }
       subscriptions.clear();
+      patternHolders.remove(this);
       connections.decrementAndGet();
       if (address != null) {
         perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);

@@ -4,24 +4,44 @@ package dev.popw.coordinator.mqtt;
 final class TopicFilter {
   private TopicFilter() {}
 
+  /**
+   * Whether {@code filter} matches {@code topic}. Walks both strings level by level without
+   * splitting them: the broker calls it for every message it routes (issue 18).
+   */
   static boolean matches(String filter, String topic) {
-    String[] f = filter.split("/", -1);
-    String[] t = topic.split("/", -1);
-    if (topic.startsWith("$") && (f[0].equals("+") || f[0].equals("#"))) {
+    int fl = filter.length();
+    int tl = topic.length();
+    if (topic.startsWith("$") && fl > 0 && (filter.charAt(0) == '+' || filter.charAt(0) == '#') && (fl == 1 || filter.charAt(1) == '/')) {
       return false; // wildcards do not match $-topics at the first level
     }
-    for (int i = 0; i < f.length; i++) {
-      if (f[i].equals("#")) {
+    int fi = 0;
+    int ti = 0;
+    for (;;) {
+      int fe = filter.indexOf('/', fi);
+      fe = fe < 0 ? fl : fe;
+      boolean single = fe - fi == 1;
+      if (single && filter.charAt(fi) == '#') {
         return true;
       }
-      if (i >= t.length) {
+      if (ti > tl) {
+        return false; // the topic has fewer levels
+      }
+      int te = topic.indexOf('/', ti);
+      te = te < 0 ? tl : te;
+      if (!(single && filter.charAt(fi) == '+') && (fe - fi != te - ti || !filter.regionMatches(fi, topic, ti, fe - fi))) {
         return false;
       }
-      if (!f[i].equals("+") && !f[i].equals(t[i])) {
-        return false;
+      fi = fe + 1;
+      ti = te + 1;
+      if (fi > fl) {
+        return ti > tl; // the filter's last level: a match when it was the topic's last too
       }
     }
-    return f.length == t.length;
+  }
+
+  /** Whether the filter has a wildcard level ({@code +} or {@code #}); false for a plain topic name. */
+  static boolean hasWildcard(String filter) {
+    return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
   }
 
   static boolean valid(String filter) {

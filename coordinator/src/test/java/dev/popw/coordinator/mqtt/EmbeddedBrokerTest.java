@@ -91,6 +91,64 @@ class EmbeddedBrokerTest {
     }
   }
 
+  /**
+   * Routing through the index of plain filters: each client gets the topics it subscribed to, one
+   * copy when a plain and a wildcard filter both match, none after it unsubscribed or disconnected;
+   * a client taking over an id gets what it subscribes to, the closed one nothing.
+   */
+  @Test
+  void plain_and_wildcard_subscriptions_route_one_copy_each_until_removed() throws Exception {
+    try (EmbeddedBroker broker = anonymous()) {
+      broker.start();
+      String uri = "tcp://127.0.0.1:" + broker.port();
+      List<String> x = new CopyOnWriteArrayList<>();
+      List<String> y = new CopyOnWriteArrayList<>();
+      List<String> both = new CopyOnWriteArrayList<>();
+      MqttAsyncClient cx = v5(uri, "x", x);
+      cx.subscribe("d/x/receipts", 1).waitForCompletion(5_000);
+      MqttAsyncClient cy = v5(uri, "y", y);
+      cy.subscribe("d/y/receipts", 1).waitForCompletion(5_000);
+      MqttAsyncClient cb = v5(uri, "both", both);
+      cb.subscribe("d/x/receipts", 1).waitForCompletion(5_000);
+      cb.subscribe("d/+/receipts", 1).waitForCompletion(5_000);
+      assertEquals(4, broker.subscriptionCount());
+      broker.publish("d/x/receipts", new byte[] {1}, 1);
+      broker.publish("d/y/receipts", new byte[] {2}, 1);
+      broker.publish("d/z/other", new byte[] {3}, 1);
+      Await.until(Duration.ofSeconds(5), () -> x.size() == 1 && y.size() == 1 && both.size() == 2, () -> x + " " + y + " " + both);
+      assertEquals(List.of("d/x/receipts"), x);
+      assertEquals(List.of("d/y/receipts"), y);
+      assertEquals(List.of("d/x/receipts", "d/y/receipts"), both, "one copy of d/x although two filters match");
+
+      cx.unsubscribe("d/x/receipts").waitForCompletion(5_000);
+      cb.unsubscribe("d/+/receipts").waitForCompletion(5_000);
+      cy.disconnect().waitForCompletion(2_000);
+      cy.close();
+      Await.until(Duration.ofSeconds(5), () -> broker.subscriptionCount() == 1, () -> broker.subscriptionCount() + " subscriptions");
+      broker.publish("d/x/receipts", new byte[] {4}, 1);
+      broker.publish("d/y/receipts", new byte[] {5}, 1);
+      Await.until(Duration.ofSeconds(5), () -> both.size() == 3, () -> both.toString());
+      assertEquals("d/x/receipts", both.get(2), "the plain filter still routes after the wildcard went");
+
+      // Take-over: a second client with the id "both" closes the first; only the new one receives.
+      List<String> again = new CopyOnWriteArrayList<>();
+      MqttAsyncClient cb2 = v5(uri, "both", again);
+      cb2.subscribe("d/x/receipts", 1).waitForCompletion(5_000);
+      Await.until(Duration.ofSeconds(5), () -> !cb.isConnected() && broker.subscriptionCount() == 1, () -> broker.subscriptionCount() + " subscriptions");
+      broker.publish("d/x/receipts", new byte[] {6}, 1);
+      Await.until(Duration.ofSeconds(5), () -> again.size() == 1, () -> again.toString());
+      Thread.sleep(200);
+      assertEquals(3, both.size(), "the closed session got nothing more");
+      assertEquals(1, y.size());
+      assertEquals(1, x.size());
+      for (MqttAsyncClient c : List.of(cx, cb2)) {
+        c.disconnect().waitForCompletion(2_000);
+        c.close();
+      }
+      cb.close();
+    }
+  }
+
   /** Devices connect with their did:key's method-specific id (48-49 characters), above MQTT's guaranteed 23. */
   @Test
   void accepts_device_ids_as_client_ids_over_mqtt_5_and_3_1_1() throws Exception {
