@@ -67,6 +67,8 @@ public final class CoordinatorBenchmark {
     int devices = 200;
     String postgres = "jdbc:postgresql://127.0.0.1:5432/test";
     List<String> transports = List.of("mqtt-lean", "coap-lean");
+    BenchArgs.pairsOrExit(args, 0, "usage: CoordinatorBenchmark [--envelopes N] [--devices N] [--postgres JDBC_URL|none] [--transports mqtt,coap]"
+              + " [--batch N] [--warmup N] [--warmup-rounds N] [--signatures auto|native|bouncycastle]");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--envelopes" -> envelopes = Integer.parseInt(args[i + 1]);

@@ -62,6 +62,7 @@ public final class DeliveryBenchmark {
     String suite = args.length > 0 ? args[0] : "all";
     String broker = "tcp://127.0.0.1:1883";
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "popw-bench");
+    BenchArgs.pairsOrExit(args, 1, "usage: DeliveryBenchmark [outbox|recovery|mqtt|coap|all] [--broker URI] [--dir DIR]");
     for (int i = 1; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--broker":

@@ -60,6 +60,7 @@ public final class DeviceMemoryBenchmark {
   public static void main(String[] args) throws Exception {
     int devices = 100_000;
     int full = 200;
+    BenchArgs.pairsOrExit(args, 0, "usage: DeviceMemoryBenchmark [--devices N] [--full N]");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--devices" -> devices = Integer.parseInt(args[i + 1]);

@@ -37,6 +37,7 @@ public final class SchemaInsertBenchmark {
     int rows = 100_000;
     int warmup = 30_000;
     List<Integer> perCommit = List.of(200, 1000);
+    BenchArgs.pairsOrExit(args, 0, "usage: SchemaInsertBenchmark [--rows N] [--warmup N] [--per-commit N,N]");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rows" -> rows = Integer.parseInt(args[i + 1]);

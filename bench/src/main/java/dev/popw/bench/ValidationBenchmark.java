@@ -80,6 +80,7 @@ public final class ValidationBenchmark {
     int interval = 10;
     int rounds = 5;
     Path keep = null;
+    BenchArgs.pairsOrExit(args, 0, "usage: ValidationBenchmark [--stations N] [--interval MINUTES] [--rounds N] [--keep DIR]");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--stations" -> stations = Integer.parseInt(args[i + 1]);
