@@ -59,6 +59,8 @@ public final class Coordinator implements AutoCloseable {
   private final dev.popw.identity.SoftwareSigner receiptKey;
   /** Signs receipts, entropy and challenges: {@link #receiptKey} on AWS-LC where the native path loads, on Bouncy Castle otherwise. */
   private final dev.popw.identity.DeviceSigner receiptSigner;
+  /** Signs the ingest receipts (MQTT and CoAP) in groups, one signature per group. */
+  private dev.popw.coordinator.ingest.ReceiptBatcher receiptBatcher;
   private final dev.popw.coordinator.pki.DeviceCertificateAuthority deviceCa;
   private final dev.popw.coordinator.gpu.ChallengeService challenges;
   private final dev.popw.coordinator.entropy.EntropyService entropy;
@@ -137,6 +139,10 @@ public final class Coordinator implements AutoCloseable {
       LOG.warn("receipts are signed with Bouncy Castle: {}", signer.problem());
     }
     this.receiptSigner = signer.signer();
+    this.receiptBatcher = new dev.popw.coordinator.ingest.ReceiptBatcher(receiptSigner, clock);
+    dev.popw.coordinator.ingest.ReceiptBatcher rb = receiptBatcher;
+    metrics.counter("popw.receipts", "signed", "receipts", "ingest receipts signed (MQTT, CoAP), and signatures over them", () -> rb.counts()[1]);
+    metrics.counter("popw.receipts", "signed", "signatures", "ingest receipts signed (MQTT, CoAP), and signatures over them", () -> rb.counts()[0]);
     metrics.signatures(signatures.path(), signatures.engine() == null ? null : signatures.engine()::counts);
 
     dev.popw.coordinator.rewards.RewardsChain rewardsChain = rewardsContracts == null ? null
@@ -195,6 +201,7 @@ public final class Coordinator implements AutoCloseable {
     LOG.info("receipts are signed with coordinator key {} ({})", HexFormat.of().formatHex(receiptKey.publicKey()), s.receiptKeyFile());
     if (s.mqttUrl() != null) {
       mqtt = new MqttIngest(s.mqttUrl(), s.mqttClientId(), s.mqttSharedGroup(), pipeline, clock, receiptSigner, mqttTls);
+      mqtt.signReceiptsWith(receiptBatcher);
       mqtt.start();
       MqttIngest m = mqtt;
       entropy.onIssued(m::publish);
@@ -221,8 +228,9 @@ public final class Coordinator implements AutoCloseable {
       }
       broker.subscribeInternal(Topics.allTelemetry(Topics.PREFIX), (topic, payload) -> {
         String device = MqttIngest.deviceOf(topic);
-        return pipeline.submit(payload, device).thenAccept(r ->
-            broker.publish(Topics.PREFIX + "/" + device + "/receipts", r.signedReceipt(clock.millis(), receiptSigner), 1));
+        String receipts = Topics.PREFIX + "/" + device + "/receipts";
+        EmbeddedBroker b = broker;
+        return pipeline.submit(payload, device).thenAccept(r -> receiptBatcher.submit(r, signed -> b.publish(receipts, signed, 1)));
       });
       try {
         broker.start();
@@ -246,6 +254,7 @@ public final class Coordinator implements AutoCloseable {
       coap = new CoapIngest(s.bindHost(), s.coapPort(), s.coapsPort(), s.coapPskKeys(), pipeline, clock, receiptSigner,
           new dev.popw.coordinator.ingest.SourceRateLimiter(l.coapRequestsPerSecond(), l.coapBurst(), l.coapTrackedSources()),
           l.coapBlockwiseTransfers());
+      coap.signReceiptsWith(receiptBatcher);
       coap.challenges(id -> challenges.waitingFor(id).orElse(null));
       coap.start();
       metrics.coap(coap::rateLimited, coap::trackedSources, coap::payloadsWithheld, () -> coap.refused()[0], () -> coap.refused()[1],
@@ -660,6 +669,9 @@ public final class Coordinator implements AutoCloseable {
       challenges.close();
     }
     pipeline.close();
+    if (receiptBatcher != null) {
+      receiptBatcher.close(); // the receipts of the last commits; the broker is closed, so they are dropped
+    }
     if (epochs != null) {
       epochs.close();
     }

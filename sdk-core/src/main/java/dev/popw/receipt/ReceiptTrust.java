@@ -101,7 +101,16 @@ public final class ReceiptTrust {
       if (!sr.getCoordinatorKey().isEmpty() && !Arrays.equals(sr.getCoordinatorKey().toByteArray(), pinnedKey)) {
         return ReceiptCheck.invalid(ReceiptFailure.UNTRUSTED_KEY);
       }
-      byte[] m = Receipts.signedMessage(sr.getReceipt().toByteArray());
+      byte[] m;
+      if (sr.getReceiptPathCount() == 0) {
+        m = Receipts.signedMessage(sr.getReceipt().toByteArray());
+      } else { // one signature over a tree of receipts: this one's path leads to the signed root
+        byte[] root = Receipts.rootOf(sr.getReceipt().toByteArray(), sr.getReceiptPathList());
+        if (root == null) {
+          return ReceiptCheck.invalid(ReceiptFailure.MALFORMED);
+        }
+        m = Receipts.rootMessage(root);
+      }
       if (key.verify(m, 0, m.length, sr.getSignature().toByteArray()) != SignatureCheck.VALID) {
         return ReceiptCheck.invalid(ReceiptFailure.BAD_SIGNATURE);
       }

@@ -158,4 +158,100 @@ class ReceiptsTest {
     assertThrows(IllegalArgumentException.class,
         () -> Receipts.sign(rejected(device), TestKeys.signer(KeyType.ECDSA_P256)));
   }
+
+  private static java.util.List<Receipt> many(DeviceId d, int n) {
+    java.util.List<Receipt> l = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[] h = new byte[32];
+      h[0] = (byte) i;
+      h[1] = (byte) (i >> 8);
+      l.add(Receipt.newBuilder().setEnvelopeHash(ByteString.copyFrom(h)).setSequence(i + 1).setStatus(Receipt.Status.ACCEPTED)
+          .setCoordinatorTimeMs(1_700_000_000_000L + i).setDeviceId(ByteString.copyFrom(d.toBytes())).build());
+    }
+    return l;
+  }
+
+  /** SHA-256 with the JDK, written out here, not through Receipts: the batch rules as docs/wire-format.md states them. */
+  private static byte[] sha256(byte[]... parts) throws Exception {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    for (byte[] p : parts) {
+      md.update(p);
+    }
+    return md.digest();
+  }
+
+  @Test
+  void every_receipt_of_a_batch_verifies_with_its_path_for_every_batch_size() throws Exception {
+    byte[] leafDomain = "popw.v1.ReceiptLeaf\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] nodeDomain = "popw.v1.ReceiptNode\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] rootDomain = "popw.v1.ReceiptRoot\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] spki = Hex.decode("302a300506032b6570032100" + Hex.encode(coordinator.publicKey()));
+    PublicKey pk = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
+    for (int n : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 100, 256}) {
+      java.util.List<Receipt> rs = many(device, n);
+      java.util.List<byte[]> signed = Receipts.signBatch(rs, coordinator);
+      assertEquals(n, signed.size());
+      int expectedPath = 32 - Integer.numberOfLeadingZeros(n - 1); // ceil(log2 n); an unpaired node's path is shorter
+      for (int i = 0; i < n; i++) {
+        ReceiptCheck c = trust.check(signed.get(i), device);
+        assertTrue(c.isValid(), "receipt " + i + " of " + n + ": " + c.failure());
+        assertTrue(c.authenticated());
+        assertEquals(rs.get(i), c.receipt());
+        SignedReceipt sr = SignedReceipt.parseFrom(signed.get(i));
+        assertTrue(sr.getReceiptPathCount() <= expectedPath, "path of " + sr.getReceiptPathCount() + " in a batch of " + n);
+        // Independently: the root from the documented hashes, the signature with the JDK's Ed25519.
+        byte[] h = sha256(leafDomain, sr.getReceipt().toByteArray());
+        for (ByteString sib : sr.getReceiptPathList()) {
+          byte[] o = sib.toByteArray();
+          boolean first = java.util.Arrays.compareUnsigned(h, o) <= 0;
+          h = sha256(nodeDomain, first ? h : o, first ? o : h);
+        }
+        Signature jdk = Signature.getInstance("Ed25519");
+        jdk.initVerify(pk);
+        jdk.update(n == 1 ? Receipts.signedMessage(sr.getReceipt().toByteArray()) : concat(rootDomain, h));
+        assertTrue(jdk.verify(sr.getSignature().toByteArray()), "JDK check of receipt " + i + " of " + n);
+      }
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] m = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, m, a.length, b.length);
+    return m;
+  }
+
+  @Test
+  void a_batch_receipt_with_its_path_or_receipt_changed_is_refused() throws Exception {
+    java.util.List<byte[]> a = Receipts.signBatch(many(device, 9), coordinator);
+    java.util.List<byte[]> b = Receipts.signBatch(many(device, 9).subList(1, 9), coordinator);
+    SignedReceipt sr = SignedReceipt.parseFrom(a.get(3));
+    byte[] sib = sr.getReceiptPath(0).toByteArray();
+    sib[5] ^= 1;
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(sr.toBuilder().setReceiptPath(0, ByteString.copyFrom(sib)).build().toByteArray(), device).failure());
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(sr.toBuilder().clearReceiptPath().build().toByteArray(), device).failure(),
+        "without its path the root signature is not a signature over the receipt");
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(sr.toBuilder().addReceiptPath(ByteString.copyFrom(new byte[32])).build().toByteArray(), device).failure());
+    assertEquals(ReceiptFailure.MALFORMED, trust.check(sr.toBuilder().addReceiptPath(ByteString.copyFrom(new byte[31])).build().toByteArray(), device).failure());
+    SignedReceipt.Builder tooLong = sr.toBuilder();
+    for (int i = 0; i < Receipts.MAX_PATH; i++) {
+      tooLong.addReceiptPath(ByteString.copyFrom(new byte[32]));
+    }
+    assertEquals(ReceiptFailure.MALFORMED, trust.check(tooLong.build().toByteArray(), device).failure());
+    Receipt changed = Receipt.parseFrom(sr.getReceipt()).toBuilder().setStatus(Receipt.Status.REJECTED).build();
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(sr.toBuilder().setReceipt(changed.toByteString()).build().toByteArray(), device).failure());
+    // Another batch's signature with this receipt's path, and a single receipt's signature with a path added.
+    SignedReceipt other = SignedReceipt.parseFrom(b.get(2));
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(sr.toBuilder().setSignature(other.getSignature()).build().toByteArray(), device).failure());
+    SignedReceipt single = SignedReceipt.parseFrom(Receipts.sign(rejected(device), coordinator));
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(single.toBuilder().addReceiptPath(ByteString.copyFrom(sib)).build().toByteArray(), device).failure());
+    // A batch signed by another key, and a batch receipt for another device.
+    SoftwareSigner stranger = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom());
+    byte[] forged = Receipts.signBatch(many(device, 4), stranger).get(1);
+    assertEquals(ReceiptFailure.UNTRUSTED_KEY, trust.check(forged, device).failure());
+    SignedReceipt forgedNoHint = SignedReceipt.parseFrom(forged).toBuilder().clearCoordinatorKey().build();
+    assertEquals(ReceiptFailure.BAD_SIGNATURE, trust.check(forgedNoHint.toByteArray(), device).failure());
+    DeviceId otherDevice = SoftwareSigner.generate(KeyType.ED25519, new SecureRandom()).deviceId();
+    assertEquals(ReceiptFailure.WRONG_DEVICE, trust.check(a.get(0), otherDevice).failure());
+    assertThrows(IllegalArgumentException.class, () -> Receipts.signBatch(java.util.List.of(), coordinator));
+  }
 }

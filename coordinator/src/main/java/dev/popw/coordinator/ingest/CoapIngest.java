@@ -65,6 +65,8 @@ public final class CoapIngest implements AutoCloseable {
   private final CoapEndpoint plain;
   private final CoapEndpoint secure;
   private final dev.popw.identity.DeviceSigner receiptKey;
+  /** Signs receipts in groups when set; null: each alone, on the completing thread. */
+  private volatile ReceiptBatcher batcher;
   private final IngestPipeline pipeline;
   private final Clock clock;
   private final SourceRateLimiter limiter;
@@ -220,8 +222,13 @@ public final class CoapIngest implements AutoCloseable {
         case DUPLICATE -> CoAP.ResponseCode.VALID;
         case REJECTED -> CoAP.ResponseCode.BAD_REQUEST;
       };
-      respond(exchange, code, r.signedReceipt(clock.millis(), receiptKey), MediaTypeRegistry.APPLICATION_OCTET_STREAM,
-          r.fromRegisteredDevice(), acknowledged);
+      ReceiptBatcher b = batcher;
+      if (b == null) {
+        respond(exchange, code, r.signedReceipt(clock.millis(), receiptKey), MediaTypeRegistry.APPLICATION_OCTET_STREAM,
+            r.fromRegisteredDevice(), acknowledged);
+      } else {
+        b.submit(r, signed -> respond(exchange, code, signed, MediaTypeRegistry.APPLICATION_OCTET_STREAM, r.fromRegisteredDevice(), acknowledged));
+      }
     });
   }
 
@@ -304,6 +311,11 @@ public final class CoapIngest implements AutoCloseable {
       r.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_OCTET_STREAM);
     }
     exchange.sendResponse(r);
+  }
+
+  /** Signs the responses' receipts through {@code b} (one signature per group) instead of one by one. */
+  public void signReceiptsWith(ReceiptBatcher b) {
+    this.batcher = b;
   }
 
   public void start() {

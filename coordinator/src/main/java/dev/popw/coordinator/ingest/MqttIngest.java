@@ -49,6 +49,8 @@ public final class MqttIngest implements AutoCloseable {
   private volatile boolean running = true;
 
   private final dev.popw.identity.DeviceSigner receiptKey;
+  /** Signs receipts in groups when set; null: each alone, on the completing thread. */
+  private volatile ReceiptBatcher batcher;
   private final javax.net.ssl.SSLContext tls;
 
   /** @param receiptKey the coordinator's Ed25519 key; every receipt it publishes is signed with it */
@@ -77,6 +79,11 @@ public final class MqttIngest implements AutoCloseable {
     });
     this.publisher = new Thread(this::publishReceipts, "popw-receipts");
     publisher.setDaemon(true);
+  }
+
+  /** Signs the receipts it publishes through {@code b} (one signature per group) instead of one by one. */
+  public void signReceiptsWith(ReceiptBatcher b) {
+    this.batcher = b;
   }
 
   /** Connects (retrying in the background) and starts consuming. */
@@ -132,7 +139,13 @@ public final class MqttIngest implements AutoCloseable {
       if (err != null || deviceId == null) {
         return; // not committed: no receipt, the device sends again
       }
-      receipts.add(new Outgoing(Topics.PREFIX + "/" + deviceId + "/receipts", result.signedReceipt(clock.millis(), receiptKey)));
+      String receiptTopic = Topics.PREFIX + "/" + deviceId + "/receipts";
+      ReceiptBatcher b = batcher;
+      if (b == null) {
+        receipts.add(new Outgoing(receiptTopic, result.signedReceipt(clock.millis(), receiptKey)));
+      } else {
+        b.submit(result, signed -> receipts.add(new Outgoing(receiptTopic, signed)));
+      }
     });
   }
 
