@@ -202,6 +202,32 @@ def check_receipt(v):
     assert r[3] == 1, "status ACCEPTED"
 
 
+def check_receipt_group(v):
+    """Receipts signed in groups: leaves, sorted-pair nodes, the root's signature, and each signed receipt's path."""
+    h = bytes.fromhex
+    sha = lambda b: hashlib.sha256(b).digest()
+    leaf = lambda r: sha(b"popw.v1.ReceiptLeaf\0" + r)
+    node = lambda a, b: sha(b"popw.v1.ReceiptNode\0" + min(a, b) + max(a, b))
+    receipts = [h(v["receipt_%d" % i]) for i in range(3)]
+    leaves = [leaf(r) for r in receipts]
+    assert [l.hex() for l in leaves] == [v["leaf_%d" % i] for i in range(3)], "leaves"
+    assert node(leaves[0], leaves[1]) == h(v["node_01"]), "node 01"
+    root = node(h(v["node_01"]), leaves[2])
+    assert root == h(v["root"]), "root: leaf 2 moved up unpaired"
+    assert b"popw.v1.ReceiptRoot\0" + root == h(v["root_message"]), "root_message"
+    pk = ed25519.Ed25519PublicKey.from_public_bytes(h(v["coordinator_public_key"]))
+    pk.verify(h(v["signature"]), h(v["root_message"]))
+    for i, path in ((0, [leaves[1], leaves[2]]), (2, [h(v["node_01"])])):
+        f = fields_all(h(v["signed_receipt_%d" % i]))
+        assert f[1] == [receipts[i]] and f[2] == [h(v["signature"])] and f[3] == [h(v["coordinator_public_key"])], "signed receipt %d" % i
+        assert f[4] == path, "receipt %d's path" % i
+        x = leaf(f[1][0])
+        for sibling in f[4]:
+            x = node(x, sibling)
+        assert x == root, "receipt %d's path leads to the root" % i
+        assert fields(receipts[i])[2] == 42 + i, "sequence"
+
+
 # ----- GPU capacity proofs (docs/gpu-proofs.md): an independent implementation of the work -----
 
 M64 = (1 << 64) - 1
@@ -422,14 +448,16 @@ def main():
     vectors.update({n: v for n, v in blocks(text, r"(eip712 self-registration)")})
     checks += [("receipt ed25519", lambda v: check_receipt(v)) for _, v in blocks(text, r"(receipt ed25519)")]
     vectors.update({n: v for n, v in blocks(text, r"(receipt ed25519)")})
+    checks += [("receipt group ed25519", check_receipt_group) for _, v in blocks(text, r"(receipt group ed25519)")]
+    vectors.update({n: v for n, v in blocks(text, r"(receipt group ed25519)")})
     gpu = dict(blocks(text, r"(gpu [a-z ]+)"))
     if gpu:
         vectors.update(gpu)
         checks += [("gpu challenge", check_gpu_challenge), ("gpu work", check_gpu_work),
                    ("gpu opening", lambda v: check_gpu_opening(v, gpu["gpu work"])),
                    ("gpu commitment envelope", lambda v: check_gpu_commitment(v, gpu["gpu work"], vectors["ed25519"]["private_key"]))]
-    if len(checks) != 12:
-        print("expected 12 vectors (3 envelopes, 3 registrations, 1 EIP-712, 1 receipt, 4 GPU proof), found %d" % len(checks))
+    if len(checks) != 13:
+        print("expected 13 vectors (3 envelopes, 3 registrations, 1 EIP-712, 2 receipts, 4 GPU proof), found %d" % len(checks))
         return 1
     failed = 0
     for name, fn in checks:

@@ -49,9 +49,49 @@ final class ReceiptVectors {
     return v;
   }
 
+  /** Three receipts of the vector's device (sequences 42, 43, 44) under one signature. */
+  static java.util.List<Receipt> group() {
+    java.util.List<Receipt> l = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] hash = i == 0 ? Hex.decode(ENVELOPE_HASH)
+          : dev.popw.internal.crypto.Sha256.hash(("popw receipt group vector " + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      l.add(receipt().toBuilder().setEnvelopeHash(ByteString.copyFrom(hash)).setSequence(42 + i).build());
+    }
+    return l;
+  }
+
+  /** The grouped-receipt vector: leaves, the one node, the root, its signature, two of the signed receipts. */
+  static Map<String, String> computeGroup() {
+    SoftwareSigner key = TestKeys.coordinator();
+    java.util.List<Receipt> g = group();
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("coordinator_public_key", Hex.encode(key.publicKey()));
+    byte[][] leaves = new byte[3][];
+    for (int i = 0; i < 3; i++) {
+      v.put("receipt_" + i, Hex.encode(g.get(i).toByteArray()));
+      leaves[i] = Receipts.leaf(g.get(i).toByteArray());
+    }
+    for (int i = 0; i < 3; i++) {
+      v.put("leaf_" + i, Hex.encode(leaves[i]));
+    }
+    byte[] node = Receipts.node(leaves[0], leaves[1]);
+    byte[] root = Receipts.node(node, leaves[2]);
+    v.put("node_01", Hex.encode(node));
+    v.put("root", Hex.encode(root));
+    v.put("root_message", Hex.encode(Receipts.rootMessage(root)));
+    v.put("signature", Hex.encode(key.sign(Receipts.rootMessage(root))));
+    java.util.List<byte[]> signed = Receipts.signBatch(g, key);
+    v.put("signed_receipt_0", Hex.encode(signed.get(0)));
+    v.put("signed_receipt_2", Hex.encode(signed.get(2)));
+    return v;
+  }
+
   public static void main(String[] args) {
     System.out.println("### receipt ed25519\n```");
     compute().forEach((k, val) -> System.out.println(k + ": " + val));
+    System.out.println("```");
+    System.out.println("\n### receipt group ed25519\n```");
+    computeGroup().forEach((k, val) -> System.out.println(k + ": " + val));
     System.out.println("```");
   }
 }
