@@ -6,10 +6,7 @@ import dev.popw.coordinator.store.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +26,7 @@ final class BatchWriter implements AutoCloseable {
 
   private final Store store;
   private final dev.popw.coordinator.batch.BatchAssigner batches;
-  private final int batchSize;
-  private final long delayNanos;
-  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
-  private volatile boolean running = true;
+  private final GroupWorker<Pending> worker;
   /** Where the futures of a committed transaction are completed; null: on the writer thread. */
   private final java.util.concurrent.Executor completions;
   /** Futures completed by one task of {@link #completions}. */
@@ -48,11 +41,7 @@ final class BatchWriter implements AutoCloseable {
     this.completions = completions;
     this.store = store;
     this.batches = batches;
-    this.batchSize = batchSize;
-    this.delayNanos = delay.toNanos();
-    this.thread = new Thread(this::run, "popw-db-writer");
-    thread.setDaemon(true);
-    thread.start();
+    this.worker = new GroupWorker<>("popw-db-writer", batchSize, delay, this::flush);
   }
 
   /**
@@ -62,48 +51,18 @@ final class BatchWriter implements AutoCloseable {
    */
   CompletableFuture<byte[]> write(AcceptedEnvelope accepted) {
     Pending p = new Pending(accepted, null);
-    queue.add(p);
+    worker.add(p);
     return p.done;
   }
 
   CompletableFuture<byte[]> write(RejectionRecord rejected) {
     Pending p = new Pending(null, rejected);
-    queue.add(p);
+    worker.add(p);
     return p.done;
   }
 
   int queueDepth() {
-    return queue.size();
-  }
-
-  private void run() {
-    List<Pending> batch = new ArrayList<>(batchSize);
-    while (running || !queue.isEmpty()) {
-      try {
-        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        long deadline = System.nanoTime() + delayNanos;
-        while (batch.size() < batchSize) {
-          Pending next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-          if (next == null) {
-            break;
-          }
-          batch.add(next);
-        }
-        flush(batch);
-      } catch (InterruptedException e) {
-        if (!running) {
-          continue;
-        }
-        Thread.currentThread().interrupt();
-        return;
-      } finally {
-        batch.clear();
-      }
-    }
+    return worker.size();
   }
 
   private void flush(List<Pending> batch) {
@@ -167,17 +126,12 @@ final class BatchWriter implements AutoCloseable {
     }
   }
 
-  /**
-   * Drains what is queued and stops. No interrupt: one during a write would close the embedded
-   * database's file channel (ClosedByInterruptException). The thread polls with a timeout.
-   */
+  /** Writes what is queued and stops; a write queued too late is written here. */
   @Override
   public void close() {
-    running = false;
-    try {
-      thread.join(30_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    List<Pending> rest = worker.close(30_000);
+    if (!rest.isEmpty()) {
+      flush(rest);
     }
   }
 

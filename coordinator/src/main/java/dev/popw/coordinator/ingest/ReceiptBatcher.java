@@ -6,9 +6,6 @@ import dev.popw.receipt.Receipts;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,9 +30,7 @@ public final class ReceiptBatcher implements AutoCloseable {
 
   private final DeviceSigner key;
   private final Clock clock;
-  private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
-  private volatile boolean running = true;
+  private final GroupWorker<Request> worker;
   private final LongAdder signatures = new LongAdder();
   private final LongAdder signed = new LongAdder();
 
@@ -45,9 +40,7 @@ public final class ReceiptBatcher implements AutoCloseable {
   public ReceiptBatcher(DeviceSigner key, Clock clock) {
     this.key = java.util.Objects.requireNonNull(key, "key");
     this.clock = clock;
-    this.thread = new Thread(this::run, "popw-receipt-signer");
-    thread.setDaemon(true);
-    thread.start();
+    this.worker = new GroupWorker<>("popw-receipt-signer", MAX_BATCH, java.time.Duration.ZERO, this::sign);
   }
 
   /**
@@ -55,39 +48,16 @@ public final class ReceiptBatcher implements AutoCloseable {
    * deliver}, on the signing thread. After {@link #close} it signs alone, on the caller's thread.
    */
   public void submit(IngestResult result, Consumer<byte[]> deliver) {
-    if (!running) {
+    if (!worker.running()) {
       sign(List.of(new Request(result, deliver)));
       return;
     }
-    queue.add(new Request(result, deliver));
+    worker.add(new Request(result, deliver));
   }
 
   /** Signatures made and receipts signed since start: their ratio is the receipts per signature. */
   public long[] counts() {
     return new long[] {signatures.sum(), signed.sum()};
-  }
-
-  private void run() {
-    List<Request> batch = new ArrayList<>(MAX_BATCH);
-    while (running || !queue.isEmpty()) {
-      try {
-        Request first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        sign(batch);
-      } catch (InterruptedException e) {
-        if (!running) {
-          continue;
-        }
-        Thread.currentThread().interrupt();
-        return;
-      } finally {
-        batch.clear();
-      }
-    }
   }
 
   private void sign(List<Request> batch) {
@@ -125,17 +95,10 @@ public final class ReceiptBatcher implements AutoCloseable {
     }
   }
 
-  /** Signs and delivers what is queued, then stops. */
+  /** Signs and delivers what is queued, then stops; a receipt queued too late is signed here. */
   @Override
   public void close() {
-    running = false;
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    List<Request> rest = new ArrayList<>();
-    queue.drainTo(rest);
+    List<Request> rest = worker.close(10_000);
     if (!rest.isEmpty()) {
       sign(rest);
     }

@@ -27,18 +27,6 @@ import org.junit.jupiter.api.Test;
 class EmbeddedBrokerTest {
 
   @Test
-  void topic_filters_follow_the_mqtt_rules() {
-    assertTrue(TopicFilter.matches("a/+/c", "a/b/c"));
-    assertTrue(TopicFilter.matches("a/#", "a/b/c"));
-    assertTrue(TopicFilter.matches("a/#", "a"));
-    assertFalse(TopicFilter.matches("a/+", "a/b/c"));
-    assertFalse(TopicFilter.matches("#", "$SYS/x"));
-    assertTrue(TopicFilter.matches("popw/v1/devices/+/telemetry", "popw/v1/devices/did:key:z6Mk1/telemetry"));
-    assertFalse(TopicFilter.valid("a/#/b"));
-    assertFalse(TopicFilter.valid("a/b+"));
-  }
-
-  @Test
   void puback_waits_for_the_in_process_consumer_and_clients_get_matching_messages() throws Exception {
     try (EmbeddedBroker broker = anonymous()) {
       CompletableFuture<Void> gate = new CompletableFuture<>();

@@ -67,7 +67,14 @@ class TopicFilterTest {
   }
 
   @Test
-  void the_edges_by_name() {
+  void the_rules_and_edges_by_name() {
+    assertTrue(TopicFilter.matches("a/+/c", "a/b/c"));
+    assertTrue(TopicFilter.matches("a/#", "a/b/c"));
+    assertTrue(TopicFilter.matches("a/#", "a"));
+    assertFalse(TopicFilter.matches("a/+", "a/b/c"));
+    assertFalse(TopicFilter.matches("#", "$SYS/x"));
+    assertFalse(TopicFilter.valid("a/#/b"));
+    assertFalse(TopicFilter.valid("a/b+"));
     assertTrue(TopicFilter.matches("a/", "a/"));
     assertFalse(TopicFilter.matches("a/", "a"));
     assertFalse(TopicFilter.matches("a", "a/"));
